@@ -1,0 +1,56 @@
+"""nnmf_research: a research toolkit for non-negative matrix factorization.
+
+X (m×n, ≥ 0) ≈ W (m×k, ≥ 0) · H (k×n, ≥ 0); columns of X are samples. The flat API:
+
+* :func:`factorize` — approximate NMF by name (method × loss); :class:`NMF` — the same as a
+  scikit-learn-style estimator (rows are samples there; see its docstring for the map).
+* :func:`alternate` — the one alternating driver, for any pair of one-factor updates.
+* :func:`frobenius_model`, :func:`kl_model` — the declarative CVXPY subproblems, where a new
+  constraint or penalty is one argument.
+* :class:`HALS`, :class:`ANLS`, :class:`MultiplicativeFrobenius`, :class:`MultiplicativeKL` —
+  the fast NumPy one-factor updates.
+* :func:`initialize`, :mod:`losses`, :func:`read_matrix` / :func:`load_matrix`.
+
+Importing has no side effects.
+"""
+
+__version__ = "0.1.0"
+
+from . import losses
+from .checks import (ModelNotDPPError, NMFInputError, SolverFailedError,
+                     SolverUnavailableError)
+from .drivers.alternating import alternate
+from .estimator import NMF
+from .factorize import factorize, make_updates
+from .init import initialize
+from .io import load_matrix, read_matrix
+from .kernels import ANLS, HALS, MultiplicativeFrobenius, MultiplicativeKL
+from .models.frobenius import frobenius_model
+from .models.kl import kl_model
+from .models.subproblem import Subproblem
+from .results import Factorization, RankBound
+
+__all__ = [
+    "__version__",
+    "NMF",
+    "factorize",
+    "make_updates",
+    "alternate",
+    "frobenius_model",
+    "kl_model",
+    "Subproblem",
+    "HALS",
+    "ANLS",
+    "MultiplicativeFrobenius",
+    "MultiplicativeKL",
+    "initialize",
+    "losses",
+    "read_matrix",
+    "load_matrix",
+    "Factorization",
+    "RankBound",
+    "NMFInputError",
+    "SolverFailedError",
+    "SolverUnavailableError",
+    "ModelNotDPPError",
+]

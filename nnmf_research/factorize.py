@@ -1,0 +1,160 @@
+"""``factorize``: approximate NMF by name (method × loss), in the toolkit's orientation.
+
+    minimize_{W ≥ 0, H ≥ 0}  L(X, WH)
+    L = ‖X − WH‖²_F  (loss="frobenius")   or   D(X‖WH) = Σ X log(X/WH) − X + WH  (loss="kl")
+
+X is m×n with columns as samples, W is m×k, H is k×n. ``method`` picks the one-factor update
+the alternating driver runs:
+
+=========  ==========================================  ===================
+method     update                                      losses
+=========  ==========================================  ===================
+mu         Lee & Seung (2001) multiplicative updates   frobenius, kl
+hals       accelerated HALS (Cichocki & Phan 2009;     frobenius
+           Gillis & Glineur 2012)
+anls       exact NNLS per column (Lawson–Hanson)       frobenius
+cvxpy      the declarative CVXPY models, where extra   frobenius, kl
+           constraints / penalties go
+=========  ==========================================  ===================
+
+This module only maps names to updates (:func:`make_updates`) and initial factors; the loop
+is :func:`nnmf_research.drivers.alternating.alternate`.
+
+Example
+-------
+>>> import numpy as np
+>>> rng = np.random.default_rng(0)
+>>> X = rng.random((20, 3)) @ rng.random((3, 15))
+>>> fit = factorize(X, 3, method="hals", max_iter=500, tol=1e-10, random_state=0)
+>>> fit.relative_error < 1e-3
+True
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Mapping
+
+import numpy as np
+
+from . import kernels
+from .checks import NMFInputError, check_choice, check_factor, check_matrix, check_rank
+from .drivers.alternating import alternate
+from .init import INIT_METHODS, initialize
+from .losses import LOSSES
+from .models.frobenius import frobenius_model
+from .models.kl import kl_model
+from .results import Factorization
+
+__all__ = ["METHODS", "make_updates", "factorize"]
+
+METHODS = ("mu", "hals", "anls", "cvxpy")
+
+
+def _methods_for(loss: str) -> list[str]:
+    return [m for m in METHODS if m == "cvxpy" or (m, loss) in kernels.KERNELS]
+
+
+def make_updates(
+    method: str,
+    loss: str,
+    shape: tuple[int, int],
+    k: int,
+    *,
+    solver: str | None = None,
+    solver_options: Mapping | None = None,
+    constraints_H: Callable | None = None,
+    penalty_H: Callable | None = None,
+    constraints_W: Callable | None = None,
+    penalty_W: Callable | None = None,
+):
+    """Return ``(update_H, update_W)`` for the alternating driver.
+
+    For ``method="cvxpy"`` two models are built once: one for H (k×n) and one for Wᵀ (k×m);
+    ``constraints_W`` / ``penalty_W`` therefore receive the Variable Wᵀ of shape k×m.
+    Extra constraints and penalties need ``method="cvxpy"``.
+    """
+    check_choice(method, "method", METHODS)
+    check_choice(loss, "loss", LOSSES)
+    m, n = shape
+    hooks = (constraints_H, penalty_H, constraints_W, penalty_W)
+    if method != "cvxpy":
+        if (method, loss) not in kernels.KERNELS:
+            raise NMFInputError(
+                f"method {method!r} supports loss 'frobenius' only; for loss {loss!r} use one "
+                f"of: {', '.join(_methods_for(loss))}"
+            )
+        if any(h is not None for h in hooks) or solver is not None:
+            raise NMFInputError(
+                "constraints, penalties and solver= apply to method='cvxpy' only, "
+                f"got method={method!r}"
+            )
+        return kernels.KERNELS[(method, loss)](), "same"
+    common = {"solver": solver, "solver_options": solver_options}
+    if loss == "frobenius":
+        update_H = frobenius_model(k, n, constraints=constraints_H, penalty=penalty_H, **common)
+        update_W = frobenius_model(k, m, constraints=constraints_W, penalty=penalty_W, **common)
+    else:
+        update_H = kl_model(k, m, n, constraints=constraints_H, penalty=penalty_H, **common)
+        update_W = kl_model(k, n, m, constraints=constraints_W, penalty=penalty_W, **common)
+    return update_H, update_W
+
+
+def factorize(
+    X,
+    k: int,
+    *,
+    loss: str = "frobenius",
+    method: str = "hals",
+    init: str = "nndsvda",
+    random_state=None,
+    W=None,
+    H=None,
+    max_iter: int = 200,
+    tol: float = 1e-4,
+    time_limit: float | None = None,
+    solver: str | None = None,
+    solver_options: Mapping | None = None,
+    constraints_H: Callable | None = None,
+    penalty_H: Callable | None = None,
+    constraints_W: Callable | None = None,
+    penalty_W: Callable | None = None,
+    callback: Callable | None = None,
+    progress: float | None = None,
+) -> Factorization:
+    """Approximate NMF X ≈ WH by the named method and loss (see the module docstring).
+
+    Parameters
+    ----------
+    X : (m, n) array_like or scipy.sparse, non-negative
+    k : inner dimension, 1 <= k <= min(m, n)
+    loss : "frobenius" | "kl"
+    method : "mu" | "hals" | "anls" | "cvxpy"
+    init : "random" | "nndsvd" | "nndsvda" | "nndsvdar" (ignored when W and H are given)
+    random_state : None, int or numpy Generator (seeds the initialization)
+    W, H : optional initial factors (both or neither)
+    max_iter, tol, time_limit, callback, progress : see :func:`alternate`
+    solver, solver_options, constraints_*, penalty_* : see :func:`make_updates`
+
+    Returns
+    -------
+    Factorization
+    """
+    X = check_matrix(X)
+    k = check_rank(k, X.shape)
+    check_choice(loss, "loss", LOSSES)
+    check_choice(method, "method", METHODS)
+    check_choice(init, "init", INIT_METHODS)
+    if (W is None) != (H is None):
+        raise NMFInputError("give both initial factors W and H, or neither")
+    update_H, update_W = make_updates(
+        method, loss, X.shape, k, solver=solver, solver_options=solver_options,
+        constraints_H=constraints_H, penalty_H=penalty_H,
+        constraints_W=constraints_W, penalty_W=penalty_W,
+    )
+    if W is None:
+        W, H = initialize(X, k, method=init, random_state=random_state)
+    else:
+        W = check_factor(W, (X.shape[0], k), "W")
+        H = check_factor(H, (k, X.shape[1]), "H")
+    return alternate(X, W, H, update_H, update_W, loss=loss, max_iter=max_iter, tol=tol,
+                     time_limit=time_limit, callback=callback, progress=progress)

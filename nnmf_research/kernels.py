@@ -1,0 +1,191 @@
+"""Fast NumPy one-factor updates: the standard cases of the alternating driver.
+
+Every update has the one signature shared with the CVXPY models (DESIGN.md principle 5):
+
+    update(X, W, H, stats=None) -> H_new
+
+It returns a new H (k×n) for fixed W (m×k), never modifying its inputs. The W-update is the
+same function on the transposed problem, ``update(Xᵀ, Hᵀ, Wᵀ).T`` (principle 4). Frobenius
+updates read only ``stats = (WᵀX, WᵀW)`` (:mod:`nnmf_research.gram`) and compute them when the
+driver does not pass them. Each update carries ``loss`` (the objective it decreases) and
+``eps``, the floor below which no entry of its output falls.
+
+Why a floor: entries that decay towards 0 under multiplicative updates become subnormal
+floats, which were measured to slow every later MU iteration about 8× (REFERENCES Part C
+§5.3; scikit-learn's ``mu`` has this problem). Flooring at ``eps > 0`` also keeps the
+monotonicity theorems: each MU/HALS step minimises a separable majoriser (MU) or an exact
+1-D quadratic (HALS) over the box [eps, ∞) that contains the current iterate, so the loss
+never increases (Gillis & Glineur 2012, Neural Comput. 24(4), §2). Initial factors must
+also be ≥ eps; the driver floors them.
+
+Updates
+-------
+MultiplicativeFrobenius
+    Lee & Seung (2001), NIPS 13, Theorem 1:  H ← max(eps, H ⊙ (WᵀX) / (WᵀW H)).
+MultiplicativeKL
+    Lee & Seung (2001), Theorem 2:  H_aj ← max(eps, H_aj Σ_i W_ia X_ij/(WH)_ij / Σ_i W_ia).
+HALS
+    Cichocki & Phan (2009), IEICE Trans. E92-A(3): exact minimisation over one row of H
+    at a time, H_j ← max(eps, H_j + ((WᵀX)_j − (WᵀW)_j H) / (WᵀW)_jj), with the
+    acceleration of Gillis & Glineur (2012): repeat the cheap inner sweeps while their
+    total cost stays below 1 + alpha·rho times one sweep (rho = cost of the statistics over
+    the cost of a sweep) and the change stays above delta²× the first sweep's change.
+ANLS
+    Exact non-negative least squares per column, min_{h ≥ 0} ‖W h − x‖², by
+    Lawson–Hanson (scipy.optimize.nnls) on the k×k Gram square root: with WᵀW = RᵀR and
+    d solving Rᵀd = Wᵀx, ‖Wh − x‖² = ‖Rh − d‖² + const.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import nnls
+
+from .gram import FrobeniusStats, frobenius_stats
+
+__all__ = [
+    "EPS",
+    "MultiplicativeFrobenius",
+    "MultiplicativeKL",
+    "HALS",
+    "ANLS",
+    "KERNELS",
+]
+
+EPS = 1e-16
+"""Default floor for MU/HALS iterates (Gillis's choice in HALSacc.m)."""
+
+_TINY = np.finfo(np.float64).tiny
+
+
+def _stats(X, W, stats) -> FrobeniusStats:
+    return frobenius_stats(X, W) if stats is None else stats
+
+
+@dataclass(frozen=True)
+class MultiplicativeFrobenius:
+    """Lee–Seung multiplicative update for ‖X − WH‖²_F (see module docstring)."""
+
+    eps: float = EPS
+    loss: str = "frobenius"
+    factor_shape = None
+
+    def __call__(self, X, W, H, stats=None):
+        cross, gram = _stats(X, W, stats)
+        denom = gram @ H
+        np.maximum(denom, _TINY, out=denom)
+        H_new = H * cross
+        H_new /= denom
+        np.maximum(H_new, self.eps, out=H_new)
+        return H_new
+
+
+@dataclass(frozen=True)
+class MultiplicativeKL:
+    """Lee–Seung multiplicative update for the generalized KL divergence D(X‖WH)."""
+
+    eps: float = EPS
+    loss: str = "kl"
+    factor_shape = None
+
+    def __call__(self, X, W, H, stats=None):
+        Y = W @ H
+        np.maximum(Y, _TINY, out=Y)
+        ratio = np.divide(X, Y, out=Y)  # reuse the buffer: Y is not needed after this
+        numer = W.T @ ratio
+        denom = np.maximum(W.sum(axis=0), _TINY)[:, None]
+        H_new = H * numer
+        H_new /= denom
+        np.maximum(H_new, self.eps, out=H_new)
+        return H_new
+
+
+@dataclass(frozen=True)
+class HALS:
+    """Accelerated HALS (exact block coordinate descent over the rows of H).
+
+    Parameters
+    ----------
+    alpha, delta : float
+        Gillis & Glineur (2012) acceleration: at most ``floor(1 + alpha·rho)`` inner sweeps,
+        stopping early once a sweep changes H by less than ``delta²`` times the first.
+        ``alpha=0`` gives plain HALS (one sweep per update, as scikit-learn's ``cd``).
+    eps : float
+        Floor on the entries of the output.
+    """
+
+    alpha: float = 0.5
+    delta: float = 0.1
+    eps: float = EPS
+    loss: str = "frobenius"
+    factor_shape = None
+
+    def max_inner_sweeps(self, m: int, n: int, k: int) -> int:
+        """floor(1 + alpha·rho), rho = 1 + (cost of WᵀX and WᵀW) / (cost of one sweep)."""
+        rho = 1.0 + (m * n * k + m * k * k) / (n * k * (k + 1))
+        return max(1, int(np.floor(1.0 + self.alpha * rho)))
+
+    def __call__(self, X, W, H, stats=None):
+        cross, gram = _stats(X, W, stats)
+        k, n = H.shape
+        diag = np.maximum(np.diag(gram), _TINY)[:, None]
+        # Scale row j by 1/gram_jj and drop the diagonal: the exact minimiser over row j is
+        # then max(eps, C_j − G_j @ H), three NumPy calls per row.
+        C = cross / diag
+        G = gram / diag
+        np.fill_diagonal(G, 0.0)
+        H = H.copy()
+        sweeps = self.max_inner_sweeps(X.shape[0], n, k)
+        first_change = None
+        row = np.empty(n)
+        for _ in range(sweeps):
+            before = H.copy() if sweeps > 1 else None
+            for j in range(k):
+                np.dot(G[j], H, out=row)
+                np.subtract(C[j], row, out=row)
+                np.maximum(row, self.eps, out=H[j])
+            if before is None:
+                break
+            before -= H
+            change = float(np.vdot(before, before))
+            if first_change is None:
+                first_change = change
+                if change == 0.0:
+                    break
+            elif change <= self.delta**2 * first_change:
+                break
+        return H
+
+
+@dataclass(frozen=True)
+class ANLS:
+    """Exact NNLS for every column of H (alternating non-negative least squares)."""
+
+    loss: str = "frobenius"
+    eps: float = 0.0
+    factor_shape = None
+
+    def __call__(self, X, W, H, stats=None):
+        cross, gram = _stats(X, W, stats)
+        lam, V = np.linalg.eigh(0.5 * (gram + gram.T))
+        keep = lam > lam.max(initial=0.0) * max(gram.shape) * np.finfo(float).eps
+        if not keep.any():  # W = 0: every h is optimal; return zeros
+            return np.zeros_like(H)
+        root = np.sqrt(lam[keep])
+        R = root[:, None] * V[:, keep].T  # r×k, RᵀR = WᵀW on range(Wᵀ)
+        D = (V[:, keep].T @ cross) / root[:, None]  # Rᵀ d = Wᵀx (Wᵀx lies in range(WᵀW))
+        H_new = np.empty_like(H)
+        for j in range(H.shape[1]):
+            H_new[:, j] = nnls(R, D[:, j])[0]
+        return H_new
+
+
+KERNELS = {
+    ("mu", "frobenius"): MultiplicativeFrobenius,
+    ("mu", "kl"): MultiplicativeKL,
+    ("hals", "frobenius"): HALS,
+    ("anls", "frobenius"): ANLS,
+}
+"""(method, loss) -> the kernel class that serves it."""

@@ -1,0 +1,112 @@
+"""The ``nnmf`` command: outputs, JSON, help, and bad input that writes nothing."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from nnmf_research import losses
+from nnmf_research.cli import build_parser, main
+
+
+@pytest.fixture
+def data_files(tmp_path, planted):
+    X, _, _ = planted
+    npy = tmp_path / "data.npy"
+    np.save(npy, X)
+    csv = tmp_path / "data.csv"
+    np.savetxt(csv, X, delimiter=",", fmt="%.17g")
+    return X, npy, csv
+
+
+def test_factorize_writes_w_h_and_summary(data_files, tmp_path):
+    X, npy, _ = data_files
+    out = tmp_path / "run"
+    code = main(["factorize", str(npy), "-k", "5", "--loss", "frobenius", "--method", "hals",
+                 "--seed", "0", "--out", str(out), "--quiet"])
+    assert code == 0
+    W, H = np.load(out / "W.npy"), np.load(out / "H.npy")
+    summary = json.loads((out / "summary.json").read_text())
+    assert W.shape == (30, 5) and H.shape == (5, 20)
+    assert summary["loss"] == pytest.approx(losses.frobenius(X, W, H))
+    assert summary["k"] == 5 and summary["method"] == "hals"
+    assert "stop_reason" in summary
+    assert sorted(p.name for p in out.iterdir()) == ["H.npy", "W.npy", "summary.json"]
+
+
+def test_factorize_kl_cvxpy_prints_json(data_files, capsys):
+    X, _, csv = data_files
+    code = main(["factorize", str(csv), "-k", "3", "--loss", "kl", "--method", "cvxpy",
+                 "--max-iter", "3", "--json", "--quiet"])
+    assert code == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["loss_name"] == "kl" and summary["n_iter"] <= 3
+    assert summary["shape"] == list(X.shape)
+
+
+def test_same_seed_same_result(data_files, tmp_path):
+    _, npy, _ = data_files
+    outs = []
+    for name in ("a", "b"):
+        main(["factorize", str(npy), "-k", "4", "--init", "random", "--seed", "7",
+              "--out", str(tmp_path / name), "--quiet"])
+        outs.append(np.load(tmp_path / name / "W.npy"))
+    np.testing.assert_array_equal(*outs)
+
+
+@pytest.mark.parametrize("mutate,args,message", [
+    ("negative", [], "entry (2, 3) is negative"),
+    ("nan", [], "entry (2, 3) is not finite"),
+    (None, ["-k", "0"], "k=0 is out of range [1, 20]"),
+    (None, ["-k", "21"], "k=21 is out of range [1, 20]"),
+    (None, ["--loss", "kl", "--method", "anls"], "method 'anls' supports loss 'frobenius'"),
+    (None, ["--method", "cvxpy", "--solver", "NOPE"], "solver 'NOPE' is not installed"),
+])
+def test_bad_input_is_named_and_nothing_is_written(tmp_path, planted, capsys, mutate, args,
+                                                   message):
+    X = planted[0].copy()
+    if mutate == "negative":
+        X[2, 3] = -1.0
+    elif mutate == "nan":
+        X[2, 3] = np.nan
+    path = tmp_path / "x.npy"
+    np.save(path, X)
+    out = tmp_path / "out"
+    argv = ["factorize", str(path), "--out", str(out), "--quiet"]
+    argv += args if "-k" in args else ["-k", "3", *args]
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_an_unparseable_file_is_named(tmp_path, capsys):
+    path = tmp_path / "broken.csv"
+    path.write_text("1,2,3\n4,five,6\n")
+    assert main(["factorize", str(path), "-k", "1", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "could not parse" in err and "broken.csv" in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_help_explains_every_option():
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command").choices["factorize"]
+    text = sub.format_help()
+    for action in sub._actions:
+        if action.dest == "help":
+            continue
+        assert action.help, f"option {action.dest} has no help"
+        for flag in action.option_strings:
+            assert flag in text
+
+
+def test_console_script_runs_as_a_module(data_files):
+    _, npy, _ = data_files
+    done = subprocess.run([sys.executable, "-m", "nnmf_research.cli", "factorize", str(npy),
+                           "-k", "2", "--json", "--quiet"], capture_output=True, text=True,
+                          check=True)
+    assert json.loads(done.stdout)["k"] == 2

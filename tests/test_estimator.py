@@ -1,0 +1,157 @@
+"""The scikit-learn-style estimator, checked against scikit-learn itself."""
+
+from __future__ import annotations
+
+import warnings
+
+import cvxpy as cp
+import numpy as np
+import pytest
+
+from nnmf_research import NMF, factorize, losses
+from nnmf_research.checks import NMFInputError, SolverUnavailableError
+
+sklearn = pytest.importorskip("sklearn")
+from sklearn.base import clone  # noqa: E402
+from sklearn.decomposition import NMF as SkNMF  # noqa: E402
+from sklearn.exceptions import ConvergenceWarning  # noqa: E402
+
+
+def _sklearn_fit(X_sk, W_sk, H_sk, **kw):
+    sk = SkNMF(init="custom", tol=0, **kw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        codes = sk.fit_transform(X_sk, W=W_sk.copy(), H=H_sk.copy())
+    return codes, sk.components_, sk
+
+
+def _same_start(X_sk, k, seed):
+    gen = np.random.default_rng(seed)
+    scale = np.sqrt(X_sk.mean() / k)
+    return scale * gen.random((X_sk.shape[0], k)), scale * gen.random((k, X_sk.shape[1]))
+
+
+@pytest.fixture(scope="module")
+def digits_sk():
+    from sklearn.datasets import load_digits
+
+    return load_digits().data[:400].astype(float)  # 400 samples × 64 pixels
+
+
+@pytest.mark.parametrize("n_iter", [1, 30])
+def test_plain_hals_follows_sklearn_cd_iterate_for_iterate(digits_sk, n_iter):
+    """HALS with no acceleration is scikit-learn's 'cd' (both exact coordinate descent in the
+    same order): same start, same iterates up to rounding."""
+    X_sk = digits_sk
+    W_sk, H_sk = _same_start(X_sk, 10, 0)
+    codes, comps, _ = _sklearn_fit(X_sk, W_sk, H_sk, n_components=10, solver="cd",
+                                   max_iter=n_iter)
+    from nnmf_research import HALS, alternate
+
+    fit = alternate(X_sk.T, H_sk.T, W_sk.T, HALS(alpha=0.0, eps=0.0), max_iter=n_iter, tol=0)
+    np.testing.assert_allclose(fit.H.T, codes, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(fit.W.T, comps, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("loss,sk_loss,method,sk_solver", [
+    ("frobenius", "frobenius", "hals", "cd"),
+    ("frobenius", "frobenius", "mu", "mu"),
+    ("kl", "kullback-leibler", "mu", "mu"),
+])
+def test_final_loss_is_no_worse_than_sklearn_after_the_same_iterations(
+        digits_sk, loss, sk_loss, method, sk_solver):
+    X_sk = digits_sk
+    k, n_iter = 12, 100
+    W_sk, H_sk = _same_start(X_sk, k, 1)
+    codes, comps, sk = _sklearn_fit(X_sk, W_sk, H_sk, n_components=k, solver=sk_solver,
+                                    beta_loss=sk_loss, max_iter=n_iter)
+    est = NMF(n_components=k, loss=loss, method=method, init="custom", max_iter=n_iter,
+              tol=0).fit(X_sk, W=W_sk, H=H_sk)
+    theirs = losses.loss_from_sklearn_error(sk.reconstruction_err_, loss)
+    # Their reported error is their loss: the conversion is exact (and checked here).
+    assert theirs == pytest.approx(losses.loss(loss, X_sk.T, comps.T, codes.T), rel=1e-9)
+    assert est.n_iter_ == n_iter
+    assert est.loss_ <= theirs * (1 + 1e-9)
+
+
+def test_estimator_and_function_api_give_the_same_factorization(digits_sk):
+    est = NMF(n_components=8, method="hals", random_state=3, max_iter=50)
+    codes = est.fit_transform(digits_sk)
+    fit = factorize(digits_sk.T, 8, method="hals", random_state=3, max_iter=50)
+    np.testing.assert_array_equal(codes, fit.H.T)
+    np.testing.assert_array_equal(est.components_, fit.W.T)
+    assert est.reconstruction_err_ == pytest.approx(np.sqrt(fit.loss))
+
+
+def test_orientation_matches_sklearn(digits_sk):
+    est = NMF(n_components=5, max_iter=20).fit(digits_sk)
+    assert est.components_.shape == (5, 64)
+    assert est.transform(digits_sk[:7]).shape == (7, 5)
+    assert est.inverse_transform(est.transform(digits_sk[:7])).shape == (7, 64)
+    assert est.n_features_in_ == 64 and est.n_components_ == 5
+
+
+def test_transform_recovers_exact_codes_for_a_fixed_basis(planted):
+    X, W0, H0 = planted  # X = W0 @ H0, toolkit orientation
+    est = NMF(n_components=5, method="anls", max_iter=2000, tol=1e-14,
+              random_state=0).fit(X.T)
+    codes = est.transform(X.T)
+    np.testing.assert_allclose(est.inverse_transform(codes), X.T, rtol=1e-5, atol=1e-6)
+
+
+def test_kl_mu_estimator_from_the_issue_example(digits_sk):
+    est = NMF(n_components=10, loss="kl", method="mu", random_state=0, max_iter=50)
+    est.fit(digits_sk)
+    assert est.loss_ == pytest.approx(losses.kl(digits_sk.T, est.components_.T,
+                                                est.factorization_.H))
+    assert est.reconstruction_err_ == pytest.approx(np.sqrt(2 * est.loss_))
+
+
+def test_cvxpy_method_takes_a_constraint_as_one_argument(planted):
+    X, _, _ = planted
+    est = NMF(n_components=5, method="cvxpy", max_iter=5,
+              constraints_codes=lambda H: [cp.sum(H, axis=0) == 1])
+    codes = est.fit_transform(X.T)
+    np.testing.assert_allclose(codes.sum(axis=1), 1.0, atol=1e-6)
+
+
+def test_get_set_params_and_sklearn_clone():
+    est = NMF(n_components=4, loss="kl", method="mu", tol=1e-3)
+    assert est.get_params()["loss"] == "kl"
+    other = clone(est)
+    assert other.get_params() == est.get_params() and other is not est
+    est.set_params(max_iter=7)
+    assert est.max_iter == 7
+    with pytest.raises(NMFInputError, match="unknown parameter 'alpha'"):
+        est.set_params(alpha=1.0)
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    ({"n_components": 0}, r"k=0 is out of range \[1, 64\]"),
+    ({"n_components": 65}, r"k=65 is out of range \[1, 64\]"),
+    ({"method": "foo"}, "unknown method 'foo'; valid choices: mu, hals, anls, cvxpy"),
+    ({"loss": "itakura"}, "unknown loss 'itakura'; valid choices: frobenius, kl"),
+    ({"loss": "kl", "method": "hals"},
+     "method 'hals' supports loss 'frobenius' only; for loss 'kl' use one of: mu, cvxpy"),
+    ({"init": "svd"}, "unknown init 'svd'"),
+])
+def test_bad_hyperparameters_are_named_at_fit(digits_sk, kwargs, message):
+    est = NMF(**{"n_components": 3, **kwargs})  # __init__ stores, never validates
+    with pytest.raises(NMFInputError, match=message):
+        est.fit(digits_sk)
+
+
+def test_an_unavailable_solver_is_named(digits_sk):
+    with pytest.raises(SolverUnavailableError, match="solver 'MOSEK_X' is not installed"):
+        NMF(n_components=3, method="cvxpy", solver="MOSEK_X").fit(digits_sk[:20])
+
+
+def test_all_zero_row_and_column_stay_finite_under_kl():
+    gen = np.random.default_rng(4)
+    X = gen.random((20, 15))
+    X[2] = 0.0
+    X[:, 4] = 0.0
+    est = NMF(n_components=3, loss="kl", method="mu", max_iter=100, random_state=0)
+    codes = est.fit_transform(X)
+    assert np.isfinite(codes).all() and np.isfinite(est.components_).all()
+    assert np.isfinite(est.loss_)

@@ -1,0 +1,123 @@
+"""The NumPy one-factor updates: monotone, exact where they claim to be, floored."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.optimize import nnls
+
+from nnmf_research import losses
+from nnmf_research.drivers.alternating import alternate
+from nnmf_research.kernels import ANLS, EPS, HALS, MultiplicativeFrobenius, MultiplicativeKL
+from nnmf_research.models.frobenius import frobenius_model
+from nnmf_research.models.kl import kl_model
+
+MONOTONE = [
+    (MultiplicativeFrobenius(), "frobenius"),
+    (MultiplicativeKL(), "kl"),
+    (HALS(), "frobenius"),
+    (HALS(alpha=0.0), "frobenius"),
+]
+
+
+def _start(X, k, seed):
+    gen = np.random.default_rng(seed)
+    return gen.random((X.shape[0], k)), gen.random((k, X.shape[1]))
+
+
+def _assert_nonincreasing(history, scale):
+    steps = np.diff(np.asarray(history))
+    # Rounding of the loss evaluation itself is ~1e-13 of ‖X‖²; nothing may rise above it.
+    assert steps.max() <= 1e-12 * scale, f"loss rose by {steps.max():.3g}"
+
+
+@pytest.mark.parametrize("update,loss", MONOTONE, ids=lambda p: getattr(p, "__name__", str(p)))
+def test_mu_and_hals_never_increase_the_loss_on_random_data(update, loss, random_matrix):
+    X = random_matrix
+    W, H = _start(X, 8, 0)
+    fit = alternate(X, W, H, update, loss=loss, max_iter=150, tol=0)
+    _assert_nonincreasing(fit.history, np.vdot(X, X) if loss == "frobenius" else fit.history[0])
+    assert fit.history[-1] < 0.7 * fit.history[0]
+
+
+@pytest.mark.parametrize("update,loss", MONOTONE, ids=lambda p: getattr(p, "__name__", str(p)))
+def test_mu_and_hals_never_increase_the_loss_on_the_digits(update, loss, digits):
+    X = digits
+    W, H = _start(X, 16, 1)
+    fit = alternate(X, W, H, update, loss=loss, max_iter=60, tol=0)
+    _assert_nonincreasing(fit.history, np.vdot(X, X) if loss == "frobenius" else fit.history[0])
+
+
+def test_one_exact_h_step_agrees_across_nnls_the_cvxpy_model_anls_and_converged_hals(rng):
+    m, n, k = 50, 40, 6
+    X = rng.random((m, n))
+    W = rng.random((m, k))
+    H0 = rng.random((k, n))
+    H_nnls = np.column_stack([nnls(W, X[:, j])[0] for j in range(n)])
+    best = losses.frobenius(X, W, H_nnls)
+    H_model = frobenius_model(k, n)(X, W, H0)
+    H_anls = ANLS()(X, W, H0)
+    H_hals = H0
+    for _ in range(400):
+        H_hals = HALS(alpha=0.0, eps=0.0)(X, W, H_hals)
+    for H in (H_model, H_anls, H_hals):
+        assert losses.frobenius(X, W, H) == pytest.approx(best, rel=1e-6)
+    np.testing.assert_allclose(H_anls, H_nnls, atol=1e-10)
+
+
+def test_anls_step_is_exact_for_rank_deficient_w(rng):
+    m, n = 30, 12
+    base = rng.random((m, 2))
+    W = np.column_stack([base, base[:, 0] + base[:, 1]])  # rank 2, k = 3
+    X = rng.random((m, n))
+    H_anls = ANLS()(X, W, np.ones((3, n)))
+    H_nnls = np.column_stack([nnls(W, X[:, j])[0] for j in range(n)])
+    assert losses.frobenius(X, W, H_anls) == pytest.approx(losses.frobenius(X, W, H_nnls),
+                                                           rel=1e-9)
+
+
+def test_kl_model_step_lowers_kl_at_least_as_much_as_one_mu_step(rng):
+    m, n, k = 25, 18, 4
+    X = rng.random((m, k)) @ rng.random((k, n)) + 0.05 * rng.random((m, n))
+    W, H = rng.random((m, k)), rng.random((k, n))
+    mu = losses.kl(X, W, MultiplicativeKL()(X, W, H))
+    exact = losses.kl(X, W, kl_model(k, m, n)(X, W, H))
+    assert exact <= mu * (1 + 1e-7)
+    assert mu < losses.kl(X, W, H)
+
+
+def test_updates_do_not_modify_their_inputs(rng):
+    X = rng.random((20, 15))
+    W, H = rng.random((20, 3)), rng.random((3, 15))
+    copies = (X.copy(), W.copy(), H.copy())
+    for update in (MultiplicativeFrobenius(), MultiplicativeKL(), HALS(), ANLS()):
+        update(X, W, H)
+        for a, b in zip((X, W, H), copies):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_mu_iterates_never_become_subnormal(digits):
+    """The floor keeps every entry >= eps (no subnormal floats; REFERENCES C §5.3)."""
+    X = digits
+    W, H = _start(X, 16, 2)
+    fit = alternate(X, W, H, MultiplicativeFrobenius(), max_iter=400, tol=0)
+    smallest = min(fit.W.min(), fit.H.min())
+    assert smallest >= EPS
+    assert smallest >= np.finfo(float).tiny
+
+
+def test_kl_update_is_finite_with_an_all_zero_row_and_column(rng):
+    X = rng.random((12, 10))
+    X[3, :] = 0.0
+    X[:, 5] = 0.0
+    W, H = rng.random((12, 3)), rng.random((3, 10))
+    fit = alternate(X, W, H, MultiplicativeKL(), max_iter=50, tol=0)
+    assert np.isfinite(fit.W).all() and np.isfinite(fit.H).all()
+    assert np.isfinite(fit.loss)
+    assert (fit.W @ fit.H)[3].max() < 1e-6  # the zero row is fitted by (near) zeros
+
+
+def test_hals_acceleration_takes_more_inner_sweeps_for_tall_problems():
+    hals = HALS(alpha=0.5)
+    assert hals.max_inner_sweeps(1000, 500, 20) > hals.max_inner_sweeps(50, 500, 20) >= 1
+    assert HALS(alpha=0.0).max_inner_sweeps(1000, 500, 20) == 1
