@@ -1,29 +1,55 @@
-"""Initial factors W (m×k) and H (k×n), seeded and reproducible.
+"""Initial factors W (m×k) and H (k×n) for X ≈ WH, seeded and reproducible.
+
+Every method returns float64, non-negative, finite factors. Random draws come only from the
+``numpy.random.Generator`` built by :func:`~nnmf_research.checks.check_random_state` from
+``random_state`` (None, a non-negative int, or a Generator); no global state is read or set.
 
 Methods
 -------
-random
-    W, H = a·|N(0, 1)| entries with a = sqrt(mean(X)/k), so E[WH] is of the order of mean(X)
-    (scikit-learn's scale). H is drawn first, then W, from one Generator.
-nndsvd
-    Non-negative double SVD, Boutsidis & Gallopoulos (2008), "SVD based initialization: A
-    head start for nonnegative matrix factorization", Pattern Recognition 41(4):1350–1362.
-    With the leading singular triplets (σ_j, u_j, v_j) of X:
-    W_:0 = √σ_0·|u_0|, H_0: = √σ_0·|v_0|; for j ≥ 1 split u_j = u⁺ − u⁻, v_j = v⁺ − v⁻, keep
-    the pair with the larger ‖u^±‖·‖v^±‖ =: μ, and set W_:j = √(σ_j μ)·u^±/‖u^±‖,
-    H_j: = √(σ_j μ)·v^±/‖v^±‖. Entries below 1e-6 are set to 0. The SVD is a full
-    deterministic LAPACK SVD, so this does not depend on the seed (scikit-learn's uses a
-    randomized SVD, making its "deterministic" init depend on ``random_state``).
-nndsvda
-    nndsvd with its zeros replaced by mean(X) (better for multiplicative updates).
-nndsvdar
-    nndsvd with its zeros replaced by mean(X)/100·|N(0, 1)| draws.
+``"random"``
+    With a = √(mean(X)/k), draw H = a·|N(0, 1)| (k×n) and then W = a·|N(0, 1)| (m×k), in that
+    order (H first, as scikit-learn does), each filled in C order from one Generator. Each
+    entry of WH then has mean k·a²·(2/π) = (2/π)·mean(X): the same scale as X.
+    Source: scikit-learn's ``_initialize_nmf(init="random")``.
+
+``"nndsvd"``
+    Non-negative double SVD, C. Boutsidis & E. Gallopoulos (2008), "SVD based
+    initialization: A head start for nonnegative matrix factorization", Pattern Recognition
+    41(4):1350–1362. Let X = Σ_j σ_j u_j v_jᵀ be the SVD (σ_0 ≥ σ_1 ≥ …).
+
+    * j = 0: by Perron–Frobenius the leading singular vectors of X ≥ 0 can be chosen
+      non-negative, so W_:0 = √σ_0·|u_0| and H_0: = √σ_0·|v_0|.
+    * j ≥ 1: split u_j = u⁺ − u⁻ and v_j = v⁺ − v⁻ into positive and negative parts. The
+      positive section of u_j v_jᵀ is u⁺v⁺ᵀ + u⁻v⁻ᵀ, two orthogonal rank-one terms; its
+      leading singular triplet is the pair (p, q) with the larger μ = ‖p‖·‖q‖ (ties go to
+      the negative pair, as in scikit-learn). Set
+      W_:j = √(σ_j μ)·p/‖p‖,  H_j: = √(σ_j μ)·q/‖q‖.
+      If μ = 0 (only possible when σ_j = 0) the component is left zero instead of 0/0.
+    * Entries below 1e-6·√σ_0 are then set to 0 (floating-point clean-up; the positive and
+      negative parts already carry exact zeros). √σ_0 = ‖W_:0‖ is the scale of the factors,
+      so the result is equivariant under X → cX (factors → √c·factors). scikit-learn uses
+      the absolute threshold 1e-6, which coincides when ‖X‖₂ = σ_0 = 1 but zeroes whole
+      factors of a matrix with tiny entries.
+
+    The SVD is a full, deterministic LAPACK SVD (``scipy.linalg.svd``), so the result does not
+    depend on ``random_state``. (scikit-learn uses a randomized SVD, so its "deterministic"
+    init depends on ``random_state`` and is only approximately the NNDSVD of X unless
+    min(m, n) ≤ k + 10, where its range finder spans the whole space.)
+
+``"nndsvda"``
+    nndsvd with every zero entry of W and H replaced by mean(X) (Boutsidis & Gallopoulos's
+    NNDSVDa; avoids zeros, which multiplicative updates can never leave).
+
+``"nndsvdar"``
+    nndsvd with every zero entry replaced by mean(X)/100·|N(0, 1)|: first the zeros of W,
+    then those of H, each in C order (NNDSVDar; scikit-learn's scale and draw order).
 
 Example
 -------
 >>> import numpy as np
->>> W, H = initialize(np.outer([1.0, 2.0], [3.0, 1.0, 2.0]), 1, method="nndsvd")
->>> bool(np.allclose(W @ H, np.outer([1.0, 2.0], [3.0, 1.0, 2.0])))
+>>> X = np.outer([1.0, 2.0], [3.0, 1.0, 2.0])
+>>> W, H = initialize(X, 1, method="nndsvd")
+>>> bool(np.allclose(W @ H, X))
 True
 """
 
@@ -38,10 +64,12 @@ __all__ = ["INIT_METHODS", "initialize"]
 
 INIT_METHODS = ("random", "nndsvd", "nndsvda", "nndsvdar")
 
-_ZERO_BELOW = 1e-6
+#: Entries of the NNDSVD factors below this multiple of √σ_0 are set to zero.
+_RELATIVE_ZERO = 1e-6
 
 
 def _nndsvd(X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The plain NNDSVD factors (with exact zeros) of ``X`` at rank ``k``."""
     U, s, Vt = scipy.linalg.svd(X, full_matrices=False)
     m, n = X.shape
     W = np.zeros((m, k))
@@ -50,56 +78,68 @@ def _nndsvd(X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     H[0, :] = np.sqrt(s[0]) * np.abs(Vt[0, :])
     for j in range(1, k):
         u, v = U[:, j], Vt[j, :]
-        u_pos, u_neg = np.maximum(u, 0), np.maximum(-u, 0)
-        v_pos, v_neg = np.maximum(v, 0), np.maximum(-v, 0)
+        u_pos, u_neg = np.maximum(u, 0.0), np.maximum(-u, 0.0)
+        v_pos, v_neg = np.maximum(v, 0.0), np.maximum(-v, 0.0)
         nu_pos, nv_pos = np.linalg.norm(u_pos), np.linalg.norm(v_pos)
         nu_neg, nv_neg = np.linalg.norm(u_neg), np.linalg.norm(v_neg)
-        if nu_pos * nv_pos >= nu_neg * nv_neg:
-            uu, vv, mu = u_pos / nu_pos, v_pos / nv_pos, nu_pos * nv_pos
+        mu_pos, mu_neg = nu_pos * nv_pos, nu_neg * nv_neg
+        if mu_pos > mu_neg:
+            p, q, nrm_p, nrm_q, mu = u_pos, v_pos, nu_pos, nv_pos, mu_pos
         else:
-            uu, vv, mu = u_neg / nu_neg, v_neg / nv_neg, nu_neg * nv_neg
-        if mu == 0.0:  # u_j or v_j has one sign only; leave the component zero
+            p, q, nrm_p, nrm_q, mu = u_neg, v_neg, nu_neg, nv_neg, mu_neg
+        if mu == 0.0:
             continue
         scale = np.sqrt(s[j] * mu)
-        W[:, j] = scale * uu
-        H[j, :] = scale * vv
-    W[W < _ZERO_BELOW] = 0.0
-    H[H < _ZERO_BELOW] = 0.0
+        W[:, j] = scale * (p / nrm_p)
+        H[j, :] = scale * (q / nrm_q)
+    tiny = _RELATIVE_ZERO * np.sqrt(s[0])
+    W[W < tiny] = 0.0
+    H[H < tiny] = 0.0
     return W, H
 
 
 def initialize(X, k: int, method: str = "nndsvda",
                random_state=None) -> tuple[np.ndarray, np.ndarray]:
-    """Initial (W, H) for X ≈ WH by ``method`` (see the module docstring).
+    """Initial factors (W, H) with X ≈ WH, by ``method`` (the math is in the module docstring).
 
     Parameters
     ----------
-    X : (m, n) array_like, non-negative
+    X : (m, n) array_like or scipy.sparse matrix, non-negative and finite
     k : int, 1 <= k <= min(m, n)
     method : "random" | "nndsvd" | "nndsvda" | "nndsvdar"
-    random_state : None, int or numpy Generator (unused by nndsvd and nndsvda)
+    random_state : None, non-negative int or numpy Generator. Used by "random" and
+        "nndsvdar" only; "nndsvd" and "nndsvda" are deterministic and ignore it.
 
     Returns
     -------
-    W : (m, k) ndarray, H : (k, n) ndarray, both non-negative and finite.
+    W : (m, k) float64 ndarray, H : (k, n) float64 ndarray; non-negative and finite.
+
+    Raises
+    ------
+    NMFInputError
+        bad X (negative, NaN/inf, not 2-D, empty), k outside [1, min(m, n)], an unknown
+        method (the message lists the valid ones) or a bad ``random_state``.
     """
     X = check_matrix(X)
     k = check_rank(k, X.shape)
     check_choice(method, "init", INIT_METHODS)
+    gen = check_random_state(random_state)  # validated always, drawn from only when random
+    m, n = X.shape
     mean = float(X.mean())
+
     if method == "random":
-        gen = check_random_state(random_state)
-        scale = np.sqrt(mean / k)
-        H = scale * np.abs(gen.standard_normal((k, X.shape[1])))
-        W = scale * np.abs(gen.standard_normal((X.shape[0], k)))
+        a = np.sqrt(mean / k)
+        H = a * np.abs(gen.standard_normal((k, n)))
+        W = a * np.abs(gen.standard_normal((m, k)))
         return W, H
+
     W, H = _nndsvd(X, k)
     if method == "nndsvda":
         W[W == 0] = mean
         H[H == 0] = mean
     elif method == "nndsvdar":
-        gen = check_random_state(random_state)
-        zw, zh = W == 0, H == 0
+        zw = W == 0
         W[zw] = mean / 100 * np.abs(gen.standard_normal(int(zw.sum())))
+        zh = H == 0
         H[zh] = mean / 100 * np.abs(gen.standard_normal(int(zh.sum())))
     return W, H
