@@ -66,6 +66,8 @@ def check_matrix(X, name: str = "X", *, allow_zero: bool = True) -> np.ndarray:
     """
     if sp.issparse(X):
         X = X.toarray()
+    if np.iscomplexobj(X):
+        raise NMFInputError(f"{name} has complex entries; NMF needs real non-negative data")
     try:
         A = np.asarray(X, dtype=np.float64)
     except (TypeError, ValueError) as exc:

@@ -2,6 +2,7 @@
 
     nnmf factorize data.npy -k 10 --loss frobenius --method hals --seed 0 --out run/
     nnmf factorize data.csv -k 10 --loss kl --method cvxpy --json
+    nnmf reproduce --list | NAME | all [--tiny] [--force] [--jobs N]
 
 ``factorize`` reads X (columns are samples: X ≈ W H with W m×k, H k×n), runs
 :func:`nnmf_research.factorize.factorize`, and writes ``W.npy``, ``H.npy`` and
@@ -90,7 +91,75 @@ def build_parser() -> argparse.ArgumentParser:
     fac.add_argument("--quiet", action="store_true",
                      help="no progress lines on stderr")
     fac.set_defaults(handler=_factorize)
+
+    rep = sub.add_parser(
+        "reproduce",
+        help="run a paper comparison (an experiment config) and draw its figures",
+        description="Run experiment configs from experiments/*.toml: every missing cell of "
+                    "the grid (finished cells are reused, so an interrupted run resumes), "
+                    "then the results table and the figures.",
+        epilog="examples:\n  nnmf reproduce --list\n  nnmf reproduce lee_seung_1999_faces\n"
+               "  nnmf reproduce all --tiny",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    rep.add_argument("experiments", nargs="*", metavar="NAME",
+                     help="experiment names (config file stems), or 'all'")
+    rep.add_argument("--list", action="store_true",
+                     help="list every experiment, its paper and what it compares")
+    rep.add_argument("--tiny", action="store_true",
+                     help="run each config at its [tiny] size (minutes; what the tests run); "
+                          "figures then go to RESULTS/<name>-tiny/figures")
+    rep.add_argument("--force", action="store_true",
+                     help="recompute finished cells instead of reusing them")
+    rep.add_argument("--jobs", type=int, default=1,
+                     help="cells run in parallel through joblib (default: %(default)s)")
+    rep.add_argument("--results", type=Path, default=Path("results"),
+                     help="folder for cached cells and tables (default: %(default)s)")
+    rep.add_argument("--figures", type=Path, default=None,
+                     help="folder for figures (default: paper_figures/ for full runs)")
+    rep.add_argument("--config-dir", type=Path, default=None,
+                     help="folder of experiment TOML files (default: the repository's "
+                          "experiments/)")
+    rep.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    rep.set_defaults(handler=_reproduce)
     return parser
+
+
+def _reproduce(args) -> int:
+    from .runner import list_experiments, load_experiment, run_experiment
+
+    available = list_experiments(args.config_dir)
+    if args.list:
+        for name, path in available.items():
+            exp = load_experiment(path)
+            print(f"{name}\n    paper:    {exp.paper}\n    compares: {exp.compares}")
+        return 0
+    if not args.experiments:
+        raise NMFInputError("name an experiment (or 'all'); see: nnmf reproduce --list")
+    names = list(available) if args.experiments == ["all"] else args.experiments
+    for name in names:
+        if name not in available:
+            raise NMFInputError(f"unknown experiment {name!r}; valid: "
+                                f"{', '.join(available)}, all")
+    # Validate every config before any cell runs.
+    configs = [load_experiment(available[name], tiny=args.tiny) for name in names]
+    failed = 0
+    for exp in configs:
+        try:
+            report = run_experiment(exp, args.results, args.figures, jobs=args.jobs,
+                                    force=args.force, progress=not args.quiet)
+        except KeyboardInterrupt:
+            print(f"nnmf: interrupted; finished cells of {exp.name} are saved, rerun to "
+                  "resume", file=sys.stderr)
+            return 130
+        failed += len(report.failures)
+        print(f"{exp.name}: {report.ran} cells run, {report.cached} reused, "
+              f"{report.skipped} skipped, {len(report.failures)} failed; table "
+              f"{report.table}; figures: {', '.join(map(str, report.figures)) or 'none'}")
+        for failure in report.failures:
+            print(f"  failed cell {failure['dataset']}/{failure['method']}/k={failure['k']}/"
+                  f"rep {failure['rep']}: {failure['status']}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def _factorize(args) -> int:

@@ -66,12 +66,14 @@ def make_updates(
     penalty_H: Callable | None = None,
     constraints_W: Callable | None = None,
     penalty_W: Callable | None = None,
+    kernel_options: Mapping | None = None,
 ):
     """Return ``(update_H, update_W)`` for the alternating driver.
 
     For ``method="cvxpy"`` two models are built once: one for H (k×n) and one for Wᵀ (k×m);
     ``constraints_W`` / ``penalty_W`` therefore receive the Variable Wᵀ of shape k×m.
-    Extra constraints and penalties need ``method="cvxpy"``.
+    Extra constraints and penalties need ``method="cvxpy"``; ``kernel_options`` go to the
+    NumPy kernel's constructor (e.g. ``{"alpha": 0}`` for plain HALS, ``{"eps": 0}``).
     """
     check_choice(method, "method", METHODS)
     check_choice(loss, "loss", LOSSES)
@@ -88,7 +90,12 @@ def make_updates(
                 "constraints, penalties and solver= apply to method='cvxpy' only, "
                 f"got method={method!r}"
             )
-        return kernels.KERNELS[(method, loss)](), "same"
+        try:
+            return kernels.KERNELS[(method, loss)](**dict(kernel_options or {})), "same"
+        except TypeError as exc:
+            raise NMFInputError(f"bad kernel_options for method {method!r}: {exc}") from None
+    if kernel_options:
+        raise NMFInputError("kernel_options apply to the NumPy methods, not method='cvxpy'")
     common = {"solver": solver, "solver_options": solver_options}
     if loss == "frobenius":
         update_H = frobenius_model(k, n, constraints=constraints_H, penalty=penalty_H, **common)
@@ -118,6 +125,7 @@ def factorize(
     penalty_H: Callable | None = None,
     constraints_W: Callable | None = None,
     penalty_W: Callable | None = None,
+    kernel_options: Mapping | None = None,
     callback: Callable | None = None,
     progress: float | None = None,
 ) -> Factorization:
@@ -133,7 +141,8 @@ def factorize(
     random_state : None, int or numpy Generator (seeds the initialization)
     W, H : optional initial factors (both or neither)
     max_iter, tol, time_limit, callback, progress : see :func:`alternate`
-    solver, solver_options, constraints_*, penalty_* : see :func:`make_updates`
+    solver, solver_options, constraints_*, penalty_*, kernel_options : see
+        :func:`make_updates`
 
     Returns
     -------
@@ -149,7 +158,7 @@ def factorize(
     update_H, update_W = make_updates(
         method, loss, X.shape, k, solver=solver, solver_options=solver_options,
         constraints_H=constraints_H, penalty_H=penalty_H,
-        constraints_W=constraints_W, penalty_W=penalty_W,
+        constraints_W=constraints_W, penalty_W=penalty_W, kernel_options=kernel_options,
     )
     if W is None:
         W, H = initialize(X, k, method=init, random_state=random_state)

@@ -74,3 +74,8 @@ def test_random_state_is_a_generator_and_never_global_state():
     assert check_random_state(gen) is gen
     with pytest.raises(NMFInputError, match="random_state=-1"):
         check_random_state(-1)
+
+
+def test_complex_input_is_refused_not_silently_truncated():
+    with pytest.raises(NMFInputError, match="X has complex entries"):
+        check_matrix(np.array([[1 + 2j, 1.0]]))

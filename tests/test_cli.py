@@ -110,3 +110,23 @@ def test_console_script_runs_as_a_module(data_files):
                            "-k", "2", "--json", "--quiet"], capture_output=True, text=True,
                           check=True)
     assert json.loads(done.stdout)["k"] == 2
+
+
+def test_reproduce_list_names_every_experiment_with_its_paper(capsys):
+    assert main(["reproduce", "--list"]) == 0
+    out = capsys.readouterr().out
+    assert "lee_seung_1999_faces" in out and "Nature 401" in out and "compares:" in out
+
+
+def test_reproduce_an_unknown_experiment_is_named(capsys):
+    assert main(["reproduce", "lee_seung_2042"]) == 2
+    assert "unknown experiment 'lee_seung_2042'; valid: " in capsys.readouterr().err
+
+
+def test_reproduce_tiny_writes_table_and_figure(tmp_path, capsys):
+    code = main(["reproduce", "lee_seung_1999_faces", "--tiny", "--results",
+                 str(tmp_path / "res"), "--figures", str(tmp_path / "figs"), "--quiet"])
+    assert code == 0
+    assert (tmp_path / "res" / "lee_seung_1999_faces-tiny" / "cells.csv").exists()
+    assert (tmp_path / "figs" / "lee_seung_1999_faces_bases.png").exists()
+    assert "3 cells run, 0 reused" in capsys.readouterr().out

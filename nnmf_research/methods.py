@@ -1,0 +1,202 @@
+"""What one experiment cell can run: ``kind`` name -> function, with its allowed parameters.
+
+Every kind takes ``(X, k, W0, H0, rng, **params)`` — X in the toolkit's orientation, the
+shared read-only initial factors of the repetition, a Generator for anything random — and
+returns a :class:`MethodOutput`. A kind that cannot run here raises :class:`SkipCell` with
+the reason (e.g. a peer library that does not install on the current NumPy).
+
+==============  ==========================================================================
+kind            what
+==============  ==========================================================================
+nmf             this toolkit's ``factorize`` (method, loss, max_iter, tol, time_limit,
+                kernel_options such as {alpha = 0} for plain HALS) plus
+                named constraints for method="cvxpy": l1_H (penalty λ·ΣH), l1_W,
+                max_W (W ≤ value), simplex_H (columns of H sum to 1)
+sklearn         scikit-learn's ``NMF`` from the same start (solver cd | mu; loss); with
+                ``trace=[...]`` it is re-run from the start at each listed iteration count,
+                which gives an honest loss-vs-time trace for a library with no callback
+nimfa           nimfa's ``Nmf`` (Lee–Seung MU) from the same start, where it installs
+pca             best rank-k approximation by the SVD: W = U_k, H = Σ_k V_kᵀ (signed)
+vq              vector quantization: k-means (k-means++ seeding) on the columns; W = the
+                centroids, H = one-hot assignments (Lee & Seung 1999's VQ)
+cvxpy_timing    first solve vs re-solve time of the Frobenius H-model (form gram | direct)
+==============  ==========================================================================
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass, field
+from typing import Callable
+
+import cvxpy as cp
+import numpy as np
+
+from . import losses
+from .checks import NMFInputError
+from .factorize import factorize
+from .models.frobenius import frobenius_model
+
+__all__ = ["MethodOutput", "SkipCell", "METHOD_KINDS", "run_method"]
+
+
+class SkipCell(Exception):
+    """Raised by a method that cannot run this cell; the message is the stated reason."""
+
+
+@dataclass
+class MethodOutput:
+    W: np.ndarray | None = None
+    H: np.ndarray | None = None
+    loss_name: str = "frobenius"
+    seconds: float = float("nan")
+    n_iter: int | None = None
+    trace_loss: np.ndarray | None = None
+    trace_time: np.ndarray | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def _run_nmf(X, k, W0, H0, rng, *, method="hals", loss="frobenius", max_iter=200, tol=1e-4,
+             time_limit=None, l1_H=None, l1_W=None, max_W=None, simplex_H=False,
+             solver=None, kernel_options=None):
+    hooks = {}
+    if l1_H is not None:
+        hooks["penalty_H"] = lambda H: l1_H * cp.sum(H)
+    if l1_W is not None:
+        hooks["penalty_W"] = lambda Wt: l1_W * cp.sum(Wt)
+    if max_W is not None:
+        hooks["constraints_W"] = lambda Wt: [Wt <= max_W]
+    if simplex_H:
+        hooks["constraints_H"] = lambda H: [cp.sum(H, axis=0) == 1]
+    fit = factorize(X, k, loss=loss, method=method, W=W0, H=H0, max_iter=max_iter, tol=tol,
+                    time_limit=time_limit, solver=solver, kernel_options=kernel_options,
+                    **hooks)
+    return MethodOutput(fit.W, fit.H, loss, fit.seconds, fit.n_iter,
+                        np.asarray(fit.history), np.asarray(fit.times),
+                        {"stop_reason": fit.stop_reason})
+
+
+def _sklearn_once(X, k, W0, H0, solver, beta_loss, max_iter):
+    from sklearn.decomposition import NMF as SkNMF
+    from sklearn.exceptions import ConvergenceWarning
+
+    model = SkNMF(n_components=k, init="custom", solver=solver, beta_loss=beta_loss, tol=0,
+                  max_iter=max_iter)
+    Xs = np.ascontiguousarray(X.T)
+    Ws, Hs = np.array(H0.T), np.array(W0.T)  # sklearn orientation, writable copies
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        start = time.perf_counter()
+        codes = model.fit_transform(Xs, W=Ws, H=Hs)
+        seconds = time.perf_counter() - start
+    return model.components_.T, codes.T, seconds, model.n_iter_
+
+
+def _run_sklearn(X, k, W0, H0, rng, *, solver="cd", loss="frobenius", max_iter=200,
+                 trace=None):
+    try:
+        import sklearn  # noqa: F401
+    except ImportError:
+        raise SkipCell("scikit-learn is not installed")
+    beta = {"frobenius": "frobenius", "kl": "kullback-leibler"}[loss]
+    trace_loss, trace_time = [losses.loss(loss, X, W0, H0)], [0.0]
+    for it in sorted(set(trace or [])):
+        if it >= max_iter:
+            break
+        W, H, seconds, _ = _sklearn_once(X, k, W0, H0, solver, beta, it)
+        trace_loss.append(losses.loss(loss, X, W, H))
+        trace_time.append(seconds)
+    W, H, seconds, n_iter = _sklearn_once(X, k, W0, H0, solver, beta, max_iter)
+    trace_loss.append(losses.loss(loss, X, W, H))
+    trace_time.append(seconds)
+    return MethodOutput(W, H, loss, seconds, n_iter, np.asarray(trace_loss),
+                        np.asarray(trace_time))
+
+
+def _run_nimfa(X, k, W0, H0, rng, *, loss="frobenius", max_iter=200):
+    try:
+        import nimfa
+    except ImportError:
+        raise SkipCell("nimfa is not installed (pip install nimfa)")
+    update = {"frobenius": "euclidean", "kl": "divergence"}[loss]
+    objective = {"frobenius": "fro", "kl": "div"}[loss]
+    try:
+        start = time.perf_counter()
+        model = nimfa.Nmf(X, W=np.array(W0), H=np.array(H0), rank=k, max_iter=max_iter,
+                          update=update, objective=objective, min_residuals=0, test_conv=None)
+        fit = model()
+        seconds = time.perf_counter() - start
+        W, H = np.asarray(fit.basis()), np.asarray(fit.coef())
+    except (AttributeError, TypeError) as exc:  # np.mat and friends, gone in NumPy 2
+        raise SkipCell(f"nimfa does not run on NumPy {np.__version__}: {exc}")
+    return MethodOutput(W, H, loss, seconds, max_iter)
+
+
+def _run_pca(X, k, W0, H0, rng):
+    start = time.perf_counter()
+    U, s, Vt = np.linalg.svd(X, full_matrices=False)
+    seconds = time.perf_counter() - start
+    # Orient each component so its largest entry is positive (display convention).
+    signs = np.sign(U[np.argmax(np.abs(U), axis=0), np.arange(U.shape[1])])
+    signs[signs == 0] = 1
+    W = U[:, :k] * signs[:k]
+    H = (s[:k, None] * Vt[:k]) * signs[:k, None]
+    return MethodOutput(W, H, "frobenius", seconds, None)
+
+
+def _run_vq(X, k, W0, H0, rng, *, max_iter=100):
+    from scipy.cluster.vq import kmeans2
+
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "One of the clusters is empty" is handled below
+        centroids, labels = kmeans2(X.T, k, iter=max_iter, minit="++", seed=rng)
+    seconds = time.perf_counter() - start
+    H = np.zeros((k, X.shape[1]))
+    H[labels, np.arange(X.shape[1])] = 1.0
+    return MethodOutput(centroids.T.copy(), H, "frobenius", seconds, max_iter)
+
+
+def _run_cvxpy_timing(X, k, W0, H0, rng, *, form="gram", resolves=3, solver=None):
+    m, n = X.shape
+    start = time.perf_counter()
+    model = frobenius_model(k, n, m=m, form=form, solver=solver)
+    build = time.perf_counter() - start
+    start = time.perf_counter()
+    H = model(X, W0, H0)
+    first = time.perf_counter() - start
+    times = []
+    for _ in range(resolves):
+        W = W0 * (1.0 + 0.01 * rng.random(W0.shape))  # new parameter values, same structure
+        start = time.perf_counter()
+        H = model(X, W, H)
+        times.append(time.perf_counter() - start)
+    return MethodOutput(W0, H, "frobenius", first + sum(times), None,
+                        extra={"build_s": build, "first_solve_s": first,
+                               "resolve_s": float(np.median(times))})
+
+
+METHOD_KINDS: dict[str, Callable] = {
+    "nmf": _run_nmf,
+    "sklearn": _run_sklearn,
+    "nimfa": _run_nimfa,
+    "pca": _run_pca,
+    "vq": _run_vq,
+    "cvxpy_timing": _run_cvxpy_timing,
+}
+
+
+def method_parameters(kind: str) -> list[str]:
+    """The keyword parameters a method kind accepts (for config validation)."""
+    import inspect
+
+    sig = inspect.signature(METHOD_KINDS[kind])
+    return [p.name for p in sig.parameters.values() if p.kind is p.KEYWORD_ONLY]
+
+
+def run_method(kind: str, X, k, W0, H0, rng, params: dict) -> MethodOutput:
+    """Run one method kind on one cell."""
+    if kind not in METHOD_KINDS:
+        raise NMFInputError(f"unknown method kind {kind!r}; valid: {', '.join(METHOD_KINDS)}")
+    return METHOD_KINDS[kind](X, k, W0, H0, rng, **params)

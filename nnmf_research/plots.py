@@ -1,0 +1,244 @@
+"""Figures drawn from saved experiment results only (never rerunning anything).
+
+Each figure in a config is a table ``[[figures]]`` with ``name``, ``kind``, ``caption`` and
+kind-specific keys; it is written to ``<figures_dir>/<experiment>_<name>.png`` with labelled
+axes, a legend and the paper cited in the title.
+
+==============  ===========================================================================
+kind            draws
+==============  ===========================================================================
+basis_grid      the basis images (columns of W) of each listed method, one montage each
+                (keys: methods, dataset, k, rep, n_show)
+loss_curves     loss (or loss / ‖X‖²) against iteration or seconds, one line per method
+                (keys: methods, dataset, k, rep, x = "iteration" | "seconds", relative)
+metric_bars     a metric per method: bar = mean over repetitions, whiskers = min..max,
+                grouped by k (keys: metric, methods)
+metric_lines    metrics against a data-set parameter (e.g. m), one line per method × metric
+                (keys: metrics, x, methods)
+==============  ===========================================================================
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; no display is needed or assumed
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from .checks import NMFInputError  # noqa: E402
+from .io import atomic_write_bytes  # noqa: E402
+
+__all__ = ["FIGURE_KINDS", "check_figure", "draw_figure", "montage"]
+
+FIGURE_KINDS = {
+    "basis_grid": ("methods", "dataset", "k", "rep", "n_show"),
+    "loss_curves": ("methods", "dataset", "k", "rep", "x", "relative"),
+    "metric_bars": ("metric", "methods"),
+    "metric_lines": ("metrics", "x", "methods"),
+}
+_COMMON = ("name", "kind", "caption")
+
+
+def check_figure(fig: dict, methods: dict, datasets: dict, where: str) -> None:
+    """Refuse unknown keys, methods or data sets in a figure spec, naming the valid ones."""
+    kind = fig.get("kind")
+    if "name" not in fig:
+        raise NMFInputError(f"{where}: a figure of kind {kind!r} has no 'name'")
+    valid = _COMMON + FIGURE_KINDS[kind]
+    for key in fig:
+        if key not in valid:
+            raise NMFInputError(f"{where}: figure {fig['name']!r}: unknown key {key!r}; "
+                                f"valid: {', '.join(valid)}")
+    for m in fig.get("methods", []):
+        if m not in methods:
+            raise NMFInputError(f"{where}: figure {fig['name']!r}: unknown method {m!r}; "
+                                f"valid: {', '.join(methods)}")
+    if "dataset" in fig and fig["dataset"] not in datasets:
+        raise NMFInputError(f"{where}: figure {fig['name']!r}: unknown dataset "
+                            f"{fig['dataset']!r}; valid: {', '.join(datasets)}")
+
+
+def montage(W: np.ndarray, image_shape, n_cols: int | None = None) -> np.ndarray:
+    """Tile the columns of W (reshaped to ``image_shape``) into one image, 1-pixel gaps."""
+    k = W.shape[1]
+    n_cols = n_cols or int(np.ceil(np.sqrt(k)))
+    n_rows = int(np.ceil(k / n_cols))
+    h, w = image_shape
+    canvas = np.full((n_rows * (h + 1) + 1, n_cols * (w + 1) + 1), np.nan)
+    for j in range(k):
+        r, c = divmod(j, n_cols)
+        canvas[1 + r * (h + 1): 1 + r * (h + 1) + h, 1 + c * (w + 1): 1 + c * (w + 1) + w] = \
+            W[:, j].reshape(h, w)
+    return canvas
+
+
+def _select(rows, fig, exp):
+    dataset = fig.get("dataset", next(iter(exp.datasets)))
+    k = fig.get("k", exp.datasets[dataset].get("ranks", exp.ks)[0])
+    rep = fig.get("rep", 0)
+    chosen = {}
+    for row in rows:
+        if (row["status"] == "ok" and row["dataset"] == dataset and row["k"] == k
+                and row["rep"] == rep):
+            chosen[row["method"]] = row
+    methods = fig.get("methods", list(exp.methods))
+    return dataset, k, [(m, chosen.get(m)) for m in methods]
+
+
+def _title(fig, exp, ax_or_fig):
+    caption = fig.get("caption", exp.title)
+    suptitle = f"{caption}\n{exp.paper}" if exp.paper else caption
+    ax_or_fig.suptitle(suptitle, fontsize=9)
+
+
+def _save(figure, path: Path) -> None:
+    import io
+
+    buf = io.BytesIO()
+    figure.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    plt.close(figure)
+    atomic_write_bytes(path, buf.getvalue())
+
+
+def _basis_grid(fig, exp, rows, results_dir, path):
+    from .runner import load_arrays
+
+    dataset, k, chosen = _select(rows, fig, exp)
+    figure, axes = plt.subplots(1, len(chosen), figsize=(3.9 * len(chosen), 3.9),
+                                squeeze=False, layout="constrained")
+    for ax, (method, row) in zip(axes[0], chosen):
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if row is None:
+            ax.set_title(f"{exp.label(method)}\n(no result)", fontsize=8)
+            continue
+        W = load_arrays(results_dir, row["key"])["W"][:, : fig.get("n_show", 64)]
+        record_shape = _image_shape(results_dir, row["key"])
+        if record_shape is None:
+            raise NMFInputError(f"figure {fig['name']!r}: data set {dataset!r} is not images")
+        signed = W.min() < 0
+        scale = np.abs(W).max(axis=0)
+        scale[scale == 0] = 1.0
+        grid = montage(W / scale, record_shape)
+        im = ax.imshow(grid, cmap="RdBu_r" if signed else "gray_r",
+                       vmin=-1 if signed else 0, vmax=1, interpolation="nearest")
+        ax.set_title(f"{exp.label(method)}  (k={W.shape[1]})", fontsize=8)
+        figure.colorbar(im, ax=ax, fraction=0.046, pad=0.02,
+                        label="basis value / column max")
+    _title(fig, exp, figure)
+    _save(figure, path)
+
+
+def _image_shape(results_dir, key):
+    import json
+
+    record = json.loads((Path(results_dir) / "cells" / f"{key}.json").read_text())
+    shape = record.get("image_shape")
+    return tuple(shape) if shape else None
+
+
+def _loss_curves(fig, exp, rows, results_dir, path):
+    from .runner import load_arrays
+
+    dataset, k, chosen = _select(rows, fig, exp)
+    x_kind = fig.get("x", "iteration")
+    figure, ax = plt.subplots(figsize=(6.4, 4.2))
+    for method, row in chosen:
+        if row is None:
+            continue
+        arrays = load_arrays(results_dir, row["key"])
+        if "trace_loss" not in arrays:
+            continue
+        y = arrays["trace_loss"]
+        if fig.get("relative", False):
+            y = y / y[0]
+        x = arrays["trace_time"] if x_kind == "seconds" else np.arange(len(y))
+        if x_kind == "seconds":
+            x, y = x[1:], y[1:]  # log axis: drop t = 0
+        ax.plot(x, y, marker="." if len(y) < 30 else None, label=exp.label(method))
+    ax.set_yscale("log")
+    if x_kind == "seconds":
+        ax.set_xscale("log")
+        ax.set_xlabel("wall-clock time (s)")
+    else:
+        ax.set_xlabel("iteration")
+    ax.set_ylabel("loss / initial loss" if fig.get("relative") else "loss")
+    ax.grid(True, which="both", alpha=0.3)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8)
+    else:
+        ax.text(0.5, 0.5, "no finished cells with a loss trace", ha="center",
+                transform=ax.transAxes)
+    ax.set_title(f"data: {dataset}, k={k}", fontsize=8)
+    _title(fig, exp, figure)
+    _save(figure, path)
+
+
+def _metric_bars(fig, exp, rows, results_dir, path):
+    metric = fig["metric"]
+    methods = fig.get("methods", list(exp.methods))
+    figure, ax = plt.subplots(figsize=(1.2 + 1.1 * len(methods) * len(exp.ks), 4.0))
+    width = 0.8 / len(exp.ks)
+    for i, k in enumerate(exp.ks):
+        means, lo, hi = [], [], []
+        for m in methods:
+            vals = [r[metric] for r in rows if r["method"] == m and r["k"] == k
+                    and r["status"] == "ok" and r.get(metric) is not None]
+            mean = float(np.mean(vals)) if vals else np.nan
+            means.append(mean)
+            lo.append(mean - min(vals) if vals else 0)
+            hi.append(max(vals) - mean if vals else 0)
+        pos = np.arange(len(methods)) + (i - (len(exp.ks) - 1) / 2) * width
+        ax.bar(pos, means, width, yerr=[lo, hi], capsize=3, label=f"k = {k}")
+    ax.set_xticks(np.arange(len(methods)), [exp.label(m) for m in methods], fontsize=8,
+                  rotation=15)
+    ax.set_ylabel(metric.replace("_", " ") + " (mean; whiskers min..max)")
+    ax.legend(fontsize=8)
+    ax.grid(True, axis="y", alpha=0.3)
+    _title(fig, exp, figure)
+    _save(figure, path)
+
+
+def _metric_lines(fig, exp, rows, results_dir, path):
+    import json
+
+    x_key = fig["x"]
+    methods = fig.get("methods", list(exp.methods))
+    figure, ax = plt.subplots(figsize=(6.4, 4.2))
+    for m in methods:
+        for metric in fig["metrics"]:
+            points = {}
+            for r in rows:
+                if r["method"] != m or r["status"] != "ok" or r.get(metric) is None:
+                    continue
+                rec = json.loads((Path(results_dir) / "cells" / f"{r['key']}.json")
+                                 .read_text())
+                x = rec["dataset_params"].get(x_key)
+                points.setdefault(x, []).append(r[metric])
+            if not points:
+                continue
+            xs = sorted(points)
+            ax.plot(xs, [np.median(points[x]) for x in xs], marker="o",
+                    label=f"{exp.label(m)}: {metric.replace('_', ' ')}")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(x_key)
+    ax.set_ylabel("seconds (median over repetitions)")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=7)
+    _title(fig, exp, figure)
+    _save(figure, path)
+
+
+_DRAW = {"basis_grid": _basis_grid, "loss_curves": _loss_curves,
+         "metric_bars": _metric_bars, "metric_lines": _metric_lines}
+
+
+def draw_figure(fig: dict, exp, rows: list[dict], results_dir, path) -> Path:
+    """Draw one configured figure from the results table and saved arrays into ``path``."""
+    path = Path(path)
+    _DRAW[fig["kind"]](fig, exp, rows, Path(results_dir), path)
+    return path

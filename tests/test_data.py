@@ -1,0 +1,67 @@
+"""Shipped and generated data sets: shapes, known structure, no downloads."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nnmf_research.checks import NMFInputError
+from nnmf_research.data import (faces, lee_seung_normalize, load_dataset, planted, random,
+                                swimmer)
+from nnmf_research.metrics import parts_recovered
+
+
+def test_swimmer_has_256_distinct_images_of_rank_at_most_17():
+    data = swimmer()
+    assert data.X.shape == (1024, 256)
+    assert len({col.tobytes() for col in data.X.T}) == 256
+    assert np.linalg.matrix_rank(data.X) <= 17
+    assert data.parts.shape == (1024, 17)
+
+
+def test_swimmer_images_are_exact_sums_of_disjoint_parts():
+    data = swimmer()
+    assert data.parts.sum(axis=1).max() == 1  # disjoint
+    # Each image is the torso plus one position of each limb: solve X = P A exactly.
+    A, *_ = np.linalg.lstsq(data.parts, data.X, rcond=None)
+    np.testing.assert_allclose(data.parts @ A, data.X, atol=1e-10)
+    np.testing.assert_allclose(np.round(A), A, atol=1e-10)
+    assert set(np.unique(np.round(A))) == {0.0, 1.0}
+    assert (np.round(A)[1:].reshape(4, 4, -1).sum(axis=1) == 1).all()  # one position a limb
+
+
+def test_the_true_parts_score_16_of_16_limbs_and_the_torso():
+    data = swimmer()
+    recovered = parts_recovered(data.parts, data.parts)
+    assert recovered[1:].sum() == 16 and recovered[0]
+
+
+def test_faces_are_the_first_100_lfw_images_normalised_as_lee_and_seung():
+    data = faces()
+    assert data.X.shape == (625, 100) and data.image_shape == (25, 25)
+    assert data.X.min() >= 0 and data.X.max() <= 1
+    from skimage.data import lfw_subset
+
+    raw = np.asarray(lfw_subset(), dtype=float)[:100].reshape(100, -1).T
+    np.testing.assert_allclose(data.X, lee_seung_normalize(raw))
+
+
+def test_lee_seung_normalisation_has_mean_and_sd_a_quarter_before_clipping():
+    X = np.where(np.arange(40) % 2, 7.0, 3.0) * np.ones((50, 1))  # two values, equally often
+    Z = lee_seung_normalize(X)  # -> {0, 0.5}: mean 0.25, sd 0.25, nothing clipped
+    assert Z.mean() == pytest.approx(0.25) and Z.std() == pytest.approx(0.25)
+    assert set(np.unique(Z)) == {0.0, 0.5}
+
+
+def test_planted_has_the_planted_rank_and_random_is_seeded():
+    assert np.linalg.matrix_rank(planted(30, 20, 4).X) == 4
+    np.testing.assert_array_equal(random(5, 4, seed=3).X, random(5, 4, seed=3).X)
+
+
+def test_unknown_dataset_and_bad_parameters_are_named():
+    with pytest.raises(NMFInputError, match="unknown dataset 'cbcl'; valid choices: faces"):
+        load_dataset("cbcl")
+    with pytest.raises(NMFInputError, match="bad parameters for dataset 'swimmer'"):
+        load_dataset("swimmer", size=3)
+    with pytest.raises(NMFInputError, match=r"n_images=101 is out of range \[1, 100\]"):
+        faces(101)

@@ -1,0 +1,88 @@
+"""Every config in experiments/ runs at its [tiny] size and yields its table and figures, and
+the tiny results already show what each experiment is about."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from nnmf_research.runner import (experiment_cells, list_experiments, load_experiment,
+                                  run_experiment)
+
+CONFIGS = list_experiments()
+NOT_NUMBERS = {"dataset", "method", "label", "kind", "k", "rep", "status", "key"}
+
+
+def test_the_five_paper_comparisons_are_configured():
+    assert set(CONFIGS) >= {"lee_seung_1999_faces", "donoho_stodden_2003_swimmer",
+                            "lee_seung_2001_updates", "bench_approximate_nmf",
+                            "dpp_compile_once"}
+
+
+@pytest.fixture(scope="module")
+def tiny_runs(tmp_path_factory):
+    root = tmp_path_factory.mktemp("tiny")
+    runs = {}
+    for name, path in CONFIGS.items():
+        exp = load_experiment(path, tiny=True)
+        runs[name] = (exp, run_experiment(exp, root / "results", root / "figures",
+                                          progress=False))
+    return runs
+
+
+def _rows(report):
+    with open(report.table) as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+def test_tiny_run_writes_a_complete_table_and_png_figures(tiny_runs, name):
+    exp, report = tiny_runs[name]
+    assert not report.failures, report.failures
+    rows = _rows(report)
+    assert len(rows) == len(experiment_cells(exp))
+    for row in rows:
+        if row["status"] != "ok":
+            assert row["status"].startswith("skipped: ")
+            continue
+        for metric in exp.metrics:
+            assert row[metric] not in ("", "nan"), (row["method"], metric)
+            float(row[metric])
+    assert len(report.figures) == len(exp.figures) >= 1
+    for path in report.figures:
+        data = path.read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000
+
+
+def _mean(rows, method, metric, **match):
+    vals = [float(r[metric]) for r in rows if r["method"] == method and r["status"] == "ok"
+            and all(r[k] == str(v) for k, v in match.items())]
+    return sum(vals) / len(vals)
+
+
+def test_faces_nmf_basis_is_sparser_than_pca(tiny_runs):
+    rows = _rows(tiny_runs["lee_seung_1999_faces"][1])
+    assert _mean(rows, "nmf", "hoyer_basis") > _mean(rows, "pca", "hoyer_basis") + 0.05
+    assert _mean(rows, "nmf", "sparsity_basis") > 10 * _mean(rows, "pca", "sparsity_basis")
+
+
+def test_every_update_trace_is_monotone(tiny_runs):
+    rows = _rows(tiny_runs["lee_seung_2001_updates"][1])
+    assert rows and all(float(r["max_loss_increase"]) <= 1e-12 for r in rows)
+
+
+def test_swimmer_counts_are_within_the_16_limbs(tiny_runs):
+    rows = _rows(tiny_runs["donoho_stodden_2003_swimmer"][1])
+    counts = [float(r["limbs_recovered"]) for r in rows]
+    assert all(0 <= c <= 16 for c in counts) and max(counts) >= 6
+
+
+def test_benchmark_reports_time_to_target_ratios_against_sklearn_cd(tiny_runs):
+    pytest.importorskip("sklearn")
+    rows = _rows(tiny_runs["bench_approximate_nmf"][1])
+    cd = [r for r in rows if r["method"] == "sklearn_cd" and r["time_to_0.01"]]
+    assert cd and all(float(r["ratio_to_sklearn_cd_0.01"]) == 1.0 for r in cd)
+    reached = [r for r in rows if r["time_to_0.01"]]
+    assert len({r["method"] for r in reached}) >= 2
+    assert any(r["method"] == "nimfa" for r in rows)  # skipped with its reason, or run

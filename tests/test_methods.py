@@ -1,0 +1,76 @@
+"""Method kinds an experiment cell can run: each checked against a known answer or a peer."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nnmf_research import losses
+from nnmf_research.checks import NMFInputError
+from nnmf_research.methods import SkipCell, method_parameters, run_method
+
+
+@pytest.fixture
+def cell(rng):
+    X = rng.random((30, 20))
+    W0, H0 = rng.random((30, 4)), rng.random((4, 20))
+    return X, 4, W0, H0, np.random.default_rng(0)
+
+
+def test_pca_is_the_best_rank_k_approximation(cell):
+    X, k, W0, H0, rng = cell
+    out = run_method("pca", X, k, W0, H0, rng, {})
+    s = np.linalg.svd(X, compute_uv=False)
+    assert losses.frobenius(X, out.W, out.H) == pytest.approx(np.sum(s[k:] ** 2), rel=1e-10)
+    np.testing.assert_allclose(out.W.T @ out.W, np.eye(k), atol=1e-12)
+
+
+def test_vq_encodings_are_one_hot_and_centroids_are_cluster_means(cell):
+    X, k, W0, H0, rng = cell
+    out = run_method("vq", X, k, W0, H0, rng, {})
+    assert set(np.unique(out.H)) <= {0.0, 1.0}
+    np.testing.assert_array_equal(out.H.sum(axis=0), 1.0)
+    for j in range(k):
+        members = out.H[j] == 1
+        if members.any():
+            np.testing.assert_allclose(out.W[:, j], X[:, members].mean(axis=1), atol=1e-10)
+
+
+def test_nmf_kind_is_factorize_from_the_shared_start(cell):
+    X, k, W0, H0, rng = cell
+    out = run_method("nmf", X, k, W0, H0, rng, {"method": "hals", "max_iter": 5, "tol": 0})
+    assert out.n_iter == 5 and len(out.trace_loss) == 6
+    assert out.trace_loss[0] == pytest.approx(losses.frobenius(X, W0, H0))
+
+
+def test_sklearn_kind_reproduces_sklearn_and_its_trace_ends_at_the_final_loss(cell):
+    pytest.importorskip("sklearn")
+    X, k, W0, H0, rng = cell
+    out = run_method("sklearn", X, k, W0, H0, rng,
+                     {"solver": "cd", "max_iter": 20, "trace": [1, 5]})
+    assert len(out.trace_loss) == 4  # start, 1, 5, 20 iterations
+    assert out.trace_loss[-1] == pytest.approx(losses.frobenius(X, out.W, out.H))
+    assert np.all(np.diff(out.trace_loss) <= 1e-9 * out.trace_loss[0])
+
+
+def test_nimfa_runs_or_skips_with_a_reason(cell):
+    X, k, W0, H0, rng = cell
+    try:
+        out = run_method("nimfa", X, k, W0, H0, rng, {"max_iter": 5})
+    except SkipCell as skip:
+        assert "nimfa" in str(skip)
+    else:
+        assert out.W.shape == (30, 4)
+
+
+def test_cvxpy_timing_reports_its_three_times(cell):
+    X, k, W0, H0, rng = cell
+    out = run_method("cvxpy_timing", X, k, W0, H0, rng, {"form": "direct", "resolves": 2})
+    assert {"build_s", "first_solve_s", "resolve_s"} <= set(out.extra)
+    assert all(v > 0 for v in out.extra.values())
+
+
+def test_parameters_are_introspected_and_unknown_kinds_named(cell):
+    assert {"method", "loss", "max_iter", "l1_H"} <= set(method_parameters("nmf"))
+    with pytest.raises(NMFInputError, match="unknown method kind 'lda'"):
+        run_method("lda", *cell, {})

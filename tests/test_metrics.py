@@ -1,0 +1,38 @@
+"""Sparsity and parts-recovery numbers: closed forms."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nnmf_research.metrics import hoyer_sparseness, near_zero_fraction, parts_recovered
+
+
+def test_hoyer_is_one_for_one_nonzero_and_zero_for_a_constant_vector():
+    e = np.zeros((9, 1))
+    e[4] = 3.0
+    assert hoyer_sparseness(e) == pytest.approx(1.0)
+    assert hoyer_sparseness(np.ones((9, 1))) == pytest.approx(0.0)
+
+
+def test_hoyer_of_two_equal_nonzeros_in_four():
+    v = np.array([[1.0], [1.0], [0.0], [0.0]])  # (2 - 2/√2)/(2 - 1)
+    assert hoyer_sparseness(v) == pytest.approx(2 - np.sqrt(2))
+
+
+def test_hoyer_rows_versus_columns():
+    A = np.array([[1.0, 0.0], [1.0, 0.0]])
+    assert hoyer_sparseness(A, axis=1) == pytest.approx(1.0)  # each row one non-zero
+    assert hoyer_sparseness(A[:, :1], axis=0) == pytest.approx(0.0)
+
+
+def test_near_zero_fraction_is_scale_free():
+    A = np.array([[1.0, 1e-5], [0.5, 0.0]])
+    assert near_zero_fraction(A) == 0.5
+    assert near_zero_fraction(1e6 * A) == 0.5
+
+
+def test_parts_recovery_counts_a_part_once_matched_by_correlation():
+    parts = np.eye(6)[:, :3]
+    W = np.column_stack([parts[:, 0] * 5, parts[:, 1] + parts[:, 2]])  # one clean, one mixed
+    assert parts_recovered(W, parts).tolist() == [True, False, False]
