@@ -32,8 +32,8 @@ HALS
     the cost of a sweep) and the change stays above delta²× the first sweep's change.
 ANLS
     Exact non-negative least squares per column, min_{h ≥ 0} ‖W h − x‖², by
-    Lawson–Hanson (scipy.optimize.nnls) on the k×k Gram square root: with WᵀW = RᵀR and
-    d solving Rᵀd = Wᵀx, ‖Wh − x‖² = ‖Rh − d‖² + const.
+    Lawson–Hanson (scipy.optimize.nnls) on the triangular factor of W = QR:
+    ‖Wh − x‖² = ‖Rh − Qᵀx‖² + const (k×k problems, and cond(R) = cond(W)).
 """
 
 from __future__ import annotations
@@ -168,14 +168,11 @@ class ANLS:
     factor_shape = None
 
     def __call__(self, X, W, H, stats=None):
-        cross, gram = _stats(X, W, stats)
-        lam, V = np.linalg.eigh(0.5 * (gram + gram.T))
-        keep = lam > lam.max(initial=0.0) * max(gram.shape) * np.finfo(float).eps
-        if not keep.any():  # W = 0: every h is optimal; return zeros
-            return np.zeros_like(H)
-        root = np.sqrt(lam[keep])
-        R = root[:, None] * V[:, keep].T  # r×k, RᵀR = WᵀW on range(Wᵀ)
-        D = (V[:, keep].T @ cross) / root[:, None]  # Rᵀ d = Wᵀx (Wᵀx lies in range(WᵀW))
+        # QR, not the Gram statistics: with W = QR, ‖Wh − x‖² = ‖Rh − Qᵀx‖² + const exactly,
+        # and cond(R) = cond(W). Going through WᵀW squares the condition number; on Swimmer
+        # (rank-deficient factors, cond ~ 1e17) that made the exact step raise the loss.
+        Q, R = np.linalg.qr(W)
+        D = Q.T @ X
         H_new = np.empty_like(H)
         for j in range(H.shape[1]):
             H_new[:, j] = nnls(R, D[:, j])[0]

@@ -14,7 +14,7 @@ Stopping (the first that holds; ``stop_reason`` says which, in words):
 
 * ``max_iter`` iterations done;
 * relative loss decrease (L_{t−1} − L_t)/L_{t−1} < ``tol`` (``tol=0`` disables it);
-* the loss reached 0 (an exact factorization);
+* the loss reached the rounding level, ‖X − WH‖_F ≤ 1e-13‖X‖_F (an exact factorization);
 * ``time_limit`` seconds elapsed;
 * ``callback(iteration, W, H, loss)`` returned True;
 * Ctrl-C (KeyboardInterrupt): the last *complete* iterate is returned with stop_reason
@@ -44,6 +44,12 @@ from ..results import Factorization
 __all__ = ["alternate"]
 
 Update = Callable[..., np.ndarray]
+
+_ROUNDING_LEVEL = 1e-26
+"""A loss below 1e-26·‖X‖²_F (relative error 1e-13) is an exact fit up to float64 rounding."""
+
+_RISE_NOTED = 1e-6
+"""A relative rise of the loss beyond this is named in stop_reason, not hidden as 'tol'."""
 
 _DIRECT_BELOW = 1e-4
 """Below this fraction of ‖X‖²_F (relative error 1%) the Frobenius loss is computed directly:
@@ -163,13 +169,19 @@ def alternate(
             if callback is not None and callback(it, W, H, current):
                 stop_reason = _format_reason("stopped by callback", it)
                 break
-            if current <= 0.0:
-                stop_reason = _format_reason("exact fit (loss 0)", it)
+            if current <= _ROUNDING_LEVEL * norm_x2:
+                stop_reason = _format_reason(
+                    "exact fit", it, f"relative error {np.sqrt(current / norm_x2):.1e}, at "
+                    "the rounding level of float64")
                 break
             decrease = (previous - current) / previous if previous > 0 else 0.0
             if tol > 0 and decrease < tol:
-                stop_reason = _format_reason(
-                    "tol reached", it, f"relative decrease {decrease:.3g} < tol={tol:g}")
+                detail = f"relative decrease {decrease:.3g} < tol={tol:g}"
+                kind = "tol reached"
+                if decrease < -_RISE_NOTED:
+                    kind = "loss increased"
+                    detail += "; a monotone update should not do this: solver inaccuracy?"
+                stop_reason = _format_reason(kind, it, detail)
                 break
             if time_limit is not None and elapsed >= time_limit:
                 stop_reason = _format_reason(f"time limit {time_limit:g} s reached", it)
