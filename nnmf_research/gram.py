@@ -43,11 +43,14 @@ def gram_square_root(gram: np.ndarray) -> np.ndarray:
     return np.sqrt(np.clip(lam, 0.0, None))[:, None] * V.T
 
 
-def frobenius_from_stats(norm_x2: float, stats: FrobeniusStats, H: np.ndarray) -> float:
+def frobenius_from_stats(norm_x2: float, stats: FrobeniusStats, H: np.ndarray,
+                         HHt: np.ndarray | None = None) -> float:
     """‖X − WH‖²_F from ‖X‖²_F and the statistics: ‖X‖² − 2⟨WᵀX, H⟩ + ⟨WᵀW, HHᵀ⟩.
 
-    Costs O(k²n) instead of O(mnk); exact up to rounding of order 1e-15·‖X‖²_F, so it is
-    clipped at 0. Use :func:`nnmf_research.losses.frobenius` for reported final values.
+    Costs O(k²n) instead of O(mnk) (O(kn) when ``HHt`` = HHᵀ is passed in); exact up to
+    rounding of order 1e-13·‖X‖²_F, so it is clipped at 0. Use
+    :func:`nnmf_research.losses.frobenius` for reported final values.
     """
-    value = norm_x2 - 2.0 * float(np.vdot(stats.cross, H)) + float(np.vdot(stats.gram, H @ H.T))
+    HHt = H @ H.T if HHt is None else HHt
+    value = norm_x2 - 2.0 * float(np.vdot(stats.cross, H)) + float(np.vdot(stats.gram, HHt))
     return max(value, 0.0)

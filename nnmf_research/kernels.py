@@ -119,12 +119,13 @@ class HALS:
     alpha: float = 0.5
     delta: float = 0.1
     eps: float = EPS
+    row_cost: float = 0.0
     loss: str = "frobenius"
     factor_shape = None
 
     def max_inner_sweeps(self, m: int, n: int, k: int) -> int:
         """floor(1 + alpha·rho), rho = 1 + (cost of WᵀX and WᵀW) / (cost of one sweep)."""
-        rho = 1.0 + (m * n * k + m * k * k) / (n * k * (k + 1))
+        rho = 1.0 + (m * n * k + m * k * k) / (n * k * (k + 1) + self.row_cost * k)
         return max(1, int(np.floor(1.0 + self.alpha * rho)))
 
     def __call__(self, X, W, H, stats=None):

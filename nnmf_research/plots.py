@@ -145,7 +145,7 @@ def _loss_curves(fig, exp, rows, results_dir, path):
 
     dataset, k, chosen = _select(rows, fig, exp)
     x_kind = fig.get("x", "iteration")
-    figure, ax = plt.subplots(figsize=(6.4, 4.2))
+    figure, ax = plt.subplots(figsize=(6.4, 4.4), layout="constrained")
     for method, row in chosen:
         if row is None:
             continue
@@ -165,14 +165,14 @@ def _loss_curves(fig, exp, rows, results_dir, path):
         ax.set_xlabel("wall-clock time (s)")
     else:
         ax.set_xlabel("iteration")
-    ax.set_ylabel("loss / initial loss" if fig.get("relative") else "loss")
+    ax.set_ylabel("loss / initial loss" if fig.get("relative") else
+                  "loss (‖X − WH‖²_F, or D(X‖WH) for KL)")
     ax.grid(True, which="both", alpha=0.3)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=8)
     else:
         ax.text(0.5, 0.5, "no finished cells with a loss trace", ha="center",
                 transform=ax.transAxes)
-    ax.set_title(f"data: {dataset}, k={k}", fontsize=8)
     _title(fig, exp, figure)
     _save(figure, path)
 
@@ -180,7 +180,8 @@ def _loss_curves(fig, exp, rows, results_dir, path):
 def _metric_bars(fig, exp, rows, results_dir, path):
     metric = fig["metric"]
     methods = fig.get("methods", list(exp.methods))
-    figure, ax = plt.subplots(figsize=(1.2 + 1.1 * len(methods) * len(exp.ks), 4.0))
+    figure, ax = plt.subplots(figsize=(1.2 + 1.1 * len(methods) * len(exp.ks), 4.2),
+                              layout="constrained")
     width = 0.8 / len(exp.ks)
     for i, k in enumerate(exp.ks):
         means, lo, hi = [], [], []
@@ -207,7 +208,7 @@ def _metric_lines(fig, exp, rows, results_dir, path):
 
     x_key = fig["x"]
     methods = fig.get("methods", list(exp.methods))
-    figure, ax = plt.subplots(figsize=(6.4, 4.2))
+    figure, ax = plt.subplots(figsize=(6.4, 4.4), layout="constrained")
     for m in methods:
         for metric in fig["metrics"]:
             points = {}

@@ -4,8 +4,9 @@ A config (``experiments/<name>.toml``) names data sets × methods × inner dimen
 repetitions, the metrics to record and the figures to draw; its ``[tiny]`` table overrides
 any of these for a minutes-long run (the test suite runs every config at that size).
 
-* A **cell** is (data set, method, k, repetition). Its key is a hash of its full spec, so a
-  changed parameter is a new cell and an unchanged one is never recomputed.
+* A **cell** is (data set, method, k, repetition). Its key is a hash of its full spec and the
+  package version, so a changed parameter (or release) is a new cell and an unchanged one is
+  never recomputed; after editing the code itself, rerun with ``force=True``.
 * Initial factors are shared: every method in a repetition starts from the same read-only
   (W₀, H₀) = ``initialize(X, k, init, seed)`` with a seed derived from (config seed, rep).
 * Each finished cell is saved atomically (arrays, then the JSON record that marks it done)
@@ -43,7 +44,7 @@ from typing import Any
 
 import numpy as np
 
-from . import losses, methods, metrics as metric_fns
+from . import __version__, losses, methods, metrics as metric_fns
 from .checks import NMFInputError, check_choice, check_positive_int
 from .data import DATASETS, load_dataset
 from .init import INIT_METHODS, initialize
@@ -228,7 +229,8 @@ def experiment_cells(exp: Experiment) -> list[Cell]:
         for k in dspec.get("ranks", exp.ks):
             for rep in range(exp.repetitions):
                 for mname, mspec in exp.methods.items():
-                    spec = {"experiment": exp.name, "dataset": {"name": dname, **dspec},
+                    spec = {"experiment": exp.name, "version": __version__,
+                            "dataset": {"name": dname, **dspec},
                             "method": {"name": mname, **mspec}, "k": k, "rep": rep,
                             "seed": exp.seed, "init": exp.init,
                             "metrics": list(exp.metrics)}

@@ -149,7 +149,7 @@ def alternate(
                 W_new = update_W(Xt, H_new.T, W.T, stats_W).T
                 if frob:
                     WtW = W_new.T @ W_new
-                    new_loss = frobenius_from_stats(norm_x2, stats_W, W_new.T)
+                    new_loss = frobenius_from_stats(norm_x2, stats_W, W_new.T, WtW)
             else:
                 W_new = W
                 if frob:
