@@ -20,6 +20,8 @@ pca             best rank-k approximation by the SVD: W = U_k, H = Σ_k V_kᵀ (
 vq              vector quantization: k-means (k-means++ seeding) on the columns; W = the
                 centroids, H = one-hot assignments (Lee & Seung 1999's VQ)
 cvxpy_timing    first solve vs re-solve time of the Frobenius H-model (form gram | direct)
+exact_nmf       an exact-NMF heuristic at inner dimension k (heuristic, time_limit, tol,
+                attempts); reports success (relative error < tol) and seconds
 ==============  ==========================================================================
 """
 
@@ -183,6 +185,17 @@ def _run_cvxpy_timing(X, k, W0, H0, rng, *, form="gram", resolves=3, solver=None
                                "resolve_s": float(np.median(times))})
 
 
+def _run_exact_nmf(X, k, W0, H0, rng, *, heuristic="hybrid", time_limit=60.0, tol=1e-6,
+                   attempts=10):
+    from .bounds.exact_nmf import exact_nmf
+
+    seed = int(rng.integers(0, 2**31 - 1))
+    result = exact_nmf(X, k, heuristic=heuristic, time_limit=time_limit, tol=tol,
+                       random_state=seed, attempts=attempts)
+    return MethodOutput(result.W, result.H, "frobenius", result.seconds, result.attempts,
+                        extra={"success": float(result.found), "status": result.status})
+
+
 METHOD_KINDS: dict[str, Callable] = {
     "nmf": _run_nmf,
     "sklearn": _run_sklearn,
@@ -190,6 +203,7 @@ METHOD_KINDS: dict[str, Callable] = {
     "pca": _run_pca,
     "vq": _run_vq,
     "cvxpy_timing": _run_cvxpy_timing,
+    "exact_nmf": _run_exact_nmf,
 }
 
 

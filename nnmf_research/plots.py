@@ -15,6 +15,9 @@ metric_bars     a metric per method: bar = mean over repetitions, whiskers = min
                 grouped by k (keys: metric, methods)
 metric_lines    metrics against a data-set parameter (e.g. m), one line per method × metric
                 (keys: metrics, x, methods)
+metric_by_dataset  one panel per metric: for each (data set, k) a group of bars, one per
+                method; success-type metrics show the mean, others the median (keys: metrics,
+                methods)
 ==============  ===========================================================================
 """
 
@@ -38,6 +41,7 @@ FIGURE_KINDS = {
     "loss_curves": ("methods", "dataset", "k", "rep", "x", "relative"),
     "metric_bars": ("metric", "methods"),
     "metric_lines": ("metrics", "x", "methods"),
+    "metric_by_dataset": ("metrics", "methods"),
 }
 _COMMON = ("name", "kind", "caption")
 
@@ -234,8 +238,43 @@ def _metric_lines(fig, exp, rows, results_dir, path):
     _save(figure, path)
 
 
+def _metric_by_dataset(fig, exp, rows, results_dir, path):
+    methods = fig.get("methods", list(exp.methods))
+    groups = []
+    for row in rows:
+        key = (row["dataset"], row["k"])
+        if key not in groups:
+            groups.append(key)
+    metrics = fig["metrics"]
+    figure, axes = plt.subplots(len(metrics), 1, figsize=(max(6.4, 0.9 * len(groups)),
+                                                          2.8 * len(metrics)),
+                                squeeze=False, layout="constrained")
+    width = 0.8 / max(len(methods), 1)
+    for ax, metric in zip(axes[:, 0], metrics):
+        summarize = np.mean if metric == "success" else np.median
+        for i, m in enumerate(methods):
+            vals = []
+            for dataset, k in groups:
+                got = [r[metric] for r in rows if r["method"] == m and r["dataset"] == dataset
+                       and r["k"] == k and r["status"] == "ok" and r.get(metric) is not None]
+                vals.append(float(summarize(got)) if got else np.nan)
+            pos = np.arange(len(groups)) + (i - (len(methods) - 1) / 2) * width
+            ax.bar(pos, vals, width, label=exp.label(m))
+        ax.set_xticks(np.arange(len(groups)), [f"{d}\nr={k}" for d, k in groups], fontsize=7)
+        label = ("success rate" if metric == "success" else
+                 f"median {metric.replace('_', ' ')}" + (" (s)" if metric == "seconds" else ""))
+        ax.set_ylabel(label)
+        if metric == "seconds":
+            ax.set_yscale("log")
+        ax.grid(True, axis="y", alpha=0.3)
+    axes[0, 0].legend(fontsize=7, ncol=min(4, len(methods)))
+    _title(fig, exp, figure)
+    _save(figure, path)
+
+
 _DRAW = {"basis_grid": _basis_grid, "loss_curves": _loss_curves,
-         "metric_bars": _metric_bars, "metric_lines": _metric_lines}
+         "metric_bars": _metric_bars, "metric_lines": _metric_lines,
+         "metric_by_dataset": _metric_by_dataset}
 
 
 def draw_figure(fig: dict, exp, rows: list[dict], results_dir, path) -> Path:

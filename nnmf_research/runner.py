@@ -91,6 +91,7 @@ METRICS = {
     "first_solve_s": lambda c: c["out"].extra.get("first_solve_s"),
     "resolve_s": lambda c: c["out"].extra.get("resolve_s"),
     "max_loss_increase": lambda c: _max_increase(c["out"].trace_loss),
+    "success": lambda c: c["out"].extra.get("success"),
 }
 """metric name -> function of the cell context (X, W, H, parts, out)."""
 
@@ -294,7 +295,7 @@ def run_cell(cell: Cell, results_dir) -> dict:
         values = {}
         for name in spec["metrics"]:
             needs_factors = name not in ("seconds", "n_iter", "build_s", "first_solve_s",
-                                         "resolve_s", "max_loss_increase")
+                                         "resolve_s", "max_loss_increase", "success")
             values[name] = (None if needs_factors and out.W is None
                             else _finite_or_none(METRICS[name](ctx)))
         record.update(status="ok", metrics=values, image_shape=data.image_shape,
