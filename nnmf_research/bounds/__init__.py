@@ -1,0 +1,1 @@
+"""How small can k be: exact-NMF upper bounds, certificates and (coming) lower bounds on rank₊."""
