@@ -3,6 +3,7 @@
     nnmf factorize data.npy -k 10 --loss frobenius --method hals --seed 0 --out run/
     nnmf factorize data.csv -k 10 --loss kl --method cvxpy --json
     nnmf reproduce --list | NAME | all [--tiny] [--force] [--jobs N]
+    nnmf exact matrix.csv -r 5 --out fact/ ;  nnmf verify matrix.csv fact/
 
 ``factorize`` reads X (columns are samples: X ≈ W H with W m×k, H k×n), runs
 :func:`nnmf_research.factorize.factorize`, and writes ``W.npy``, ``H.npy`` and
@@ -10,7 +11,8 @@
 writes nothing), and/or prints the summary as JSON with ``--json``. Ctrl-C stops the run
 and still writes the last complete iterate (stop_reason "interrupted ...").
 
-Exit codes: 0 success, 2 bad input or options, 1 a solver failure.
+Exit codes: 0 success, 2 bad input or options, 1 a solver failure or an invalid
+certificate, 3 no exact factorization found.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import argparse
 import json
 import sys
 from pathlib import Path
+
+import numpy as np
 
 from . import __version__
 from .checks import NMFInputError, SolverFailedError
@@ -122,7 +126,109 @@ def build_parser() -> argparse.ArgumentParser:
                           "experiments/)")
     rep.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     rep.set_defaults(handler=_reproduce)
+
+    ex = sub.add_parser(
+        "exact",
+        help="search for an exact NMF X = WH and certify it",
+        description="Search for W >= 0 (m x r), H >= 0 (r x n) with X = WH (Vandaele et al. "
+                    "2016 heuristics), then try to certify it in exact rational arithmetic. "
+                    "The status is one of: certified exact, numerically exact (< tol), "
+                    "not found.",
+        epilog="examples:\n  nnmf exact matrix.csv -r 5 --time-limit 60 --seed 0 --out fact/\n"
+               "  nnmf exact matrix.csv --smallest --time-limit 300",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    ex.add_argument("file", metavar="FILE", help="matrix file (.npy .npz .csv .txt .mtx)")
+    ex.add_argument("-r", "--rank", dest="r", type=int, default=None,
+                    help="inner dimension r, 1 <= r <= min(m, n)")
+    ex.add_argument("--smallest", action="store_true",
+                    help="try r = rank(X), rank(X) + 1, ... and report the smallest found")
+    ex.add_argument("--heuristic", default="hybrid",
+                    choices=("multistart", "rank_by_rank", "annealing", "hybrid"),
+                    help="search heuristic (default: %(default)s)")
+    ex.add_argument("--time-limit", type=float, default=60.0,
+                    help="seconds per rank tried and restart (default: %(default)s)")
+    ex.add_argument("--tol", type=float, default=1e-6,
+                    help="relative error counted as numerically exact (default: %(default)s)")
+    ex.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
+    ex.add_argument("--restarts", type=int, default=1,
+                    help="independent restarts (default: %(default)s)")
+    ex.add_argument("--jobs", type=int, default=1,
+                    help="restarts run in parallel through joblib (default: %(default)s)")
+    ex.add_argument("--out", type=Path, default=None,
+                    help="directory for W.npy, H.npy, certificate.json, summary.json; "
+                         "finished restarts are saved in OUT/restarts so a rerun resumes")
+    ex.add_argument("--json", action="store_true", help="print the summary as JSON")
+    ex.set_defaults(handler=_exact)
+
+    ver = sub.add_parser(
+        "verify",
+        help="re-check a certificate in exact arithmetic",
+        description="Re-check a certificate written by 'nnmf exact' against the matrix, "
+                    "in exact rational arithmetic, independently of how it was found.",
+    )
+    ver.add_argument("file", metavar="FILE", help="the matrix file the certificate is about")
+    ver.add_argument("certificate", type=Path,
+                     help="certificate.json, or the directory holding it")
+    ver.set_defaults(handler=_verify)
     return parser
+
+
+def _exact(args) -> int:
+    from .bounds.certificates import certify, save_certificate
+    from .bounds.exact_nmf import exact_nmf
+
+    X = load_matrix(args.file)
+    if args.r is None and not args.smallest:
+        raise NMFInputError("give -r R or --smallest")
+    checkpoint = None if args.out is None else args.out / "restarts"
+    ranks = ([args.r] if not args.smallest else
+             range(max(1, int(np.linalg.matrix_rank(X))), min(X.shape) + 1))
+    tried = []
+    for r in ranks:
+        result = exact_nmf(X, r, heuristic=args.heuristic, tol=args.tol,
+                           time_limit=args.time_limit, random_state=args.seed,
+                           restarts=args.restarts, n_jobs=args.jobs,
+                           checkpoint_dir=checkpoint)
+        tried.append(result.summary())
+        print(f"r={r}: {result.status}, relative error {result.relative_error:.3g}, "
+              f"{result.seconds:.2f} s", file=sys.stderr)
+        if result.found:
+            break
+    cert = certify(X, result.W, result.H) if result.found else None
+    status = result.status
+    if cert is not None and cert.exact:
+        status = "certified exact"
+    summary = {"input": str(args.file), "shape": list(X.shape), "r": result.r,
+               "status": status, "relative_error": result.relative_error,
+               "heuristic": result.heuristic, "seconds": result.seconds,
+               "certificate_claim": None if cert is None else cert.claim, "tried": tried,
+               "nnmf_research_version": __version__}
+    if args.out is not None:
+        args.out.mkdir(parents=True, exist_ok=True)
+        save_matrix(args.out / "W.npy", result.W)
+        save_matrix(args.out / "H.npy", result.H)
+        if cert is not None:
+            save_certificate(args.out / "certificate.json", cert)
+        save_json(args.out / "summary.json", summary)
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        print(f"r={result.r}: {status} (relative error {result.relative_error:.3g}, "
+              f"{result.heuristic}, {result.seconds:.2f} s)")
+    return 0 if result.found else 3
+
+
+def _verify(args) -> int:
+    from .bounds.certificates import load_certificate, verify_certificate
+
+    X = load_matrix(args.file)
+    path = args.certificate
+    if path.is_dir():
+        path = path / "certificate.json"
+    report = verify_certificate(X, load_certificate(path))
+    print(f"{'valid' if report['valid'] else 'INVALID'}: {report['claim']} — {report['reason']}")
+    return 0 if report["valid"] else 1
 
 
 def _reproduce(args) -> int:

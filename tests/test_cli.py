@@ -130,3 +130,50 @@ def test_reproduce_tiny_writes_table_and_figure(tmp_path, capsys):
     assert (tmp_path / "res" / "lee_seung_1999_faces-tiny" / "cells.csv").exists()
     assert (tmp_path / "figs" / "lee_seung_1999_faces_bases.png").exists()
     assert "3 cells run, 0 reused" in capsys.readouterr().out
+
+
+def _integer_matrix(tmp_path):
+    gen = np.random.default_rng(0)
+    X = gen.integers(0, 4, (8, 3)).astype(float) @ gen.integers(0, 4, (3, 7)).astype(float)
+    path = tmp_path / "x.csv"
+    np.savetxt(path, X, delimiter=",", fmt="%d")
+    return X, path
+
+
+def test_exact_writes_a_certificate_that_verify_accepts(tmp_path, capsys):
+    X, path = _integer_matrix(tmp_path)
+    out = tmp_path / "fact"
+    assert main(["exact", str(path), "-r", "3", "--out", str(out), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["status"] == "certified exact" and summary["r"] == 3
+    assert {p.name for p in out.iterdir()} >= {"W.npy", "H.npy", "certificate.json",
+                                                "summary.json"}
+    assert main(["verify", str(path), str(out)]) == 0
+    assert capsys.readouterr().out.startswith("valid: certified exact")
+
+
+def test_verify_rejects_a_tampered_certificate_naming_the_entry(tmp_path, capsys):
+    X, path = _integer_matrix(tmp_path)
+    out = tmp_path / "fact"
+    main(["exact", str(path), "-r", "3", "--out", str(out)])
+    cert = json.loads((out / "certificate.json").read_text())
+    cert["W"][0][0] = str(int(cert["W"][0][0].split("/")[0]) + 1) + (
+        "/" + cert["W"][0][0].split("/")[1] if "/" in cert["W"][0][0] else "")
+    (out / "certificate.json").write_text(json.dumps(cert))
+    capsys.readouterr()
+    assert main(["verify", str(path), str(out / "certificate.json")]) == 1
+    assert "INVALID" in capsys.readouterr().out
+
+
+def test_exact_smallest_reports_the_smallest_rank_found(tmp_path, capsys):
+    X, path = _integer_matrix(tmp_path)
+    assert main(["exact", str(path), "--smallest", "--json", "--time-limit", "5"]) == 0
+    assert json.loads(capsys.readouterr().out)["r"] == 3
+
+
+def test_exact_bad_rank_and_missing_certificate_are_named(tmp_path, capsys):
+    X, path = _integer_matrix(tmp_path)
+    assert main(["exact", str(path), "-r", "0"]) == 2
+    assert "r=0 is out of range [1, 7]" in capsys.readouterr().err
+    assert main(["verify", str(path), str(tmp_path / "nowhere.json")]) == 2
+    assert "certificate not found" in capsys.readouterr().err

@@ -1,0 +1,122 @@
+"""Certificates: exact claims only after an exact Fraction check; tampering is caught."""
+
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from nnmf_research.bounds.certificates import (_matmul, certify, exact_product_check,
+                                               load_certificate, save_certificate,
+                                               verify_certificate)
+from nnmf_research.bounds.exact_nmf import exact_nmf
+from nnmf_research.checks import NMFInputError
+
+THOMAS = np.array([[1.0, 1, 0, 0], [1, 0, 1, 0], [0, 1, 0, 1], [0, 0, 1, 1]])
+
+
+def hexagon_slack():
+    i = np.arange(6)
+    v = np.c_[np.cos(2 * np.pi * i / 6), np.sin(2 * np.pi * i / 6)]
+    a = np.c_[np.cos(2 * np.pi * (i + 0.5) / 6), np.sin(2 * np.pi * (i + 0.5) / 6)]
+    S = np.cos(np.pi / 6) - v @ a.T
+    S[np.abs(S) < 1e-14] = 0.0
+    return S
+
+
+@pytest.fixture(scope="module")
+def planted_integer():
+    gen = np.random.default_rng(0)
+    W0 = gen.integers(0, 4, (8, 3)).astype(float)
+    H0 = gen.integers(0, 4, (3, 7)).astype(float)
+    X = W0 @ H0
+    assert np.linalg.matrix_rank(X) == 3
+    found = exact_nmf(X, 3)
+    return X, found
+
+
+def test_a_planted_integer_factorization_is_certified_as_an_exact_rational_product(
+        planted_integer):
+    X, found = planted_integer
+    assert found.relative_error < 1e-12  # HALS: W, H are not the planted integers
+    cert = certify(X, found.W, found.H)
+    assert cert.claim == "certified exact" and cert.exact
+    product = _matmul(cert.W, cert.H)
+    assert product == [[Fraction(int(x)) for x in row] for row in X]
+    assert all(v >= 0 for M in (cert.W, cert.H) for row in M for v in row)
+
+
+def test_the_trivial_factorization_of_the_thomas_matrix_is_certified():
+    assert certify(THOMAS, THOMAS, np.eye(4)).claim == "certified exact"
+
+
+def test_irrational_data_are_never_called_exact():
+    S = hexagon_slack()
+    found = exact_nmf(S, 5)
+    cert = certify(S, found.W, found.H)
+    assert cert.claim.startswith("numerical (relative error") and not cert.exact
+    assert cert.relative_error < 1e-12
+
+
+def test_save_load_verify_round_trip(tmp_path, planted_integer):
+    X, found = planted_integer
+    path = tmp_path / "certificate.json"
+    save_certificate(path, certify(X, found.W, found.H))
+    report = verify_certificate(X, load_certificate(path))
+    assert report["valid"] and report["claim"] == "certified exact"
+
+
+def test_a_tampered_entry_is_rejected_and_named(tmp_path, planted_integer):
+    X, found = planted_integer
+    path = tmp_path / "certificate.json"
+    save_certificate(path, certify(X, found.W, found.H))
+    data = json.loads(path.read_text())
+    data["H"][1][2] = str(Fraction(data["H"][1][2]) + Fraction(1, 7))
+    path.write_text(json.dumps(data))
+    report = verify_certificate(X, load_certificate(path))
+    assert not report["valid"]
+    assert "(WH) entry (" in report["reason"] and ", 2) is" in report["reason"]
+
+
+def test_a_negative_factor_entry_is_named():
+    W = [[Fraction(1), Fraction(-1, 3)]]
+    H = [[Fraction(1)], [Fraction(0)]]
+    check = exact_product_check([[Fraction(1)]], W, H)
+    assert not check["exact"] and check["reason"] == "W entry (0, 1) is negative: -1/3"
+
+
+def test_a_certificate_for_another_matrix_is_rejected(planted_integer):
+    X, found = planted_integer
+    cert = certify(X, found.W, found.H)
+    Y = X.copy()
+    Y[2, 5] += 1
+    report = verify_certificate(Y, cert)
+    assert not report["valid"] and "X entry (2, 5)" in report["reason"]
+
+
+def test_a_wrong_numerical_claim_is_rejected(tmp_path):
+    S = hexagon_slack()
+    found = exact_nmf(S, 5)
+    path = tmp_path / "c.json"
+    save_certificate(path, certify(S, found.W, found.H))
+    data = json.loads(path.read_text())
+    data["relative_error"] = 0.0
+    path.write_text(json.dumps(data))
+    assert not verify_certificate(S, load_certificate(path))["valid"]
+
+
+@pytest.mark.parametrize("content,message", [
+    ("not json", "could not read certificate"),
+    ('{"format": "other/1"}', "is not an nnmf_research certificate"),
+    ('{"format": "nnmf_research.certificate/1", "claim": "x"}', "has no 'exact'"),
+    ('{"format": "nnmf_research.certificate/1", "claim": "x", "exact": true, '
+     '"relative_error": 0, "X": [["1"]], "W": [["a/b"]], "H": [["1"]]}',
+     r"matrix W entry \(0, 0\) is not a rational 'p/q': 'a/b'"),
+])
+def test_malformed_certificates_are_named(tmp_path, content, message):
+    path = tmp_path / "c.json"
+    path.write_text(content)
+    with pytest.raises(NMFInputError, match=message):
+        load_certificate(path)
