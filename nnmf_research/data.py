@@ -17,6 +17,19 @@ swimmer   the Swimmer data of Donoho & Stodden (2003, NIPS 16), generated: 256 i
 random    a dense uniform random m×n matrix.
 planted   W₀H₀ with uniform random positive factors of inner dimension k.
 ========  =================================================================================
+
+Matrices with known (or conjectured) nonnegative rank rank₊, each with its source and
+``meta = {"rank", "rank_plus", "rank_plus_status"}``:
+
+================  ================================================================  =======
+name              matrix                                                            rank₊
+================  ================================================================  =======
+ngon_slack        slack matrix of the regular n-gon (rank 3)                        formula
+linear_edm        (i − j)², i, j = 1..n (rank 3)                                    n ≤ 6
+thomas_4x4        [[1,1,0,0],[1,0,1,0],[0,1,0,1],[0,0,1,1]] (rank 3)                4
+j_minus_i         J − I (rank n)                                                    n
+planted_integer   integer W₀H₀ of rank r                                            r
+================  ================================================================  =======
 """
 
 from __future__ import annotations
@@ -29,7 +42,8 @@ import numpy as np
 from .checks import NMFInputError, check_choice, check_positive_int
 
 __all__ = ["Dataset", "DATASETS", "load_dataset", "faces", "digits", "swimmer", "random",
-           "planted", "lee_seung_normalize"]
+           "planted", "lee_seung_normalize", "ngon_slack", "ngon_rank_plus", "linear_edm",
+           "thomas_4x4", "j_minus_i", "planted_integer"]
 
 
 @dataclass(frozen=True)
@@ -148,12 +162,91 @@ def planted(m: int = 60, n: int = 40, k: int = 5, seed: int = 0) -> Dataset:
                    meta={"k": k})
 
 
+def ngon_rank_plus(n: int) -> int:
+    """rank₊ of the regular n-gon's slack matrix: with k = ⌈log₂ n⌉, 2k − 1 if
+    2^(k−1) < n ≤ 2^(k−1) + 2^(k−2), else 2k (Vandaele, Gillis & Glineur 2017, "On the
+    linear extension complexity of regular n-gons", Linear Algebra Appl. 521: proved for
+    n ≤ 8 and for n = 2^k, 2^(k-1) + 2^(k-2); conjectured otherwise). n = 3 gives 3."""
+    n = check_positive_int(n, "n", low=3)
+    k = int(np.ceil(np.log2(n)))
+    return 2 * k - 1 if 2 ** (k - 1) < n <= 2 ** (k - 1) + 2 ** (k - 2) else 2 * k
+
+
+def ngon_slack(n: int = 6) -> Dataset:
+    """Slack matrix of the regular n-gon: S_ij = b − a_jᵀv_i ≥ 0 for vertices
+    v_i = (cos 2πi/n, sin 2πi/n) and edges a_jᵀx ≤ b with a_j = (cos 2π(j+½)/n,
+    sin 2π(j+½)/n), b = cos(π/n). rank 3; rank₊ from :func:`ngon_rank_plus`. Entries within
+    1e-14 of 0 are set to exactly 0 (two per row and column: each vertex is on two edges)."""
+    n = check_positive_int(n, "n", low=3)
+    i = np.arange(n)
+    v = np.c_[np.cos(2 * np.pi * i / n), np.sin(2 * np.pi * i / n)]
+    a = np.c_[np.cos(2 * np.pi * (i + 0.5) / n), np.sin(2 * np.pi * (i + 0.5) / n)]
+    S = np.cos(np.pi / n) - v @ a.T
+    S[np.abs(S) < 1e-14] = 0.0
+    status = "proved" if n <= 8 else "conjectured"
+    return Dataset(f"ngon{n}", S, "slack matrix of the regular n-gon; rank+ by Vandaele, "
+                   "Gillis & Glineur (2017)",
+                   meta={"rank": 3, "rank_plus": ngon_rank_plus(n), "rank_plus_status": status})
+
+
+_LEDM_RANK_PLUS = {2: 2, 3: 3, 4: 4, 5: 5, 6: 5}
+
+
+def linear_edm(n: int = 6) -> Dataset:
+    """Linear Euclidean distance matrix M_ij = (i − j)², i, j = 1..n: rank 3 for n ≥ 3;
+    rank₊ known for n ≤ 6 (Beasley & Laffey 2009; Gillis & Glineur 2012, "On the geometric
+    interpretation of the nonnegative rank"), unknown (None) here above."""
+    n = check_positive_int(n, "n", low=2)
+    i = np.arange(n)
+    M = (i[:, None] - i[None, :]) ** 2.0
+    known = _LEDM_RANK_PLUS.get(n)
+    return Dataset(f"edm{n}", M, "linear EDM (i - j)^2; Gillis & Glineur (2012)",
+                   meta={"rank": min(n, 3), "rank_plus": known,
+                         "rank_plus_status": "proved" if known else "unknown"})
+
+
+def thomas_4x4() -> Dataset:
+    """[[1,1,0,0],[1,0,1,0],[0,1,0,1],[0,0,1,1]]: rank 3, rank₊ 4 (Thomas 1974; Cohen &
+    Rothblum 1993)."""
+    X = np.array([[1.0, 1, 0, 0], [1, 0, 1, 0], [0, 1, 0, 1], [0, 0, 1, 1]])
+    return Dataset("thomas4", X, "Thomas (1974), via Cohen & Rothblum (1993)",
+                   meta={"rank": 3, "rank_plus": 4, "rank_plus_status": "proved"})
+
+
+def j_minus_i(n: int = 6) -> Dataset:
+    """J − I (ones off the diagonal): rank n = rank₊ for n ≥ 2."""
+    n = check_positive_int(n, "n", low=2)
+    return Dataset(f"jmi{n}", np.ones((n, n)) - np.eye(n), "J - I",
+                   meta={"rank": n, "rank_plus": n, "rank_plus_status": "proved"})
+
+
+def planted_integer(m: int = 8, n: int = 7, r: int = 3, seed: int = 0,
+                    high: int = 3) -> Dataset:
+    """X = W₀H₀ with integer factors in [0, high], redrawn until rank(X) = r, so
+    rank₊(X) = r (rank ≤ rank₊ ≤ r). W₀, H₀ are kept in ``meta``."""
+    gen = np.random.default_rng(seed)
+    for _ in range(1000):
+        W0 = gen.integers(0, high + 1, (m, r))
+        H0 = gen.integers(0, high + 1, (r, n))
+        X = (W0 @ H0).astype(float)
+        if np.linalg.matrix_rank(X) == r:
+            return Dataset(f"planted_int{m}x{n}r{r}", X, f"integer planted product, seed {seed}",
+                           meta={"rank": r, "rank_plus": r, "rank_plus_status": "proved",
+                                 "W0": W0, "H0": H0})
+    raise NMFInputError(f"could not draw integer factors of rank {r} for {m}x{n}")
+
+
 DATASETS: dict[str, Callable[..., Dataset]] = {
     "faces": faces,
     "digits": digits,
     "swimmer": swimmer,
     "random": random,
     "planted": planted,
+    "ngon_slack": ngon_slack,
+    "linear_edm": linear_edm,
+    "thomas_4x4": thomas_4x4,
+    "j_minus_i": j_minus_i,
+    "planted_integer": planted_integer,
 }
 
 

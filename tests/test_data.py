@@ -65,3 +65,28 @@ def test_unknown_dataset_and_bad_parameters_are_named():
         load_dataset("swimmer", size=3)
     with pytest.raises(NMFInputError, match=r"n_images=101 is out of range \[1, 100\]"):
         faces(101)
+
+
+def test_ngon_slack_matrices_have_rank_3_two_zeros_per_row_and_the_published_rank_plus():
+    from nnmf_research.data import ngon_rank_plus, ngon_slack
+
+    assert [ngon_rank_plus(n) for n in range(3, 13)] == [3, 4, 5, 5, 6, 6, 7, 7, 7, 7]
+    for n in range(3, 13):
+        S = ngon_slack(n).X
+        assert S.min() >= 0 and np.linalg.matrix_rank(S, tol=1e-9) == 3
+        assert ((S == 0).sum(axis=0) == 2).all() and ((S == 0).sum(axis=1) == 2).all()
+    hexagon = ngon_slack(6).X  # max slack: the opposite vertex, 2·cos(π/6)
+    assert hexagon.max() == pytest.approx(2 * np.cos(np.pi / 6))
+
+
+def test_rank_plus_families_with_their_known_values():
+    from nnmf_research.data import j_minus_i, linear_edm, planted_integer, thomas_4x4
+
+    E = linear_edm(6)
+    assert np.linalg.matrix_rank(E.X) == 3 and E.meta["rank_plus"] == 5
+    assert linear_edm(8).meta["rank_plus"] is None  # unknown: not invented
+    assert np.linalg.matrix_rank(thomas_4x4().X) == 3 and thomas_4x4().meta["rank_plus"] == 4
+    assert np.linalg.matrix_rank(j_minus_i(6).X) == 6
+    P = planted_integer(8, 7, 3, seed=2)
+    np.testing.assert_array_equal(P.X, P.meta["W0"] @ P.meta["H0"])
+    assert np.linalg.matrix_rank(P.X) == 3
