@@ -112,3 +112,17 @@ def test_bad_matrices_and_heuristics_are_named():
         exact_nmf(-linear_edm(4), 3)
     with pytest.raises(NMFInputError, match="unknown heuristic 'tabu'"):
         exact_nmf(linear_edm(4), 3, heuristic="tabu")
+
+
+def test_a_pair_of_cvxpy_models_can_be_the_inner_solver():
+    """The search under a user's constraint, W <= 1 entrywise: X = W0 H0 with W0 < 1 has such
+    an exact factorization, and the constrained search finds one."""
+    from nnmf_research.models.frobenius import frobenius_model
+
+    gen = np.random.default_rng(3)
+    X = gen.uniform(0.1, 1.0, (6, 3)) @ gen.uniform(0.1, 1.0, (3, 5))
+    models = (frobenius_model(3, 5), frobenius_model(3, 6, constraints=lambda Wt: [Wt <= 1]))
+    result = exact_nmf(X, 3, heuristic="multistart", attempts=3, time_limit=20,
+                       update=models)
+    assert result.W.max() <= 1 + 1e-7
+    assert result.relative_error < 1e-4

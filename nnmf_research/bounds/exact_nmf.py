@@ -145,7 +145,8 @@ class _Search:
         return time.perf_counter() >= self.deadline
 
     def iterate(self, W, H, n_iter):
-        fit = alternate(self.X, W, H, self.update, max_iter=n_iter, tol=0)
+        pair = self.update if isinstance(self.update, tuple) else (self.update, "same")
+        fit = alternate(self.X, W, H, *pair, max_iter=n_iter, tol=0)
         return fit.W, fit.H, fit.relative_error
 
     def random_start(self, r, sparse: bool):
@@ -314,7 +315,10 @@ def exact_nmf(X, r: int, *, heuristic: str = "hybrid", tol: float = 1e-6,
     tol : relative error below which a factorization counts as numerically exact
     time_limit : seconds for each restart
     random_state : int seed (the same seed gives the same search)
-    update : one-factor update for the inner iterations (default: accelerated HALS)
+    update : one-factor update for the inner iterations (default: accelerated HALS), or a
+        pair (update_H, update_W) such as two CVXPY models built for r×n and r×m, which
+        lets the search respect extra constraints (multi-start and annealing only:
+        rank-by-rank changes the inner dimension, so it needs a size-agnostic update)
     attempts : starts inside one multi-start run
     restarts : independent runs of the heuristic (seeds (random_state, i)); with
         ``n_jobs > 1`` they run in parallel through joblib, otherwise one after another
