@@ -308,6 +308,9 @@ def main(argv: list[str] | None = None) -> int:
     except SolverFailedError as exc:
         print(f"nnmf: solver failure: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # output piped into e.g. `head`, which closed early
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover
