@@ -34,8 +34,6 @@ from __future__ import annotations
 
 from typing import Callable, Mapping
 
-import numpy as np
-
 from . import kernels
 from .checks import NMFInputError, check_choice, check_factor, check_matrix, check_rank
 from .drivers.alternating import alternate
