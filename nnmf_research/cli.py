@@ -4,6 +4,7 @@
     nnmf factorize data.csv -k 10 --loss kl --method cvxpy --json
     nnmf reproduce --list | NAME | all [--tiny] [--force] [--jobs N]
     nnmf exact matrix.csv -r 5 --out fact/ ;  nnmf verify matrix.csv fact/
+    nnmf rank matrix.csv [--json] [--bounds fooling_set,tau_sos] [--time-limit 120]
 
 ``factorize`` reads X (columns are samples: X ≈ W H with W m×k, H k×n), runs
 :func:`nnmf_research.factorize.factorize`, and writes ``W.npy``, ``H.npy`` and
@@ -25,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
+from .bounds.nonnegative_rank import METHODS as RANK_METHODS
 from .checks import NMFInputError, SolverFailedError
 from .factorize import METHODS, factorize
 from .init import INIT_METHODS
@@ -161,6 +163,31 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--json", action="store_true", help="print the summary as JSON")
     ex.set_defaults(handler=_exact)
 
+    rk = sub.add_parser(
+        "rank",
+        help="bracket the nonnegative rank: every lower bound and an exact-NMF upper bound",
+        description="Compute lower bounds on rank+(X) (rank, fooling set, rectangle cover and "
+                    "its LP relaxation, hyperplane separation, geometric, nonnegative nuclear "
+                    "norm, tau+^sos) and upper bounds (restricted rank-3 nested polygon, "
+                    "exact NMF), within one time budget. Prints a table and the bracket "
+                    "lower <= rank+ <= upper.",
+        epilog="examples:\n  nnmf rank matrix.csv\n  nnmf rank matrix.csv --json\n"
+               "  nnmf rank matrix.csv --bounds fooling_set,tau_sos --time-limit 120",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    rk.add_argument("file", metavar="FILE", help="matrix file (.npy .npz .csv .txt .mtx)")
+    rk.add_argument("--bounds", default=None,
+                    help="comma-separated methods (default: all): " + ", ".join(RANK_METHODS))
+    rk.add_argument("--time-limit", type=float, default=120.0,
+                    help="seconds for the whole run (default: %(default)s)")
+    rk.add_argument("--seed", type=int, default=0,
+                    help="random seed of the exact-NMF search (default: %(default)s)")
+    rk.add_argument("--json", action="store_true", help="print the report as JSON")
+    rk.add_argument("--out", type=Path, default=None,
+                    help="also write the JSON report to this file")
+    rk.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    rk.set_defaults(handler=_rank)
+
     ver = sub.add_parser(
         "verify",
         help="re-check a certificate in exact arithmetic",
@@ -217,6 +244,26 @@ def _exact(args) -> int:
         print(f"r={result.r}: {status} (relative error {result.relative_error:.3g}, "
               f"{result.heuristic}, {result.seconds:.2f} s)")
     return 0 if result.found else 3
+
+
+def _rank(args) -> int:
+    from .bounds.nonnegative_rank import nonnegative_rank
+
+    X = load_matrix(args.file)
+
+    def progress(bound):
+        if not args.quiet:
+            shown = "-" if bound.bound is None else bound.bound
+            print(f"{bound.method}: {shown} ({bound.seconds:.2f} s)", file=sys.stderr)
+
+    report = nonnegative_rank(X, bounds=args.bounds, time_limit=args.time_limit,
+                              random_state=args.seed, progress=progress)
+    summary = {"input": str(args.file), **report.summary(),
+               "nnmf_research_version": __version__}
+    if args.out is not None:
+        save_json(args.out, summary)
+    print(json.dumps(summary, indent=2) if args.json else report.table())
+    return 0
 
 
 def _verify(args) -> int:

@@ -29,7 +29,12 @@ linear_edm        (i − j)², i, j = 1..n (rank 3)                             
 thomas_4x4        [[1,1,0,0],[1,0,1,0],[0,1,0,1],[0,0,1,1]] (rank 3)                4
 j_minus_i         J − I (rank n)                                                    n
 planted_integer   integer W₀H₀ of rank r                                            r
+cube_slack        slack matrix of the d-cube [−1, 1]^d (2^d × 2d, rank d + 1)       2d
+udisj             unique disjointness UDISJ_n: (1 − |a ∩ b|)², a, b ⊆ [n]           unknown
+nested_hexagons   hexagon shrunk inside a hexagon, X_a, a ∈ [1, 2] (rank 3)          a = 2: 5
 ================  ================================================================  =======
+
+``rank_plus`` is ``None`` where no value is proved (the bounds in ``bounds/`` then bracket it).
 """
 
 from __future__ import annotations
@@ -43,7 +48,8 @@ from .checks import NMFInputError, check_choice, check_positive_int
 
 __all__ = ["Dataset", "DATASETS", "load_dataset", "faces", "digits", "swimmer", "random",
            "planted", "lee_seung_normalize", "ngon_slack", "ngon_rank_plus", "linear_edm",
-           "thomas_4x4", "j_minus_i", "planted_integer"]
+           "thomas_4x4", "j_minus_i", "planted_integer", "cube_slack", "udisj",
+           "nested_hexagons"]
 
 
 @dataclass(frozen=True)
@@ -236,6 +242,52 @@ def planted_integer(m: int = 8, n: int = 7, r: int = 3, seed: int = 0,
     raise NMFInputError(f"could not draw integer factors of rank {r} for {m}x{n}")
 
 
+def cube_slack(d: int = 3) -> Dataset:
+    """Slack matrix of the cube [−1, 1]^d: rows the 2^d vertices v ∈ {±1}^d, columns the 2d
+    facets ±x_k ≤ 1, S = 1 − (±v_k) ∈ {0, 2}. Rank d + 1. rank₊ = 2d, the number of facets:
+    min(m, n) = 2d is an upper bound and the rectangle covering number of the support is 2d
+    (Fiorini, Kaibel, Pashkovich & Theis, Discrete Math. 313, 2013)."""
+    d = check_positive_int(d, "d", low=1, high=12)
+    V = np.array(np.meshgrid(*[[-1.0, 1.0]] * d, indexing="ij")).reshape(d, -1).T
+    A = np.vstack([np.eye(d), -np.eye(d)])
+    return Dataset(f"cube{d}", 1.0 - V @ A.T, "slack matrix of the d-cube",
+                   meta={"rank": d + 1, "rank_plus": 2 * d, "rank_plus_status": "proved"})
+
+
+def udisj(n: int = 3) -> Dataset:
+    """Unique-disjointness matrix UDISJ_n: rows and columns are the subsets a, b of
+    {1..n} (2^n each, ordered by bitmask), entry (1 − |a ∩ b|)²: 1 when disjoint, 0 when they
+    meet in one element. Its nonnegative rank is 2^Ω(n) (Fiorini, Massar, Pokutta, Tiwary &
+    de Wolf, STOC 2012; Braun & Pokutta 2013), the core of the correlation-polytope lower
+    bound. No exact rank₊ is claimed here (``None``)."""
+    n = check_positive_int(n, "n", low=1, high=10)
+    masks = np.arange(2**n)
+    common = np.array([[bin(a & b).count("1") for b in masks] for a in masks], dtype=float)
+    return Dataset(f"udisj{n}", (1.0 - common) ** 2, "unique disjointness UDISJ_n",
+                   meta={"rank": None, "rank_plus": None, "rank_plus_status": "unknown"})
+
+
+def nested_hexagons(a: float = 1.5) -> Dataset:
+    """The nested-hexagons family of Gillis & Glineur (LAA 2012, "On the geometric
+    interpretation of the nonnegative rank"): the slack matrix of a regular hexagon shrunk by
+    a factor inside another, X_a = (a − 1)·S + (2 − a)·J with S the regular hexagon's slack
+    matrix scaled to entries {0, 1, 2} (rows are rotations of (0, 0, 1, 2, 2, 1)) and
+    a ∈ [1, 2]: a 6×6 circulant with first row (2 − a, 2 − a, 1, a, a, 1). Rank 3 for a > 1.
+    a = 2 is the hexagon itself (rank₊ 5); a = 1 is all ones (rank₊ 1). As a decreases
+    the inner hexagon shrinks and fewer vertices suffice for a polygon nested between the
+    two, so rank₊ drops to 4 and then 3 (the thresholds are computed by ``bounds/``, not
+    claimed here: ``rank_plus`` is ``None`` for 1 < a < 2)."""
+    a = float(a)
+    if not 1.0 <= a <= 2.0:
+        raise NMFInputError(f"a must lie in [1, 2], got {a}")
+    first = np.array([2.0 - a, 2.0 - a, 1.0, a, a, 1.0])
+    X = np.array([np.roll(first, i) for i in range(6)])
+    known = 5 if a == 2.0 else (1 if a == 1.0 else None)
+    return Dataset(f"hexagons_a{a:g}", X, "nested hexagons, Gillis & Glineur (2012)",
+                   meta={"rank": 1 if a == 1.0 else 3, "rank_plus": known,
+                         "rank_plus_status": "proved" if known else "unknown"})
+
+
 DATASETS: dict[str, Callable[..., Dataset]] = {
     "faces": faces,
     "digits": digits,
@@ -247,6 +299,9 @@ DATASETS: dict[str, Callable[..., Dataset]] = {
     "thomas_4x4": thomas_4x4,
     "j_minus_i": j_minus_i,
     "planted_integer": planted_integer,
+    "cube_slack": cube_slack,
+    "udisj": udisj,
+    "nested_hexagons": nested_hexagons,
 }
 
 

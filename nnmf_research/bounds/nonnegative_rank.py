@@ -1,0 +1,255 @@
+"""Bracket the nonnegative rank: every lower bound, an exact-NMF upper bound, one report.
+
+    max_b lower_b(X)  ≤  rank₊(X)  ≤  min_b upper_b(X)  ≤  min(m, n)
+
+Lower bounds (each in its own module of ``bounds/``): ``rank``, ``fooling_set``,
+``rectangle_cover``, ``rectangle_cover_fractional``, ``hyperplane_separation``, ``geometric``
+(rank-3 matrices), ``nuclear_norm`` and ``tau_sos`` (SDPs). Upper bounds: ``restricted_rank3``
+(rank-3 matrices: the minimal nested polygon, Gillis & Glineur 2012) and ``exact_nmf`` (the
+Vandaele et al. 2016 heuristics tried at r = best lower bound, +1, ..., up to the trivial
+r = min(m, n), certified in exact arithmetic where the data allow).
+
+Only a bound with an integer ``bound`` counts; a method that failed, timed out or was skipped
+says so in its status. Every lower bound is rounded in the safe direction by its own module.
+An ``exact_nmf`` upper bound below min(m, n) is *numerical* unless its certificate checked in
+exact arithmetic (``certified``); the report's ``upper_certified`` says which.
+
+The whole run shares one time budget: lower bounds first (cheapest first), each given what is
+left of 70 % of the budget; the exact-NMF search gets the rest. Methods that found no time are
+listed in ``skipped``.
+
+Example
+-------
+>>> import numpy as np
+>>> report = nonnegative_rank(np.array([[1, 1, 0, 0], [1, 0, 1, 0], [0, 1, 0, 1], [0, 0, 1, 1]]),
+...                           bounds=["rank", "fooling_set", "exact_nmf"])
+>>> report.lower, report.upper, report.exact
+(4, 4, True)
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+
+from ..checks import NMFInputError, check_matrix
+from ..results import RankBound
+
+__all__ = ["LOWER_BOUNDS", "UPPER_BOUNDS", "METHODS", "DEFAULT_METHODS", "RankReport",
+           "nonnegative_rank", "exact_nmf_upper_bound", "parse_methods"]
+
+LOWER_BOUNDS = ("rank", "fooling_set", "rectangle_cover_fractional", "rectangle_cover",
+                "hyperplane_separation", "geometric", "nuclear_norm", "tau_sos")
+UPPER_BOUNDS = ("restricted_rank3", "exact_nmf")
+METHODS = LOWER_BOUNDS + UPPER_BOUNDS
+DEFAULT_METHODS = METHODS
+LOWER_SHARE = 0.7
+MIN_SECONDS = 0.5
+
+
+def _run_lower(name: str, X: np.ndarray, seconds: float) -> RankBound:
+    """Dispatch to the module computing ``name``, with a time limit in seconds."""
+    if name == "rank":
+        from .rank import rank_bound
+        return rank_bound(X)
+    if name == "fooling_set":
+        from .fooling_set import fooling_set_bound
+        return fooling_set_bound(X)
+    if name == "rectangle_cover":
+        from .rectangle_cover import rectangle_cover_bound
+        return rectangle_cover_bound(X, time_limit=seconds)
+    if name == "rectangle_cover_fractional":
+        from .rectangle_cover import rectangle_cover_fractional_bound
+        return rectangle_cover_fractional_bound(X, time_limit=seconds)
+    if name == "hyperplane_separation":
+        from .hyperplane_separation import hyperplane_separation_bound
+        return hyperplane_separation_bound(X, time_limit=seconds)
+    if name == "geometric":
+        from .nested_polygons import geometric_bound
+        return geometric_bound(X)
+    if name == "restricted_rank3":
+        from .nested_polygons import restricted_rank3_bound
+        return restricted_rank3_bound(X)
+    if name == "nuclear_norm":
+        from .sdp import nuclear_norm_bound
+        return nuclear_norm_bound(X, time_limit=seconds)
+    if name == "tau_sos":
+        from .sdp import tau_sos_bound
+        return tau_sos_bound(X, time_limit=seconds)
+    raise NMFInputError(f"unknown bound {name!r}; valid: {', '.join(METHODS)}")
+
+
+def exact_nmf_upper_bound(X, start: int = 1, time_limit: float = 60.0, *,
+                          random_state: int = 0, tol: float = 1e-6,
+                          heuristic: str = "hybrid") -> RankBound:
+    """rank₊(X) ≤ r for the smallest r ≥ ``start`` at which an exact NMF is found.
+
+    Tries r = start, start + 1, ... (each given an equal share of what is left of
+    ``time_limit``) and stops at the first success; r = min(m, n) always succeeds (X = X·I).
+    A found factorization is passed to :func:`certificates.certify`: ``certified`` only when
+    W ≥ 0, H ≥ 0, WH = X hold in exact arithmetic.
+    """
+    from .certificates import certify
+    from .exact_nmf import exact_nmf
+
+    X = check_matrix(X)
+    t0 = time.perf_counter()
+    top = min(X.shape)
+    start = max(1, min(int(start), top))
+    tried = []
+    for r in range(start, top + 1):
+        left = time_limit - (time.perf_counter() - t0)
+        if r < top and left < MIN_SECONDS:
+            tried.append(f"r={r}: no time left")
+            r = top
+        share = max(left / max(top - r, 1), MIN_SECONDS)
+        result = exact_nmf(X, r, heuristic=heuristic, tol=tol, time_limit=share,
+                           random_state=random_state)
+        if not result.found:
+            tried.append(f"r={r}: not found (best relative error {result.relative_error:.2g})")
+            continue
+        cert = certify(X, result.W, result.H)
+        if cert.exact:
+            status = f"certified exact at r={r}"
+        else:
+            status = (f"numerically exact at r={r} (relative error {result.relative_error:.2g}"
+                      f" < {tol:g}; {cert.claim})")
+        if tried:
+            status += "; " + "; ".join(tried)
+        return RankBound("exact_nmf", "upper", float(r), r, certified=cert.exact,
+                         seconds=time.perf_counter() - t0, status=status,
+                         certificate={"W": result.W, "H": result.H, "claim": cert.claim})
+    raise AssertionError("unreachable: r = min(m, n) is always found")  # pragma: no cover
+
+
+@dataclass
+class RankReport:
+    """What :func:`nonnegative_rank` found: the bracket and every bound behind it."""
+
+    shape: tuple[int, int]
+    rank: int
+    lower: int
+    upper: int
+    bounds: list[RankBound]
+    skipped: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    time_limit: float | None = None
+
+    @property
+    def exact(self) -> bool:
+        return self.lower == self.upper
+
+    @property
+    def upper_certified(self) -> bool:
+        """True when the upper end is min(m, n) or a certificate checked exactly."""
+        if self.upper == min(self.shape):
+            return True
+        return any(b.kind == "upper" and b.bound == self.upper and b.certified
+                   for b in self.bounds)
+
+    def best(self, kind: str) -> RankBound | None:
+        counted = [b for b in self.bounds if b.kind == kind and b.bound is not None]
+        if not counted:
+            return None
+        key = (lambda b: b.bound) if kind == "lower" else (lambda b: -b.bound)
+        return max(counted, key=key)
+
+    def summary(self) -> dict:
+        """The JSON contract of ``nnmf rank --json``."""
+        return {"shape": [int(self.shape[0]), int(self.shape[1])], "rank": int(self.rank),
+                "lower": int(self.lower), "upper": int(self.upper), "exact": self.exact,
+                "upper_certified": self.upper_certified,
+                "bounds": [b.summary() for b in self.bounds], "skipped": list(self.skipped),
+                "seconds": float(self.seconds), "time_limit": self.time_limit}
+
+    def table(self) -> str:
+        """A plain-text table: one row per bound, then the bracket."""
+        head = f"{'method':<27} {'kind':<5} {'value':>9} {'bound':>5} {'cert':>4} {'seconds':>8}  status"
+        lines = [f"nonnegative rank of a {self.shape[0]}x{self.shape[1]} matrix of rank "
+                 f"{self.rank}", head, "-" * len(head)]
+        for b in self.bounds:
+            value = "" if not np.isfinite(b.value) else f"{b.value:.4f}"
+            bound = "-" if b.bound is None else str(b.bound)
+            lines.append(f"{b.method:<27} {b.kind:<5} {value:>9} {bound:>5} "
+                         f"{'yes' if b.certified else 'no':>4} {b.seconds:>8.2f}  {b.status}")
+        verdict = "exact" if self.exact else "not settled"
+        lines.append(f"{self.lower} <= rank+ <= {self.upper}   ({verdict}"
+                     f"{'' if self.upper_certified else '; upper end numerical'})")
+        if self.skipped:
+            lines.append(f"skipped for time: {', '.join(self.skipped)}")
+        return "\n".join(lines)
+
+
+def parse_methods(methods: str | Sequence[str] | None) -> list[str]:
+    """Method names from a list or a comma-separated string, checked and in run order."""
+    if methods is None:
+        return list(DEFAULT_METHODS)
+    names = [s.strip() for s in methods.split(",")] if isinstance(methods, str) else list(methods)
+    names = [n for n in names if n]
+    if not names:
+        raise NMFInputError(f"no bounds named; valid: {', '.join(METHODS)}")
+    for n in names:
+        if n not in METHODS:
+            raise NMFInputError(f"unknown bound {n!r}; valid: {', '.join(METHODS)}")
+    return [n for n in METHODS if n in names]
+
+
+def nonnegative_rank(X, bounds: str | Sequence[str] | None = None, time_limit: float = 120.0,
+                     *, random_state: int = 0,
+                     progress: Callable[[RankBound], None] | None = None) -> RankReport:
+    """Compute the requested bounds (all by default) within ``time_limit`` seconds in total.
+
+    Returns a :class:`RankReport`; ``lower`` is the best counted lower bound (at least
+    rank(X) ≥ 1 for a non-zero X, 0 for X = 0), ``upper`` the best upper bound (at most
+    min(m, n)). ``progress`` is called with each finished bound.
+    """
+    from .rank import matrix_rank
+
+    X = check_matrix(X)
+    names = parse_methods(bounds)
+    if time_limit is None or not time_limit > 0:
+        raise NMFInputError(f"time_limit must be a positive number of seconds, got {time_limit}")
+    t0 = time.perf_counter()
+    r = matrix_rank(X)
+    results: list[RankBound] = []
+    skipped: list[str] = []
+    lower_budget = LOWER_SHARE * time_limit if "exact_nmf" in names else time_limit
+    for name in names:
+        if name == "exact_nmf":
+            continue
+        left = lower_budget - (time.perf_counter() - t0)
+        if left < MIN_SECONDS and name != "rank":
+            skipped.append(name)
+            kind = "upper" if name in UPPER_BOUNDS else "lower"
+            results.append(RankBound(name, kind, float("nan"), None, False, 0.0,
+                                     "skipped: time budget used up"))
+            continue
+        bound = _run_lower(name, X, left)
+        results.append(bound)
+        if progress is not None:
+            progress(bound)
+    lower = max([b.bound for b in results if b.kind == "lower" and b.bound is not None]
+                + [min(r, 1)])
+    upper = min([b.bound for b in results if b.kind == "upper" and b.bound is not None]
+                + [min(X.shape)])
+    if "exact_nmf" in names:
+        if lower >= upper:
+            results.append(RankBound("exact_nmf", "upper", float("nan"), None, False, 0.0,
+                                     f"not needed: the lower bound {lower} meets the upper "
+                                     f"bound {upper}"))
+        else:
+            left = time_limit - (time.perf_counter() - t0)
+            bound = exact_nmf_upper_bound(X, start=lower, time_limit=max(left, MIN_SECONDS),
+                                          random_state=random_state)
+            results.append(bound)
+            if progress is not None:
+                progress(bound)
+            upper = min(upper, bound.bound)
+    if lower > upper:  # pragma: no cover - a soundness bug; never hide it
+        raise AssertionError(f"lower bound {lower} exceeds upper bound {upper}: "
+                             + "; ".join(f"{b.method}={b.bound}" for b in results))
+    return RankReport(tuple(X.shape), r, lower, upper, results, skipped,
+                      time.perf_counter() - t0, time_limit)
