@@ -120,3 +120,46 @@ def test_malformed_certificates_are_named(tmp_path, content, message):
     path.write_text(content)
     with pytest.raises(NMFInputError, match=message):
         load_certificate(path)
+
+
+def _rank3_product_with_inner_dimension_4():
+    """X = W0 H0 with W0 positive (7×4) and H0 (4×6) of rank 3 (h4 = h1 + h2): rank(X) = 3 < r."""
+    rng = np.random.default_rng(0)
+    h1, h2, h3 = (np.array(v, dtype=float) for v in ([1, 0, 2, 1, 0, 3], [0, 1, 1, 0, 0, 1],
+                                                      [1, 2, 0, 0, 1, 0]))
+    H0 = np.array([h1, h2, h3, h1 + h2])
+    W0 = rng.integers(1, 4, (7, 4)).astype(float)
+    X = W0 @ H0
+    assert np.linalg.matrix_rank(X) == 3
+    return X, W0, H0
+
+
+def test_support_lp_certifies_r_above_rank_where_rounding_and_the_basis_cannot():
+    X, W0, H0 = _rank3_product_with_inner_dimension_4()
+    D = np.diag([np.sqrt(2), np.pi / 3, np.e / 2, 1.1 * np.sqrt(3)])  # far from small rationals
+    cert = certify(X, W0 @ D, np.linalg.inv(D) @ H0)
+    assert cert.claim == "certified exact" and "support LP" in cert.notes
+    assert _matmul(cert.W, cert.H) == [[Fraction(x) for x in row] for row in X]
+    assert all(cert.H[k][j] == 0 for k in range(4) for j in range(6) if H0[k, j] == 0)
+    # and on the transpose, through the transposed route
+    cert_t = certify(X.T, (np.linalg.inv(D) @ H0).T, (W0 @ D).T)
+    assert cert_t.claim == "certified exact"
+
+
+def test_support_lp_certifies_what_the_exact_nmf_search_finds_at_r_above_rank():
+    X, _, _ = _rank3_product_with_inner_dimension_4()
+    found = exact_nmf(X, 4, random_state=1)
+    assert found.found
+    cert = certify(X, found.W, found.H)
+    assert cert.claim == "certified exact"
+    assert verify_certificate(X, cert)["valid"]
+
+
+def test_edm6_at_r5_stays_numerical_and_says_what_was_tried():
+    from nnmf_research.data import linear_edm
+
+    X = linear_edm(6).X
+    found = exact_nmf(X, 5)
+    cert = certify(X, found.W, found.H)
+    assert not cert.exact and cert.claim.startswith("numerical")
+    assert "support LP" in cert.notes

@@ -20,8 +20,21 @@ small-denominator rationals), given numerical W, H with X ≈ WH:
    (exactly invertible) gives W' = B P_q and H' = P_q⁻¹ C with W'H' = B C = X *exactly*; it
    remains to check W' ≥ 0 and H' ≥ 0 exactly. The same is tried on Xᵀ = HᵀWᵀ.
 
-The support pattern enters through step 1's zeroing; exact zeros that step 2 must keep are
-not enforced (a known limit: factors with zeros and rank(X) = r may stay "numerical").
+3. *Support LP* (any r, zeros kept): from H's support pattern build a rational H' whose rows
+   span a space containing the rows of X, with H's zeros exactly zero: H' = M'E, E = (r_X
+   independent rows of X, exact) stacked on rational directions of H outside that row space,
+   and each row of M' projected exactly onto the coefficients that vanish on that row's zero
+   columns. Then W' solves the linear-feasibility problem W' ≥ 0, W' = 0 off W's support,
+   W'H' = X (a CVXPY LP, solved by HiGHS dual simplex through SciPy, so it returns a
+   vertex); each row of that vertex solution is re-solved exactly on its
+   support (``Fraction`` Gauss–Jordan). The same is tried on Xᵀ = HᵀWᵀ.
+
+Step 3 succeeds when X's rows lie robustly inside the cone of H's rows, e.g. when W is
+positive. When the found W has zeros *and* r > rank(X) (the linear EDM n = 6 at r = 5 is the
+standard case) each x_i must lie exactly on a face spanned by a few rows of H; rounding H
+moves that face, so the LP is infeasible and the certificate honestly stays "numerical" —
+such exact factorizations may exist only with irrational entries (rank₊ over Q can exceed
+rank₊ over R; Chistikov, Kiefer, Marušić, Shirmohammadi & Worrell, ICALP 2016).
 
 Example
 -------
@@ -168,6 +181,129 @@ def _basis_route(X_q: Matrix, X: np.ndarray, W: np.ndarray, max_den: int):
     return _matmul(B, P_q), _matmul(P_inv, C)
 
 
+def _nullspace(A: Matrix, n: int) -> list[list[Fraction]]:
+    """Exact basis of {c ∈ Qⁿ : A c = 0} (reduced row echelon form over Fractions)."""
+    M = [list(row) for row in A]
+    pivots = []
+    r = 0
+    for c in range(n):
+        p = next((i for i in range(r, len(M)) if M[i][c] != 0), None)
+        if p is None:
+            continue
+        M[r], M[p] = M[p], M[r]
+        inv = 1 / M[r][c]
+        M[r] = [v * inv for v in M[r]]
+        for i in range(len(M)):
+            if i != r and M[i][c] != 0:
+                f = M[i][c]
+                M[i] = [a - f * b for a, b in zip(M[i], M[r])]
+        pivots.append(c)
+        r += 1
+    basis = []
+    for free in (c for c in range(n) if c not in pivots):
+        v = [Fraction(0)] * n
+        v[free] = Fraction(1)
+        for row, pc in zip(M, pivots):
+            v[pc] = -row[free]
+        basis.append(v)
+    return basis
+
+
+def _rational_row_factor(X_q: Matrix, X: np.ndarray, H: np.ndarray, zero_tol: float,
+                         max_den: int) -> Matrix | None:
+    """Rational H' ≥ 0 near H, zero where H is, with row space ⊇ row space of X (step 3)."""
+    from .rank import exact_rank, numerical_rank
+
+    rho, rows, _ = exact_rank(X_q)
+    B = [X_q[i] for i in rows]
+    Bf = X[rows]
+    outside = H - H @ np.linalg.pinv(Bf) @ Bf
+    extra = max(numerical_rank(H) - rho, 0)
+    E = list(B)
+    if extra:
+        _, _, Vt = np.linalg.svd(outside)
+        E += rational_matrix(Vt[:extra], max_den)
+    Ef = np.array([[float(v) for v in row] for row in E])
+    if exact_rank(E)[0] != len(E):
+        return None
+    M = H @ np.linalg.pinv(Ef)
+    zeros = H <= zero_tol * H.max()
+    H_q = []
+    for k in range(H.shape[0]):
+        cols = np.flatnonzero(zeros[k])
+        N = _nullspace([[E[s][j] for s in range(len(E))] for j in cols], len(E))
+        if not N:
+            if not zeros[k].all():
+                return None
+            H_q.append([Fraction(0)] * H.shape[1])
+            continue
+        Nf = np.array([[float(v) for v in vec] for vec in N])
+        a = np.linalg.lstsq(Nf.T, M[k], rcond=None)[0]
+        a_q = [Fraction(float(v)).limit_denominator(max_den) for v in a]
+        coeff = [sum((a_q[t] * N[t][s] for t in range(len(N))), Fraction(0))
+                 for s in range(len(E))]
+        H_q.append([sum((coeff[s] * E[s][j] for s in range(len(E))), Fraction(0))
+                    for j in range(H.shape[1])])
+    if any(v < 0 for row in H_q for v in row):
+        return None
+    return H_q
+
+
+def _exact_row_solution(x: list[Fraction], rows: list[list[Fraction]]) -> list[Fraction] | None:
+    """Exact w with Σ_k w_k rows[k] = x, using a maximal independent subset of ``rows``."""
+    from .rank import exact_rank
+
+    if not rows:
+        return [] if all(v == 0 for v in x) else None
+    # independent rows = pivot columns of the matrix whose columns are the rows
+    _, _, keep = exact_rank([list(col) for col in zip(*rows)])
+    R = [rows[k] for k in keep]
+    G = [[sum((a * b for a, b in zip(R[p], R[q])), Fraction(0)) for q in range(len(R))]
+         for p in range(len(R))]
+    rhs = [[sum((a * b for a, b in zip(R[p], x)), Fraction(0))] for p in range(len(R))]
+    sol = _solve_exact(G, rhs)
+    if sol is None:
+        return None
+    w = [Fraction(0)] * len(rows)
+    for k, v in zip(keep, sol):
+        w[k] = v[0]
+    return w
+
+
+def _support_lp_route(X_q: Matrix, X: np.ndarray, W: np.ndarray, H: np.ndarray,
+                      zero_tol: float, max_den: int):
+    """Step 3 of the module docstring; returns (W', H') exact candidates, or None."""
+    import cvxpy as cp
+
+    H_q = _rational_row_factor(X_q, X, H, zero_tol, max_den)
+    if H_q is None:
+        return None
+    Hf = np.array([[float(v) for v in row] for row in H_q])
+    m, r = W.shape
+    support = (W > zero_tol * W.max()).astype(float)
+    Wv = cp.Variable((m, r), nonneg=True)
+    problem = cp.Problem(cp.Minimize(0),
+                         [Wv @ Hf == X, cp.multiply(1.0 - support, Wv) == 0])
+    try:
+        problem.solve(solver=cp.SCIPY, scipy_options={"method": "highs-ds"})
+    except cp.error.SolverError:
+        return None
+    if problem.status != cp.OPTIMAL or Wv.value is None:
+        return None
+    Wn = Wv.value
+    W_q = []
+    for i in range(m):
+        J = [k for k in range(r) if Wn[i, k] > 1e-12 * max(Wn.max(), 1e-300)]
+        w = _exact_row_solution(X_q[i], [H_q[k] for k in J])
+        if w is None:
+            return None
+        row = [Fraction(0)] * r
+        for k, v in zip(J, w):
+            row[k] = v
+        W_q.append(row)
+    return W_q, H_q
+
+
 def certify(X, W, H, *, zero_tol: float = 1e-9, max_denominator: int = 10**6) -> Certificate:
     """Try to turn X ≈ WH into an exact rational certificate (module docstring); otherwise
     return a certificate whose claim is "numerical (relative error e)"."""
@@ -192,11 +328,20 @@ def certify(X, W, H, *, zero_tol: float = 1e-9, max_denominator: int = 10**6) ->
             Wt, Ht = basis_t  # Xᵀ = Wt Ht, so X = Htᵀ Wtᵀ
             candidates.append(("basis of data rows", [list(c) for c in zip(*Ht)],
                                [list(c) for c in zip(*Wt)]))
+        support = _support_lp_route(X_q, X, W0, H0, zero_tol, max_denominator)
+        if support is not None:
+            candidates.append(("support LP", *support))
+        support_t = _support_lp_route(Xt_q, X.T, H0.T, W0.T, zero_tol, max_denominator)
+        if support_t is not None:
+            Wt, Ht = support_t
+            candidates.append(("support LP on the transpose", [list(c) for c in zip(*Ht)],
+                               [list(c) for c in zip(*Wt)]))
         for how, Wc, Hc in candidates:
             if exact_product_check(X_q, Wc, Hc)["exact"]:
                 return Certificate("certified exact", True, 0.0, X_q, Wc, Hc,
                                    f"exact rational factorization ({how})")
-        notes = "rational data, but no exact rational factorization was found"
+        notes = ("rational data, but no exact rational factorization was found (tried: rounded "
+                 "factors, basis of data columns/rows, support LP on X and its transpose)")
         X_c = X_q
     else:
         notes = "irrational data: the stored X is the exact value of the float input"
