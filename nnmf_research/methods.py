@@ -22,6 +22,8 @@ vq              vector quantization: k-means (k-means++ seeding) on the columns;
 cvxpy_timing    first solve vs re-solve time of the Frobenius H-model (form gram | direct)
 exact_nmf       an exact-NMF heuristic at inner dimension k (heuristic, time_limit, tol,
                 attempts); reports success (relative error < tol) and seconds
+rank_bound      one bound on the nonnegative rank from ``bounds/`` (bound = its method name,
+                time_limit); reports value, bound (the proved integer), certified, seconds
 ==============  ==========================================================================
 """
 
@@ -196,6 +198,17 @@ def _run_exact_nmf(X, k, W0, H0, rng, *, heuristic="hybrid", time_limit=60.0, to
                         extra={"success": float(result.found), "status": result.status})
 
 
+def _run_rank_bound(X, k, W0, H0, rng, *, bound="rank", time_limit=120.0):
+    from .bounds.nonnegative_rank import nonnegative_rank
+
+    seed = int(rng.integers(0, 2**31 - 1))
+    report = nonnegative_rank(X, bounds=[bound], time_limit=time_limit, random_state=seed)
+    b = report.bounds[-1]
+    return MethodOutput(None, None, "frobenius", b.seconds,
+                        extra={"value": b.value, "bound": b.bound,
+                               "certified": float(b.certified), "status": b.status})
+
+
 METHOD_KINDS: dict[str, Callable] = {
     "nmf": _run_nmf,
     "sklearn": _run_sklearn,
@@ -204,6 +217,7 @@ METHOD_KINDS: dict[str, Callable] = {
     "vq": _run_vq,
     "cvxpy_timing": _run_cvxpy_timing,
     "exact_nmf": _run_exact_nmf,
+    "rank_bound": _run_rank_bound,
 }
 
 

@@ -18,6 +18,9 @@ metric_lines    metrics against a data-set parameter (e.g. m), one line per meth
 metric_by_dataset  one panel per metric: for each (data set, k) a group of bars, one per
                 method; success-type metrics show the mean, others the median (keys: metrics,
                 methods)
+family_lines    one panel per data-set loader: a metric (e.g. a rank bound) against a data-set
+                parameter (e.g. n), one line per method, the known rank₊ dashed (keys:
+                metric, x, methods, families)
 ==============  ===========================================================================
 """
 
@@ -42,6 +45,7 @@ FIGURE_KINDS = {
     "metric_bars": ("metric", "methods"),
     "metric_lines": ("metrics", "x", "methods"),
     "metric_by_dataset": ("metrics", "methods"),
+    "family_lines": ("metric", "x", "methods", "families"),
 }
 _COMMON = ("name", "kind", "caption")
 
@@ -272,9 +276,51 @@ def _metric_by_dataset(fig, exp, rows, results_dir, path):
     _save(figure, path)
 
 
+def _family_lines(fig, exp, rows, results_dir, path):
+    """One panel per data-set loader (family): ``metric`` (median over repetitions) against
+    the data-set parameter ``x``, one line per method, and the family's known rank₊ (from the
+    loader's meta) as a dashed line where it is stated."""
+    import json
+
+    metric, x_key = fig["metric"], fig["x"]
+    methods = fig.get("methods", list(exp.methods))
+    families = fig.get("families") or sorted({d["loader"] for d in exp.datasets.values()})
+    figure, axes = plt.subplots(1, len(families), figsize=(5.2 * len(families), 4.2),
+                                squeeze=False, layout="constrained")
+    for ax, family in zip(axes[0], families):
+        names = [n for n, d in exp.datasets.items() if d["loader"] == family]
+        known = {}
+        for m in methods:
+            points = {}
+            for r in rows:
+                if (r["method"] != m or r["dataset"] not in names or r["status"] != "ok"
+                        or r.get(metric) is None):
+                    continue
+                rec = json.loads((Path(results_dir) / "cells" / f"{r['key']}.json")
+                                 .read_text())
+                x = rec["dataset_params"].get(x_key)
+                points.setdefault(x, []).append(r[metric])
+                rank_plus = rec.get("dataset_meta", {}).get("rank_plus")
+                if rank_plus is not None:
+                    known[x] = rank_plus
+            if points:
+                xs = sorted(points)
+                ax.plot(xs, [np.median(points[x]) for x in xs], marker="o", label=exp.label(m))
+        if known:
+            xs = sorted(known)
+            ax.plot(xs, [known[x] for x in xs], "k--", lw=2, label="rank₊ (known)")
+        ax.set_xlabel(x_key)
+        ax.set_ylabel(metric.replace("_", " "))
+        ax.set_title(family, fontsize=9)
+        ax.grid(True, alpha=0.3)
+    axes[0, -1].legend(fontsize=7)
+    _title(fig, exp, figure)
+    _save(figure, path)
+
+
 _DRAW = {"basis_grid": _basis_grid, "loss_curves": _loss_curves,
          "metric_bars": _metric_bars, "metric_lines": _metric_lines,
-         "metric_by_dataset": _metric_by_dataset}
+         "metric_by_dataset": _metric_by_dataset, "family_lines": _family_lines}
 
 
 def draw_figure(fig: dict, exp, rows: list[dict], results_dir, path) -> Path:

@@ -91,10 +91,17 @@ METRICS = {
     "resolve_s": lambda c: c["out"].extra.get("resolve_s"),
     "max_loss_increase": lambda c: _max_increase(c["out"].trace_loss),
     "success": lambda c: c["out"].extra.get("success"),
+    "value": lambda c: c["out"].extra.get("value"),
+    "bound": lambda c: c["out"].extra.get("bound"),
+    "certified": lambda c: c["out"].extra.get("certified"),
 }
 """metric name -> function of the cell context (X, W, H, parts, out)."""
 
-SUMMARY_KEYS = ("time_to_target", "reference")
+FACTOR_FREE_METRICS = ("seconds", "n_iter", "build_s", "first_solve_s", "resolve_s",
+                       "max_loss_increase", "success", "value", "bound", "certified")
+"""Metrics a method reports itself (no W, H needed)."""
+
+SUMMARY_KEYS = ("time_to_target", "reference", "pivot")
 
 
 @dataclass(frozen=True)
@@ -199,6 +206,8 @@ def load_experiment(path, tiny: bool = False) -> Experiment:
     _unknown("summary key", summary, SUMMARY_KEYS, where)
     if "reference" in summary:
         _unknown("reference method", [summary["reference"]], list(method_specs), where)
+    if "pivot" in summary:
+        _unknown("pivot metric", [summary["pivot"]], list(metric_names), where)
 
     from .plots import FIGURE_KINDS, check_figure  # late: plots imports matplotlib
 
@@ -293,13 +302,15 @@ def run_cell(cell: Cell, results_dir) -> dict:
         ctx = {"X": X, "W": out.W, "H": out.H, "parts": data.parts, "out": out}
         values = {}
         for name in spec["metrics"]:
-            needs_factors = name not in ("seconds", "n_iter", "build_s", "first_solve_s",
-                                         "resolve_s", "max_loss_increase", "success")
+            needs_factors = name not in FACTOR_FREE_METRICS
             values[name] = (None if needs_factors and out.W is None
                             else _finite_or_none(METRICS[name](ctx)))
         record.update(status="ok", metrics=values, image_shape=data.image_shape,
                       stop_reason=out.extra.get("stop_reason", ""),
-                      loss_name=out.loss_name)
+                      loss_name=out.loss_name,
+                      dataset_meta={key: value for key, value in data.meta.items()
+                                    if value is None or isinstance(value, (int, float, str))},
+                      method_status=str(out.extra.get("status", "")))
         arrays = {}
         for name in ("W", "H", "trace_loss", "trace_time"):
             value = getattr(out, name)
@@ -442,6 +453,34 @@ def _summarize(rows: list[dict], value_columns: list[str]) -> tuple[list[dict], 
     return out, columns
 
 
+def _write_pivot(exp: Experiment, rows: list[dict], results_dir: Path, metric: str) -> Path:
+    """``pivot_<metric>.csv``: one row per data set (and k), one column per method (the
+    median of ``metric`` over repetitions; "-" when a cell gave none), plus the data set's
+    known ``rank_plus`` where its loader states one — the layout of the book's tables."""
+    methods = list(exp.methods)
+    table: dict[tuple, dict] = {}
+    for row in rows:
+        entry = table.setdefault((row["dataset"], row["k"]), {})
+        if row["status"] == "ok" and row.get(metric) is not None:
+            entry.setdefault(row["method"], []).append(row[metric])
+    out = []
+    for (dataset, k), entry in table.items():
+        data = _dataset(exp.datasets[dataset]["loader"],
+                        json.dumps(exp.datasets[dataset]["params"], sort_keys=True))
+        line = {"dataset": dataset, "k": k, "rank_plus": data.meta.get("rank_plus"),
+                "rank_plus_status": data.meta.get("rank_plus_status")}
+        for m in methods:
+            vals = entry.get(m)
+            med = float(np.median(vals)) if vals else None
+            line[exp.label(m)] = ("-" if med is None else int(med) if med.is_integer()
+                                  else round(med, 4))
+        out.append(line)
+    path = results_dir / f"pivot_{metric}.csv"
+    _write_csv(path, out, ["dataset", "k", "rank_plus", "rank_plus_status"]
+               + [exp.label(m) for m in methods])
+    return path
+
+
 def build_table(exp: Experiment, results_dir) -> tuple[list[dict], list[str]]:
     """One row per cell of the grid (finished cells only), with the metric columns."""
     results_dir = Path(results_dir)
@@ -505,6 +544,9 @@ def run_experiment(exp: Experiment, results_root="results", figures_dir=None, *,
     summary_rows, summary_columns = _summarize(rows, value_columns)
     summary_path = results_dir / "summary.csv"
     _write_csv(summary_path, summary_rows, summary_columns)
+
+    if "pivot" in exp.summary:
+        _write_pivot(exp, rows, results_dir, exp.summary["pivot"])
 
     from .plots import draw_figure
 

@@ -177,3 +177,47 @@ def test_exact_bad_rank_and_missing_certificate_are_named(tmp_path, capsys):
     assert "r=0 is out of range [1, 7]" in capsys.readouterr().err
     assert main(["verify", str(path), str(tmp_path / "nowhere.json")]) == 2
     assert "certificate not found" in capsys.readouterr().err
+
+
+THOMAS_CSV = "1,1,0,0\n1,0,1,0\n0,1,0,1\n0,0,1,1\n"
+
+
+def test_rank_prints_a_table_and_the_bracket(tmp_path, capsys):
+    path = tmp_path / "thomas.csv"
+    path.write_text(THOMAS_CSV)
+    assert main(["rank", str(path), "--bounds", "rank,fooling_set,exact_nmf", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "fooling_set" in out and "4 <= rank+ <= 4   (exact)" in out
+
+
+def test_rank_json_keeps_the_contract_and_can_be_saved(tmp_path, capsys):
+    path = tmp_path / "thomas.csv"
+    path.write_text(THOMAS_CSV)
+    saved = tmp_path / "report.json"
+    assert main(["rank", str(path), "--json", "--bounds", "fooling_set,rectangle_cover",
+                 "--time-limit", "30", "--out", str(saved), "--quiet"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["shape"] == [4, 4] and report["rank"] == 3
+    assert (report["lower"], report["upper"], report["exact"]) == (4, 4, True)
+    assert [b["method"] for b in report["bounds"]] == ["fooling_set", "rectangle_cover"]
+    assert json.loads(saved.read_text())["lower"] == 4
+
+
+@pytest.mark.parametrize("content, message", [
+    ("1,-1\n2,3\n", "negative"),
+    ("1,nan\n2,3\n", "not finite: nan"),
+    ("", "holds no numbers"),
+    ("1,2\n3\n", "could not parse"),
+])
+def test_rank_bad_input_is_named(tmp_path, capsys, content, message):
+    path = tmp_path / "bad.csv"
+    path.write_text(content)
+    assert main(["rank", str(path)]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_rank_unknown_bound_is_named(tmp_path, capsys):
+    path = tmp_path / "thomas.csv"
+    path.write_text(THOMAS_CSV)
+    assert main(["rank", str(path), "--bounds", "fooling,rank"]) == 2
+    assert "unknown bound 'fooling'" in capsys.readouterr().err

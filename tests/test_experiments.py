@@ -86,3 +86,22 @@ def test_benchmark_reports_time_to_target_ratios_against_sklearn_cd(tiny_runs):
     reached = [r for r in rows if r["time_to_0.01"]]
     assert len({r["method"] for r in reached}) >= 2
     assert any(r["method"] == "nimfa" for r in rows)  # skipped with its reason, or run
+
+
+def test_rank_bounds_pivot_table_brackets_every_known_rank_plus(tiny_runs):
+    exp, report = tiny_runs["gillis_rank_bounds"]
+    with open(report.table.parent / "pivot_bound.csv") as f:
+        table = {row["dataset"]: row for row in csv.DictReader(f)}
+    lower = [exp.label(m) for m in exp.methods if m not in ("restricted_rank3", "exact_nmf")]
+    upper = [exp.label("restricted_rank3"), exp.label("exact_nmf")]
+    for name, row in table.items():
+        if not row["rank_plus"]:
+            continue
+        rank_plus = int(row["rank_plus"])
+        for col in lower:
+            assert row[col] == "-" or int(row[col]) <= rank_plus, (name, col)
+        for col in upper:
+            assert row[col] == "-" or int(row[col]) >= rank_plus, (name, col)
+    assert table["ngon6"][exp.label("rectangle_cover")] == "5"
+    assert table["edm5"][exp.label("geometric")] == "5"
+    assert table["thomas"][exp.label("fooling_set")] == "4"

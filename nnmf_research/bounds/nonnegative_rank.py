@@ -242,7 +242,9 @@ def nonnegative_rank(X, bounds: str | Sequence[str] | None = None, time_limit: f
                                      f"bound {upper}"))
         else:
             left = time_limit - (time.perf_counter() - t0)
-            bound = exact_nmf_upper_bound(X, start=lower, time_limit=max(left, MIN_SECONDS),
+            # rank(X) <= rank+ always, so the search never starts below it
+            bound = exact_nmf_upper_bound(X, start=max(lower, r),
+                                          time_limit=max(left, MIN_SECONDS),
                                           random_state=random_state)
             results.append(bound)
             if progress is not None:
