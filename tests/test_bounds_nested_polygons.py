@@ -253,7 +253,7 @@ def test_touching_instances_never_beaten_by_grid():
 # --- invariance ------------------------------------------------------------------------------
 
 
-@settings(max_examples=12, deadline=None)
+@settings(max_examples=12, deadline=None, derandomize=True)
 @given(seed=st.integers(0, 2**31 - 1), which=st.sampled_from(["ngon7", "edm6", "interior"]))
 def test_invariant_under_permutations_and_scalings(seed, which):
     gen = np.random.default_rng(seed)
