@@ -23,7 +23,8 @@ cvxpy_timing    first solve vs re-solve time of the Frobenius H-model (form gram
 exact_nmf       an exact-NMF heuristic at inner dimension k (heuristic, time_limit, tol,
                 attempts); reports success (relative error < tol) and seconds
 rank_bound      one bound on the nonnegative rank from ``bounds/`` (bound = its method name,
-                time_limit); reports value, bound (the proved integer), certified, seconds
+                time_limit, options = keyword arguments of that method, e.g. {solver = "SCS"});
+                reports value, bound (the proved integer), certified, seconds
 ==============  ==========================================================================
 """
 
@@ -198,11 +199,12 @@ def _run_exact_nmf(X, k, W0, H0, rng, *, heuristic="hybrid", time_limit=60.0, to
                         extra={"success": float(result.found), "status": result.status})
 
 
-def _run_rank_bound(X, k, W0, H0, rng, *, bound="rank", time_limit=120.0):
+def _run_rank_bound(X, k, W0, H0, rng, *, bound="rank", time_limit=120.0, options=None):
     from .bounds.nonnegative_rank import nonnegative_rank
 
     seed = int(rng.integers(0, 2**31 - 1))
-    report = nonnegative_rank(X, bounds=[bound], time_limit=time_limit, random_state=seed)
+    report = nonnegative_rank(X, bounds=[bound], time_limit=time_limit, random_state=seed,
+                              options={bound: dict(options or {})})
     b = report.bounds[-1]
     return MethodOutput(None, None, "frobenius", b.seconds,
                         extra={"value": b.value, "bound": b.bound,

@@ -271,7 +271,8 @@ def _metric_by_dataset(fig, exp, rows, results_dir, path):
         if metric == "seconds":
             ax.set_yscale("log")
         ax.grid(True, axis="y", alpha=0.3)
-    axes[0, 0].legend(fontsize=7, ncol=min(4, len(methods)))
+    longest = max((len(exp.label(m)) for m in methods), default=0)
+    axes[0, 0].legend(fontsize=7, ncol=min(4, len(methods)) if longest < 25 else 1)
     _title(fig, exp, figure)
     _save(figure, path)
 

@@ -118,3 +118,14 @@ def test_bad_input_and_unknown_methods_are_named():
     with pytest.raises(NMFInputError, match="2-D"):
         nonnegative_rank([1.0, 2.0])
     assert parse_methods(None) == list(METHODS)
+
+
+def test_per_method_options_reach_the_method_and_bad_ones_are_named():
+    X = thomas_4x4().X
+    report = nonnegative_rank(X, bounds="tau_sos", time_limit=60,
+                              options={"tau_sos": {"solver": "SCS"}})
+    assert report.bounds[0].bound == 4
+    with pytest.raises(NMFInputError, match="unknown option 'colour' for bound 'tau_sos'"):
+        nonnegative_rank(X, bounds="tau_sos", options={"tau_sos": {"colour": "red"}})
+    with pytest.raises(NMFInputError, match="options for unknown bound 'taus'"):
+        nonnegative_rank(X, options={"taus": {}})

@@ -50,36 +50,48 @@ LOWER_SHARE = 0.7
 MIN_SECONDS = 0.5
 
 
-def _run_lower(name: str, X: np.ndarray, seconds: float) -> RankBound:
-    """Dispatch to the module computing ``name``, with a time limit in seconds."""
-    if name == "rank":
-        from .rank import rank_bound
-        return rank_bound(X)
-    if name == "fooling_set":
-        from .fooling_set import fooling_set_bound
-        return fooling_set_bound(X)
-    if name == "rectangle_cover":
-        from .rectangle_cover import rectangle_cover_bound
-        return rectangle_cover_bound(X, time_limit=seconds)
-    if name == "rectangle_cover_fractional":
-        from .rectangle_cover import rectangle_cover_fractional_bound
-        return rectangle_cover_fractional_bound(X, time_limit=seconds)
-    if name == "hyperplane_separation":
-        from .hyperplane_separation import hyperplane_separation_bound
-        return hyperplane_separation_bound(X, time_limit=seconds)
-    if name == "geometric":
-        from .nested_polygons import geometric_bound
-        return geometric_bound(X)
-    if name == "restricted_rank3":
-        from .nested_polygons import restricted_rank3_bound
-        return restricted_rank3_bound(X)
-    if name == "nuclear_norm":
-        from .sdp import nuclear_norm_bound
-        return nuclear_norm_bound(X, time_limit=seconds)
-    if name == "tau_sos":
-        from .sdp import tau_sos_bound
-        return tau_sos_bound(X, time_limit=seconds)
-    raise NMFInputError(f"unknown bound {name!r}; valid: {', '.join(METHODS)}")
+_FUNCTIONS = {  # method -> (module in bounds/, function, whether it takes a time limit)
+    "rank": ("rank", "rank_bound", False),
+    "fooling_set": ("fooling_set", "fooling_set_bound", False),
+    "rectangle_cover": ("rectangle_cover", "rectangle_cover_bound", True),
+    "rectangle_cover_fractional": ("rectangle_cover", "rectangle_cover_fractional_bound", True),
+    "hyperplane_separation": ("hyperplane_separation", "hyperplane_separation_bound", True),
+    "geometric": ("nested_polygons", "geometric_bound", False),
+    "restricted_rank3": ("nested_polygons", "restricted_rank3_bound", False),
+    "nuclear_norm": ("sdp", "nuclear_norm_bound", True),
+    "tau_sos": ("sdp", "tau_sos_bound", True),
+}
+
+
+def _bound_function(name: str):
+    """The function computing bound ``name`` (imported on first use: SDP modules are heavy)."""
+    import importlib
+
+    if name == "exact_nmf":
+        return exact_nmf_upper_bound
+    module, function, _ = _FUNCTIONS[name]
+    return getattr(importlib.import_module(f"{__package__}.{module}"), function)
+
+
+def _check_options(name: str, options: dict) -> None:
+    import inspect
+
+    params = inspect.signature(_bound_function(name)).parameters
+    allowed = [p for p in params if p not in ("X", "time_limit", "start")]
+    for key in options:
+        if key not in allowed:
+            raise NMFInputError(f"unknown option {key!r} for bound {name!r}; valid: "
+                                f"{', '.join(allowed) or 'none'}")
+
+
+def _run_lower(name: str, X: np.ndarray, seconds: float, **options) -> RankBound:
+    """Run bound ``name`` with a time limit in seconds (where the method takes one) and the
+    method's own keyword ``options`` (e.g. ``solver`` for the SDPs)."""
+    if name not in _FUNCTIONS:
+        raise NMFInputError(f"unknown bound {name!r}; valid: {', '.join(METHODS)}")
+    if _FUNCTIONS[name][2]:
+        options["time_limit"] = seconds
+    return _bound_function(name)(X, **options)
 
 
 def exact_nmf_upper_bound(X, start: int = 1, time_limit: float = 60.0, *,
@@ -198,9 +210,12 @@ def parse_methods(methods: str | Sequence[str] | None) -> list[str]:
 
 
 def nonnegative_rank(X, bounds: str | Sequence[str] | None = None, time_limit: float = 120.0,
-                     *, random_state: int = 0,
+                     *, random_state: int = 0, options: dict[str, dict] | None = None,
                      progress: Callable[[RankBound], None] | None = None) -> RankReport:
     """Compute the requested bounds (all by default) within ``time_limit`` seconds in total.
+
+    ``options`` maps a method name to keyword arguments of its function, e.g.
+    ``{"tau_sos": {"solver": "SCS"}}`` or ``{"tau_sos": {"exploit_structure": False}}``.
 
     Returns a :class:`RankReport`; ``lower`` is the best counted lower bound (at least
     rank(X) ≥ 1 for a non-zero X, 0 for X = 0), ``upper`` the best upper bound (at most
@@ -210,6 +225,11 @@ def nonnegative_rank(X, bounds: str | Sequence[str] | None = None, time_limit: f
 
     X = check_matrix(X)
     names = parse_methods(bounds)
+    options = dict(options or {})
+    for name, opts in options.items():
+        if name not in METHODS:
+            raise NMFInputError(f"options for unknown bound {name!r}; valid: {', '.join(METHODS)}")
+        _check_options(name, opts)
     if time_limit is None or not time_limit > 0:
         raise NMFInputError(f"time_limit must be a positive number of seconds, got {time_limit}")
     t0 = time.perf_counter()
@@ -227,7 +247,7 @@ def nonnegative_rank(X, bounds: str | Sequence[str] | None = None, time_limit: f
             results.append(RankBound(name, kind, float("nan"), None, False, 0.0,
                                      "skipped: time budget used up"))
             continue
-        bound = _run_lower(name, X, left)
+        bound = _run_lower(name, X, left, **options.get(name, {}))
         results.append(bound)
         if progress is not None:
             progress(bound)
@@ -245,7 +265,8 @@ def nonnegative_rank(X, bounds: str | Sequence[str] | None = None, time_limit: f
             # rank(X) <= rank+ always, so the search never starts below it
             bound = exact_nmf_upper_bound(X, start=max(lower, r),
                                           time_limit=max(left, MIN_SECONDS),
-                                          random_state=random_state)
+                                          random_state=random_state,
+                                          **options.get("exact_nmf", {}))
             results.append(bound)
             if progress is not None:
                 progress(bound)

@@ -108,6 +108,7 @@ _SQRT2 = math.sqrt(2.0)
 CERT_REL_MARGIN = 1e-9
 UNCERT_REL_MARGIN = 1e-6
 SCS_EPS = 1e-7           # SCS tolerances for τ₊^sos (its dual then certifies to ~1e-5)
+SCS_MAX_ITERS = 20_000    # ~20 s at PSD order 101; the verified dual bound does not need more
 AUTO_CLARABEL_MAX_ORDER = 60   # solver=None: interior point up to this PSD order, else SCS
 FALLBACK_REL_GAP = 1e-4        # a fast solve whose certificate trails its primal more: redo
 
@@ -350,13 +351,13 @@ def find_cyclic_symmetry(X: np.ndarray, symmetry="auto"):
     must be exactly invariant and the values up to 1e-12·max X (the solve uses the group
     average of X; the certificate is checked against X itself, so this tolerance cannot
     affect soundness)."""
-    if symmetry is None:
+    if symmetry is None or symmetry == "none":
         return None
     m, n = X.shape
     if isinstance(symmetry, str):
         if symmetry != "auto":
-            raise NMFInputError(f"symmetry={symmetry!r} must be 'auto', None or (row_perm, "
-                                "col_perm)")
+            raise NMFInputError(f"symmetry={symmetry!r} must be 'auto', 'none' (or None) or "
+                                "(row_perm, col_perm)")
         if m != n or m < 3:
             return None
         sigma = pi = np.roll(np.arange(m), -1)
@@ -547,7 +548,7 @@ def _solve_scs_direct(model: TauSosModel, time_limit: float | None, eps: float =
     perm = _svec_index(c[by_col], r[by_col])          # the same entries in our ordering
     A_scs = sp.vstack([A[:p], A[p:][perm]], format="csc")
     b_scs = np.r_[b[:p], b[p:][perm]]
-    opts = {"eps_abs": eps, "eps_rel": eps, "verbose": False, "max_iters": 200_000}
+    opts = {"eps_abs": eps, "eps_rel": eps, "verbose": False, "max_iters": SCS_MAX_ITERS}
     if time_limit is not None:
         opts["time_limit_secs"] = float(time_limit)
     t0 = time.perf_counter()
