@@ -129,3 +129,21 @@ def test_per_method_options_reach_the_method_and_bad_ones_are_named():
         nonnegative_rank(X, bounds="tau_sos", options={"tau_sos": {"colour": "red"}})
     with pytest.raises(NMFInputError, match="options for unknown bound 'taus'"):
         nonnegative_rank(X, options={"taus": {}})
+
+
+def test_a_near_miss_below_1e_6_is_not_counted_as_an_upper_bound(monkeypatch):
+    from nnmf_research.bounds import exact_nmf as exact_module
+    from nnmf_research.bounds.exact_nmf import ExactNMFResult
+
+    real = exact_module.exact_nmf
+
+    def fake(X, r, **kwargs):
+        if r == 5:  # pretend the search stalled at 9.9e-7 at r = 5
+            res = real(X, r, **kwargs)
+            return ExactNMFResult(res.W, res.H, r, 9.9e-7, res.status, res.heuristic,
+                                  res.seconds)
+        return real(X, r, **kwargs)
+
+    monkeypatch.setattr(exact_module, "exact_nmf", fake)
+    b = exact_nmf_upper_bound(ngon_slack(6).X, start=5, time_limit=20)
+    assert b.bound == 6 and "near miss" in b.status
