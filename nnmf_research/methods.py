@@ -24,7 +24,9 @@ exact_nmf       an exact-NMF heuristic at inner dimension k (heuristic, time_lim
                 attempts); reports success (relative error < tol) and seconds
 rank_bound      one bound on the nonnegative rank from ``bounds/`` (bound = its method name,
                 time_limit, options = keyword arguments of that method, e.g. {solver = "SCS"});
-                reports value, bound (the proved integer), certified, seconds
+                reports value, bound (the proved integer), certified, seconds. bound =
+                "exact_nmf" starts its search at the best of the cheap lower bounds (rank,
+                fooling set, fractional cover, geometric), as ``nnmf rank`` does
 ==============  ==========================================================================
 """
 
@@ -199,13 +201,24 @@ def _run_exact_nmf(X, k, W0, H0, rng, *, heuristic="hybrid", time_limit=60.0, to
                         extra={"success": float(result.found), "status": result.status})
 
 
+EXACT_NMF_STARTS = ("rank", "fooling_set", "rectangle_cover_fractional", "geometric")
+"""Cheap lower bounds whose best value is where a ``rank_bound`` exact-NMF cell starts."""
+
+
 def _run_rank_bound(X, k, W0, H0, rng, *, bound="rank", time_limit=120.0, options=None):
     from .bounds.nonnegative_rank import nonnegative_rank
 
     seed = int(rng.integers(0, 2**31 - 1))
-    report = nonnegative_rank(X, bounds=[bound], time_limit=time_limit, random_state=seed,
+    # the exact-NMF search starts, as in `nnmf rank`, from the best cheap lower bound
+    bounds = [*EXACT_NMF_STARTS, bound] if bound == "exact_nmf" else [bound]
+    report = nonnegative_rank(X, bounds=bounds, time_limit=time_limit, random_state=seed,
                               options={bound: dict(options or {})})
-    b = report.bounds[-1]
+    b = next(b for b in report.bounds if b.method == bound)
+    if b.bound is None and b.status.startswith("not needed"):  # lower bound met min(m, n)
+        return MethodOutput(None, None, "frobenius", report.seconds,
+                            extra={"value": float(report.upper), "bound": report.upper,
+                                   "certified": float(report.upper_certified),
+                                   "status": b.status})
     return MethodOutput(None, None, "frobenius", b.seconds,
                         extra={"value": b.value, "bound": b.bound,
                                "certified": float(b.certified), "status": b.status})

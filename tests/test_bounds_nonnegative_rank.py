@@ -47,7 +47,7 @@ def test_j_minus_i_is_settled_by_its_rank():
 
 @pytest.mark.parametrize("data", KNOWN, ids=lambda d: d.name)
 def test_lower_never_exceeds_the_known_rank_plus_and_upper_never_falls_below(data):
-    report = nonnegative_rank(data.X, bounds=CHEAP + ",exact_nmf", time_limit=20)
+    report = nonnegative_rank(data.X, bounds=CHEAP + ",geometric,exact_nmf", time_limit=20)
     assert report.lower <= data.meta["rank_plus"] <= report.upper
 
 
