@@ -74,10 +74,6 @@ def _exact_matrix(A) -> Matrix:
     return [[Fraction(float(x)) for x in row] for row in np.asarray(A, dtype=float)]
 
 
-def _is_rational_data(X: np.ndarray, X_q: Matrix) -> bool:
-    return all(float(q) == x for row_q, row in zip(X_q, X) for q, x in zip(row_q, row))
-
-
 def _matmul(A: Matrix, B: Matrix) -> Matrix:
     cols = list(zip(*B))
     return [[sum((a * b for a, b in zip(row, col)), Fraction(0)) for col in cols]
@@ -136,21 +132,33 @@ def _relative_error(X: Matrix, W: Matrix, H: Matrix) -> float:
     return float(np.sqrt(float(num / den))) if den else 0.0
 
 
+def _rref(M: Matrix, n: int) -> tuple[Matrix, list[int]]:
+    """Reduced row echelon form over Fractions of M's first ``n`` columns (the rest carried
+    along): returns (the reduced rows, the pivot columns)."""
+    M = [list(row) for row in M]
+    pivots: list[int] = []
+    for c in range(n):
+        r = len(pivots)
+        p = next((i for i in range(r, len(M)) if M[i][c] != 0), None)
+        if p is None:
+            continue
+        M[r], M[p] = M[p], M[r]
+        inv = 1 / M[r][c]
+        M[r] = [v * inv for v in M[r]]
+        for i in range(len(M)):
+            if i != r and M[i][c] != 0:
+                f = M[i][c]
+                M[i] = [a - f * b for a, b in zip(M[i], M[r])]
+        pivots.append(c)
+    return M, pivots
+
+
 def _solve_exact(A: Matrix, B: Matrix) -> Matrix | None:
     """Solve A Y = B exactly for square invertible A (Gauss–Jordan over Fractions)."""
     n = len(A)
-    M = [list(A[i]) + list(B[i]) for i in range(n)]
-    for c in range(n):
-        pivot = next((i for i in range(c, n) if M[i][c] != 0), None)
-        if pivot is None:
-            return None
-        M[c], M[pivot] = M[pivot], M[c]
-        inv = 1 / M[c][c]
-        M[c] = [v * inv for v in M[c]]
-        for i in range(n):
-            if i != c and M[i][c] != 0:
-                f = M[i][c]
-                M[i] = [a - f * b for a, b in zip(M[i], M[c])]
+    M, pivots = _rref([list(A[i]) + list(B[i]) for i in range(n)], n)
+    if pivots != list(range(n)):
+        return None
     return [row[n:] for row in M]
 
 
@@ -182,23 +190,8 @@ def _basis_route(X_q: Matrix, X: np.ndarray, W: np.ndarray, max_den: int):
 
 
 def _nullspace(A: Matrix, n: int) -> list[list[Fraction]]:
-    """Exact basis of {c ∈ Qⁿ : A c = 0} (reduced row echelon form over Fractions)."""
-    M = [list(row) for row in A]
-    pivots = []
-    r = 0
-    for c in range(n):
-        p = next((i for i in range(r, len(M)) if M[i][c] != 0), None)
-        if p is None:
-            continue
-        M[r], M[p] = M[p], M[r]
-        inv = 1 / M[r][c]
-        M[r] = [v * inv for v in M[r]]
-        for i in range(len(M)):
-            if i != r and M[i][c] != 0:
-                f = M[i][c]
-                M[i] = [a - f * b for a, b in zip(M[i], M[r])]
-        pivots.append(c)
-        r += 1
+    """Exact basis of {c ∈ Qⁿ : A c = 0}, from the reduced row echelon form of A."""
+    M, pivots = _rref(A, n)
     basis = []
     for free in (c for c in range(n) if c not in pivots):
         v = [Fraction(0)] * n
@@ -312,8 +305,10 @@ def certify(X, W, H, *, zero_tol: float = 1e-9, max_denominator: int = 10**6) ->
     H = check_matrix(H, "H")
     if W.shape[0] != X.shape[0] or H.shape[1] != X.shape[1] or W.shape[1] != H.shape[0]:
         raise NMFInputError(f"shapes do not match: X {X.shape}, W {W.shape}, H {H.shape}")
-    X_q = rational_matrix(X, max_denominator)
-    rational = _is_rational_data(X, X_q)
+    from .rank import rational_entries
+
+    X_q = rational_entries(X, max_denominator)
+    rational = X_q is not None
     W0 = np.where(W > zero_tol * W.max(), W, 0.0)
     H0 = np.where(H > zero_tol * H.max(), H, 0.0)
     W_q, H_q = rational_matrix(W0, max_denominator), rational_matrix(H0, max_denominator)

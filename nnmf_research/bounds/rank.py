@@ -29,6 +29,7 @@ import numpy as np
 
 from ..checks import check_matrix
 from ..results import RankBound
+from .certificates import rational_matrix
 
 __all__ = ["rational_entries", "exact_rank", "numerical_rank", "matrix_rank", "rank_bound",
            "RANK_TOL"]
@@ -41,16 +42,10 @@ def rational_entries(X, max_denominator: int = MAX_DENOMINATOR) -> list[list[Fra
     """X as rationals when every entry equals (as a float) a rational with denominator
     ≤ ``max_denominator``; ``None`` when some entry does not (irrational-looking data)."""
     A = np.asarray(X, dtype=float)
-    rows = []
-    for row in A:
-        out = []
-        for x in row:
-            q = Fraction(float(x)).limit_denominator(max_denominator)
-            if float(q) != x:
-                return None
-            out.append(q)
-        rows.append(out)
-    return rows
+    Q = rational_matrix(A, max_denominator)
+    if any(float(q) != x for row_q, row in zip(Q, A) for q, x in zip(row_q, row)):
+        return None
+    return Q
 
 
 def exact_rank(Q: list[list[Fraction]]) -> tuple[int, list[int], list[int]]:
