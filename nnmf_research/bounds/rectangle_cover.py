@@ -148,7 +148,13 @@ def rectangle_cover_fractional_bound(X, time_limit: float | None = None) -> Rank
     system = _cover_system(X, name, time_limit, t0)
     if isinstance(system, RankBound):
         return system
-    rects, A, entries = system
+    return _fractional_bound_on(X, *system, t0)
+
+
+def _fractional_bound_on(X, rects: list[Rectangle], A: sp.csr_matrix,
+                         entries: list[tuple[int, int]], t0: float) -> RankBound:
+    """The LP relaxation over the given maximal rectangles and its exactly re-checked dual."""
+    name = "rectangle_cover_fractional"
     res = _solve_cover_lp(A)
     if res.status != 0:
         return RankBound(name, "lower", float("nan"), None, False, time.perf_counter() - t0,
@@ -190,7 +196,7 @@ def rectangle_cover_bound(X, time_limit: float | None = None) -> RankBound:
             return RankBound(name, "lower", float(res.fun), None, False, seconds,
                              "failed: the MILP solution does not cover the support")
         value = int(z.sum())
-        frac = rectangle_cover_fractional_bound(X)
+        frac = _fractional_bound_on(X, rects, A, entries, t0)
         certified = frac.bound is not None and frac.bound == value
         status = f"optimal (MILP over {len(rects)} maximal rectangles)"
         if certified:
