@@ -36,16 +36,17 @@ Example
 
 from __future__ import annotations
 
-import itertools
 import math
 import time
 from fractions import Fraction
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.optimize import linprog
 
 from ..checks import NMFInputError, check_matrix
 from ..results import RankBound
+from .rectangle_cover import cover_matrix
 
 __all__ = ["max_weight_rectangle", "hyperplane_separation_value",
            "hyperplane_separation_bound", "MAX_SUBSET_SIDE"]
@@ -110,30 +111,26 @@ def hyperplane_separation_value(X, Z) -> Fraction:
 
 
 def _optimal_weights(X, lower: float, time_limit: float | None, max_rounds: int):
-    """Constraint generation for the LP in the module docstring; returns (Z, rounds, note)."""
+    """Constraint generation for the LP in the module docstring; returns (Z, rounds, note).
+    Each round adds the most violated rectangle as one more row of the constraint matrix."""
     P = X > 0
-    entries = np.argwhere(P)
-    index = {tuple(e): a for a, e in enumerate(map(tuple, entries))}
     c = -X[P] / X.max()
     # start from the single-row and single-column rectangles of the support
     pool = [([i], list(np.flatnonzero(P[i]))) for i in range(X.shape[0]) if P[i].any()]
     pool += [(list(np.flatnonzero(P[:, j])), [j]) for j in range(X.shape[1]) if P[:, j].any()]
+    A = cover_matrix(X, pool)[0].T.tocsr()          # rectangles × positive entries
     start = time.perf_counter()
-    z = np.zeros(len(entries))
+    Z = np.zeros(X.shape)
     for rounds in range(1, max_rounds + 1):
-        A = np.zeros((len(pool), len(entries)))
-        for k, (R, C) in enumerate(pool):
-            A[k, [index[(i, j)] for i in R for j in C]] = 1.0
-        res = linprog(c, A_ub=A, b_ub=np.ones(len(pool)), bounds=(lower, 1.0), method="highs")
+        res = linprog(c, A_ub=A, b_ub=np.ones(A.shape[0]), bounds=(lower, 1.0), method="highs")
         if res.status != 0:
             return None, rounds, f"HiGHS LP status {res.status} ({res.message})"
-        z = res.x
         Z = np.zeros(X.shape)
-        Z[P] = z
+        Z[P] = res.x
         alpha, rect = max_weight_rectangle(Z, P)
         if alpha <= 1 + 1e-9:
             return Z, rounds, "LP optimal"
-        pool.append(rect)
+        A = sp.vstack([A, cover_matrix(X, [rect])[0].T], format="csr")
         if time_limit is not None and time.perf_counter() - start > time_limit:
             return Z, rounds, f"time limit {time_limit:g} s in constraint generation"
     return Z, max_rounds, f"stopped after {max_rounds} rounds of constraint generation"
