@@ -136,33 +136,32 @@ def exact_nmf_upper_bound(X, start: int = 1, time_limit: float = 60.0, *,
     top = min(X.shape)
     start = max(1, min(int(start), top))
     tried = []
-    for r in range(start, top + 1):
+    r = start
+    while True:  # ends at the latest at r = min(m, n), where X = X·I is always found
         left = time_limit - (time.perf_counter() - t0)
         if r < top and left < MIN_SECONDS:
-            tried.append(f"r={r}: no time left")
+            tried.append(f"r={r}..{top - 1}: no time left")
             r = top
         share = max(left / max(top - r, 1), MIN_SECONDS)
         result = _search_until(X, r, share, heuristic, tol, random_state)
-        if not result.found:
-            tried.append(f"r={r}: not found in {result.attempts} restarts (best relative "
-                         f"error {result.relative_error:.2g})")
-            continue
-        cert = certify(X, result.W, result.H)
-        if not cert.exact and result.relative_error > tol:
-            tried.append(f"r={r}: near miss at relative error {result.relative_error:.2g} "
-                         f"(above {tol:g}: not counted)")
-            continue
-        if cert.exact:
-            status = f"certified exact at r={r}"
-        else:
-            status = (f"numerically exact at r={r} (relative error {result.relative_error:.2g}"
-                      f" < {tol:g}; {cert.claim})")
-        if tried:
-            status += "; " + "; ".join(tried)
-        return RankBound("exact_nmf", "upper", float(r), r, certified=cert.exact,
-                         seconds=time.perf_counter() - t0, status=status,
-                         certificate={"W": result.W, "H": result.H, "claim": cert.claim})
-    raise AssertionError("unreachable: r = min(m, n) is always found")  # pragma: no cover
+        cert = certify(X, result.W, result.H) if result.found else None
+        if cert is not None and (cert.exact or result.relative_error <= tol):
+            break
+        tried.append(f"r={r}: not found in {result.attempts} restarts (best relative error "
+                     f"{result.relative_error:.2g})" if cert is None else
+                     f"r={r}: near miss at relative error {result.relative_error:.2g} "
+                     f"(above {tol:g}: not counted)")
+        r += 1
+    if cert.exact:
+        status = f"certified exact at r={r}"
+    else:
+        status = (f"numerically exact at r={r} (relative error {result.relative_error:.2g}"
+                  f" < {tol:g}; {cert.claim})")
+    if tried:
+        status += "; " + "; ".join(tried)
+    return RankBound("exact_nmf", "upper", float(r), r, certified=cert.exact,
+                     seconds=time.perf_counter() - t0, status=status,
+                     certificate={"W": result.W, "H": result.H, "claim": cert.claim})
 
 
 @dataclass
@@ -261,7 +260,6 @@ def nonnegative_rank(X, bounds: str | Sequence[str] | None = None, time_limit: f
     if time_limit is None or not time_limit > 0:
         raise NMFInputError(f"time_limit must be a positive number of seconds, got {time_limit}")
     t0 = time.perf_counter()
-    r = matrix_rank(X)
     results: list[RankBound] = []
     skipped: list[str] = []
     lower_budget = LOWER_SHARE * time_limit if "exact_nmf" in names else time_limit
@@ -279,6 +277,8 @@ def nonnegative_rank(X, bounds: str | Sequence[str] | None = None, time_limit: f
         results.append(bound)
         if progress is not None:
             progress(bound)
+    from_rank_bound = [b.bound for b in results if b.method == "rank" and b.bound is not None]
+    r = from_rank_bound[0] if from_rank_bound else matrix_rank(X)
     lower = max([b.bound for b in results if b.kind == "lower" and b.bound is not None]
                 + [min(r, 1)])
     upper = min([b.bound for b in results if b.kind == "upper" and b.bound is not None]
