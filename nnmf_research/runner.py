@@ -459,16 +459,19 @@ def _write_pivot(exp: Experiment, rows: list[dict], results_dir: Path, metric: s
     known ``rank_plus`` where its loader states one — the layout of the book's tables."""
     methods = list(exp.methods)
     table: dict[tuple, dict] = {}
+    meta: dict[tuple, dict] = {}
     for row in rows:
         entry = table.setdefault((row["dataset"], row["k"]), {})
         if row["status"] == "ok" and row.get(metric) is not None:
             entry.setdefault(row["method"], []).append(row[metric])
+        if not meta.get((row["dataset"], row["k"])):  # the loader's meta, saved by ok cells
+            record = _load_record(results_dir, row["key"]) or {}
+            meta[(row["dataset"], row["k"])] = record.get("dataset_meta", {})
     out = []
     for (dataset, k), entry in table.items():
-        data = _dataset(exp.datasets[dataset]["loader"],
-                        json.dumps(exp.datasets[dataset]["params"], sort_keys=True))
-        line = {"dataset": dataset, "k": k, "rank_plus": data.meta.get("rank_plus"),
-                "rank_plus_status": data.meta.get("rank_plus_status")}
+        known = meta[(dataset, k)]
+        line = {"dataset": dataset, "k": k, "rank_plus": known.get("rank_plus"),
+                "rank_plus_status": known.get("rank_plus_status")}
         for m in methods:
             vals = entry.get(m)
             med = float(np.median(vals)) if vals else None
