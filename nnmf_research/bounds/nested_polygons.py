@@ -520,14 +520,23 @@ def nested_polygon_factorization(X, problem: NestedPolygonProblem | None = None,
     return W, H, float(err)
 
 
-def _not_applicable(method: str, kind: str, r: int, t0: float) -> RankBound:
-    return RankBound(method, kind, float("nan"), None, False, time.perf_counter() - t0,
-                     f"not applicable: rank(X) = {r}, the method needs rank 3")
-
-
-def _failed(method: str, kind: str, exc: Exception, t0: float) -> RankBound:
-    return RankBound(method, kind, float("nan"), None, False, time.perf_counter() - t0,
-                     f"failed: {exc}")
+def _rank3_solution(method: str, kind: str, X: np.ndarray, t0: float):
+    """(problem, minimal nested polygon) for a rank-3 X; otherwise the RankBound that
+    ``method`` reports: the rank itself for rank ≤ 2 (rank₊ = rank₊* = rank, Cohen & Rothblum
+    1993), "not applicable" above 3, "failed" on degenerate geometry or a qhull failure."""
+    r = matrix_rank(X)
+    if r > 3:
+        return RankBound(method, kind, float("nan"), None, False, time.perf_counter() - t0,
+                         f"not applicable: rank(X) = {r}, the method needs rank 3")
+    if r <= 2:
+        return RankBound(method, kind, float(r), r, False, time.perf_counter() - t0,
+                         f"rank(X) = {r} ≤ 2: rank₊ = rank₊* = rank (Cohen & Rothblum 1993)")
+    try:
+        problem = nested_polygon_problem(X)
+        return problem, minimal_nested_polygon(problem)
+    except (RuntimeError, ValueError) as exc:
+        return RankBound(method, kind, float("nan"), None, False, time.perf_counter() - t0,
+                         f"failed: {exc}")
 
 
 def restricted_rank3_bound(X) -> RankBound:
@@ -536,18 +545,10 @@ def restricted_rank3_bound(X) -> RankBound:
     rank₊ = 3. rank ≤ 2: the rank; rank > 3: not applicable (bound None)."""
     t0 = time.perf_counter()
     X = check_matrix(X)
-    r = matrix_rank(X)
-    if r > 3:
-        return _not_applicable("restricted_rank3", "upper", r, t0)
-    if r <= 2:
-        return RankBound("restricted_rank3", "upper", float(r), r, False,
-                         time.perf_counter() - t0,
-                         f"rank(X) = {r} ≤ 2: rank₊ = rank₊* = rank (Cohen & Rothblum 1993)")
-    try:
-        problem = nested_polygon_problem(X)
-        sol = minimal_nested_polygon(problem)
-    except (RuntimeError, ValueError) as exc:   # degenerate geometry, qhull failure
-        return _failed("restricted_rank3", "upper", exc, t0)
+    solved = _rank3_solution("restricted_rank3", "upper", X, t0)
+    if isinstance(solved, RankBound):
+        return solved
+    problem, sol = solved
     W, H, err = nested_polygon_factorization(X, problem, sol)
     exactness = ("exact" if sol.exact else
                  f"rank₊* ∈ [{sol.lower}, {sol.upper}] (numerically undecided)")
@@ -608,16 +609,10 @@ def geometric_bound(X) -> RankBound:
     large) rank₊*. rank ≤ 2: the rank; rank > 3: not applicable (bound None)."""
     t0 = time.perf_counter()
     X = check_matrix(X)
-    r = matrix_rank(X)
-    if r > 3:
-        return _not_applicable("geometric", "lower", r, t0)
-    if r <= 2:
-        return RankBound("geometric", "lower", float(r), r, False, time.perf_counter() - t0,
-                         f"rank(X) = {r} ≤ 2: the bound is the rank")
-    try:
-        sol = minimal_nested_polygon(nested_polygon_problem(X))
-    except (RuntimeError, ValueError) as exc:   # degenerate geometry, qhull failure
-        return _failed("geometric", "lower", exc, t0)
+    solved = _rank3_solution("geometric", "lower", X, t0)
+    if isinstance(solved, RankBound):
+        return solved
+    _, sol = solved
     b = geometric_lower_bound(3, sol.lower)
     note = "exact" if sol.exact else f"safe lower value of rank₊* ∈ [{sol.lower}, {sol.upper}]"
     return RankBound("geometric", "lower", float(b), b, False, time.perf_counter() - t0,
