@@ -68,8 +68,10 @@ The solver's dual matrix is plugged in; the bound is valid whatever its accuracy
 Rounding
 --------
 ``bound = ceil(value − margin)``: with a verified certificate ``value`` is the certified dual
-bound and ``margin = 1e-9·max(1, |value|)``. The check runs against the user's X itself (the
-solvers see X / max X; the dual is rescaled back), in float64, with explicit allowances for
+bound and ``margin = 1e-9·max(1, |value|)``. The check runs against the matrix whose bound is
+claimed — X for the nuclear norm; for τ₊^sos its max-balanced copy D₁XD₂ (τ₊^sos and rank₊ are
+both invariant under positive diagonal scaling) — not against the X / max X the solvers see
+(the dual is rescaled back); it is done in float64, with explicit allowances for
 the eigenvalue error (10·n·u·‖S‖_F) and for the rounding of its sums subtracted from the value.
 If a "solved" answer's certificate cannot be verified (s'₀₀ ≤ 0 or non-finite duals) the
 primal value is used with ``margin = max(1e-6·max(1, |value|), 10·(gap + residuals))`` and
@@ -311,29 +313,35 @@ def certify_tau_sos_dual(model: TauSosModel, S: np.ndarray) -> tuple[float | Non
     return value, info
 
 
-def _solve_clarabel_direct(model: TauSosModel, time_limit: float | None,
-                           direct_solve_method: str | None = None):
-    """Solve the structured model with Clarabel's Python API; returns a dict."""
+def _clarabel_solve(q, A, b, cones, time_limit: float | None):
+    """Run Clarabel's API on min qᵀx s.t. Ax + s = b, s ∈ cones; returns (solution, the
+    result dict every route returns, without its dual "S")."""
     import clarabel
 
-    q, A, b = _clarabel_data(model)
-    P = sp.csc_matrix((A.shape[1], A.shape[1]))
-    cones = [clarabel.NonnegativeConeT(model.p), clarabel.PSDTriangleConeT(model.order)]
     settings = clarabel.DefaultSettings()
     settings.verbose = False
     if time_limit is not None:
         settings.time_limit = float(time_limit)
-    if direct_solve_method is not None:
-        settings.direct_solve_method = direct_solve_method
-    sol = clarabel.DefaultSolver(P, q, A, b, cones, settings).solve()
-    status = str(sol.status).split(".")[-1]
-    z = np.asarray(sol.z)
-    S = _smat(z[model.p:], model.order) if z.size == A.shape[0] else None
+    sol = clarabel.DefaultSolver(sp.csc_matrix((q.size, q.size)), q, A, b, cones,
+                                 settings).solve()
     x = np.asarray(sol.x)
-    return {"status": status, "primal": float(sol.obj_val), "dual": float(sol.obj_val_dual),
-            "S": S, "r_prim": float(sol.r_prim), "r_dual": float(sol.r_dual),
-            "iterations": int(sol.iterations), "solve_time": float(sol.solve_time),
-            "t": float(x[0]) if x.size else float("nan")}
+    return sol, {"status": str(sol.status).split(".")[-1], "primal": float(sol.obj_val),
+                 "dual": float(sol.obj_val_dual), "r_prim": float(sol.r_prim),
+                 "r_dual": float(sol.r_dual), "iterations": int(sol.iterations),
+                 "solve_time": float(sol.solve_time),
+                 "t": float(x[0]) if x.size else float("nan")}
+
+
+def _solve_clarabel_direct(model: TauSosModel, time_limit: float | None):
+    """Solve the structured model with Clarabel's Python API; returns a dict."""
+    import clarabel
+
+    q, A, b = _clarabel_data(model)
+    cones = [clarabel.NonnegativeConeT(model.p), clarabel.PSDTriangleConeT(model.order)]
+    sol, res = _clarabel_solve(q, A, b, cones, time_limit)
+    z = np.asarray(sol.z)
+    res["S"] = _smat(z[model.p:], model.order) if z.size == A.shape[0] else None
+    return res
 
 
 # --------------------------------------------------------------------------------------
@@ -503,13 +511,7 @@ def _solve_clarabel_symmetric(model_sym: TauSosModel, sym, orbit_data, time_limi
     q, A, b, n_nn = _symmetric_clarabel_data(model_sym, orbit_id, n_orbits, blocks)
     cones = [clarabel.NonnegativeConeT(n_nn)] + [clarabel.PSDTriangleConeT(T.shape[1])
                                                  for T in blocks]
-    settings = clarabel.DefaultSettings()
-    settings.verbose = False
-    if time_limit is not None:
-        settings.time_limit = float(time_limit)
-    sol = clarabel.DefaultSolver(sp.csc_matrix((q.size, q.size)), q, A, b, cones,
-                                 settings).solve()
-    status = str(sol.status).split(".")[-1]
+    sol, res = _clarabel_solve(q, A, b, cones, time_limit)
     z = np.asarray(sol.z)
     S = None
     if z.size == A.shape[0] and np.all(np.isfinite(z)):
@@ -526,13 +528,10 @@ def _solve_clarabel_symmetric(model_sym: TauSosModel, sym, orbit_data, time_limi
             S_avg += S[np.ix_(idx, idx)]
             idx = np.r_[0, 1 + perm[idx[1:] - 1]]
         S = S_avg / L
-    x = np.asarray(sol.x)
-    return {"status": status, "primal": float(sol.obj_val), "dual": float(sol.obj_val_dual),
-            "S": S, "r_prim": float(sol.r_prim), "r_dual": float(sol.r_dual),
-            "iterations": int(sol.iterations), "solve_time": float(sol.solve_time),
-            "t": float(x[0]) if x.size else float("nan"),
-            "symmetry": {"group_order": L, "orbits": len(orbits), "variables": q.size,
-                         "blocks": [T.shape[1] for T in blocks]}}
+    res["S"] = S
+    res["symmetry"] = {"group_order": L, "orbits": len(orbits), "variables": q.size,
+                       "blocks": [T.shape[1] for T in blocks]}
+    return res
 
 
 def _solve_scs_direct(model: TauSosModel, time_limit: float | None, eps: float = SCS_EPS):
@@ -744,8 +743,8 @@ def tau_sos_bound(X, solver: str | None = None, time_limit: float | None = None,
 
 
 def _certifier_for(X: np.ndarray, scale: float, exploit_zeros: bool = True):
-    """Certificates are checked against the user's X itself, not the rescaled X/c that was
-    solved: a dual S for X/c is turned into D S D with D = diag(1, 1/c, …, 1/c), the
+    """Certificates are checked against the X given here (τ₊^sos_bound passes its balanced
+    copy D₁XD₂, which has the same τ₊^sos and rank₊), not the rescaled X/c that was solved: a dual S for X/c is turned into D S D with D = diag(1, 1/c, …, 1/c), the
     equivalent dual for X (any symmetric matrix is admissible in the check)."""
     model_X = tau_sos_model(X, exploit_zeros=exploit_zeros)
     d = np.r_[1.0, np.full(model_X.p, 1.0 / scale)]
