@@ -211,22 +211,31 @@ def _metric_bars(fig, exp, rows, results_dir, path):
     _save(figure, path)
 
 
-def _metric_lines(fig, exp, rows, results_dir, path):
+def _by_dataset_parameter(rows, results_dir, method, metric, x_key, datasets=None):
+    """For one method's ok cells (optionally only of ``datasets``): {x: [metric values]} keyed
+    by the data set's parameter ``x_key``, and {x: the loader's meta} — both read from the
+    saved cell records."""
     import json
 
+    points, meta = {}, {}
+    for r in rows:
+        if (r["method"] != method or r["status"] != "ok" or r.get(metric) is None
+                or (datasets is not None and r["dataset"] not in datasets)):
+            continue
+        rec = json.loads((Path(results_dir) / "cells" / f"{r['key']}.json").read_text())
+        x = rec["dataset_params"].get(x_key)
+        points.setdefault(x, []).append(r[metric])
+        meta[x] = rec.get("dataset_meta", {})
+    return points, meta
+
+
+def _metric_lines(fig, exp, rows, results_dir, path):
     x_key = fig["x"]
     methods = fig.get("methods", list(exp.methods))
     figure, ax = plt.subplots(figsize=(6.4, 4.4), layout="constrained")
     for m in methods:
         for metric in fig["metrics"]:
-            points = {}
-            for r in rows:
-                if r["method"] != m or r["status"] != "ok" or r.get(metric) is None:
-                    continue
-                rec = json.loads((Path(results_dir) / "cells" / f"{r['key']}.json")
-                                 .read_text())
-                x = rec["dataset_params"].get(x_key)
-                points.setdefault(x, []).append(r[metric])
+            points, _ = _by_dataset_parameter(rows, results_dir, m, metric, x_key)
             if not points:
                 continue
             xs = sorted(points)
@@ -281,8 +290,6 @@ def _family_lines(fig, exp, rows, results_dir, path):
     """One panel per data-set loader (family): ``metric`` (median over repetitions) against
     the data-set parameter ``x``, one line per method, and the family's known rank₊ (from the
     loader's meta) as a dashed line where it is stated."""
-    import json
-
     metric, x_key = fig["metric"], fig["x"]
     methods = fig.get("methods", list(exp.methods))
     families = fig.get("families") or sorted({d["loader"] for d in exp.datasets.values()})
@@ -292,18 +299,9 @@ def _family_lines(fig, exp, rows, results_dir, path):
         names = [n for n, d in exp.datasets.items() if d["loader"] == family]
         known = {}
         for m in methods:
-            points = {}
-            for r in rows:
-                if (r["method"] != m or r["dataset"] not in names or r["status"] != "ok"
-                        or r.get(metric) is None):
-                    continue
-                rec = json.loads((Path(results_dir) / "cells" / f"{r['key']}.json")
-                                 .read_text())
-                x = rec["dataset_params"].get(x_key)
-                points.setdefault(x, []).append(r[metric])
-                rank_plus = rec.get("dataset_meta", {}).get("rank_plus")
-                if rank_plus is not None:
-                    known[x] = rank_plus
+            points, meta = _by_dataset_parameter(rows, results_dir, m, metric, x_key, names)
+            known.update({x: v["rank_plus"] for x, v in meta.items()
+                          if v.get("rank_plus") is not None})
             if points:
                 xs = sorted(points)
                 ax.plot(xs, [np.median(points[x]) for x in xs], marker="o", label=exp.label(m))
