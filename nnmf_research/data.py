@@ -168,11 +168,18 @@ def planted(m: int = 60, n: int = 40, k: int = 5, seed: int = 0) -> Dataset:
                    meta={"k": k})
 
 
+NGON_DETERMINED = frozenset(range(3, 14)) | {15, 16, 21, 22, 23, 24}
+
+
 def ngon_rank_plus(n: int) -> int:
-    """rank₊ of the regular n-gon's slack matrix: with k = ⌈log₂ n⌉, 2k − 1 if
-    2^(k−1) < n ≤ 2^(k−1) + 2^(k−2), else 2k (Vandaele, Gillis & Glineur 2017, "On the
-    linear extension complexity of regular n-gons", Linear Algebra Appl. 521: proved for
-    n ≤ 8 and for n = 2^k, 2^(k-1) + 2^(k-2); conjectured otherwise). n = 3 gives 3."""
+    """rank₊ of the regular n-gon's slack matrix as far as it is known: with k = ⌈log₂ n⌉,
+    2k − 1 if 2^(k−1) < n ≤ 2^(k−1) + 2^(k−2), else 2k. That is the upper bound of Vandaele,
+    Gillis & Glineur, "On the linear extension complexity of regular n-gons", Linear Algebra
+    Appl. 521 (2017) 217–239, Thm 3; they determine rank₊ (lower bound = this value) for the
+    n in :data:`NGON_DETERMINED` — n ≤ 8 and n = 10..12 by the geometric bound, n = 9 and 13
+    by the refined rectangle covering bound of Oelze, Vandaele & Weltge (arXiv 1406.4895,
+    2014), n = 15, 16, 21..24 (Table 1 and §5) — and leave it open for n = 14, 17..20,
+    25..30 and n ≥ 33; there the value is a conjecture. n = 3 gives 3."""
     n = check_positive_int(n, "n", low=3)
     k = int(np.ceil(np.log2(n)))
     return 2 * k - 1 if 2 ** (k - 1) < n <= 2 ** (k - 1) + 2 ** (k - 2) else 2 * k
@@ -189,7 +196,7 @@ def ngon_slack(n: int = 6) -> Dataset:
     a = np.c_[np.cos(2 * np.pi * (i + 0.5) / n), np.sin(2 * np.pi * (i + 0.5) / n)]
     S = np.cos(np.pi / n) - v @ a.T
     S[np.abs(S) < 1e-14] = 0.0
-    status = "proved" if n <= 8 else "conjectured"
+    status = "proved" if n in NGON_DETERMINED else "conjectured"
     return Dataset(f"ngon{n}", S, "slack matrix of the regular n-gon; rank+ by Vandaele, "
                    "Gillis & Glineur (2017)",
                    meta={"rank": 3, "rank_plus": ngon_rank_plus(n), "rank_plus_status": status})

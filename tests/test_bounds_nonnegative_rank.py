@@ -138,10 +138,10 @@ def test_a_near_miss_below_1e_6_is_not_counted_as_an_upper_bound(monkeypatch):
     real = exact_module.exact_nmf
 
     def fake(X, r, **kwargs):
-        if r == 5:  # pretend the search stalled at 9.9e-7 at r = 5
+        if r == 5:  # pretend the search stalled at 9.9e-7 at r = 5: factors off by ~1e-6
             res = real(X, r, **kwargs)
-            return ExactNMFResult(res.W, res.H, r, 9.9e-7, res.status, res.heuristic,
-                                  res.seconds)
+            return ExactNMFResult(res.W * (1 + 1e-6), res.H, r, 9.9e-7, res.status,
+                                  res.heuristic, res.seconds)
         return real(X, r, **kwargs)
 
     monkeypatch.setattr(exact_module, "exact_nmf", fake)

@@ -97,7 +97,9 @@ from scipy.spatial import ConvexHull, HalfspaceIntersection
 
 from ..checks import NMFInputError, check_matrix
 from ..results import RankBound
-from .rank import matrix_rank
+from ..balance import balance
+from .entrywise import UPPER_BOUND_TOL, clean_zeros, entrywise_relative_error
+from .rank import rank_info, rounding_level_rank
 
 __all__ = [
     "NestedPolygonProblem",
@@ -177,12 +179,14 @@ def _ccw_hull(points: np.ndarray) -> np.ndarray:
 def nested_polygon_problem(X, touch_tol: float = TOUCH_TOL) -> NestedPolygonProblem:
     """The nested polygon instance P ⊆ Q of a rank-3 nonnegative X (module doc).
 
-    Raises NMFInputError when rank(X) ≠ 3. Rows of X that vanish on the plane (zero rows)
-    give no constraint; zero columns are dropped. Row constraints that a column of X
-    violates or nearly meets (scaled value ≤ ``touch_tol``) are relaxed so that the column
-    lies exactly on them: Q only grows (safe direction for the count)."""
+    Raises NMFInputError when rank(X) ≠ 3 (singular values above rounding level). Rows of X
+    that vanish on the plane (zero rows) give no constraint; zero columns are dropped. Row
+    constraints that a column of X violates or nearly meets (scaled value ≤ ``touch_tol``)
+    are relaxed so that the column lies exactly on them: Q only grows (safe direction for
+    the count). The tolerances are relative to a well-scaled X: the bound functions pass the
+    power-of-two balanced copy (:mod:`nnmf_research.balance`)."""
     X = check_matrix(X)
-    r = matrix_rank(X)
+    r = rounding_level_rank(X)
     if r != 3:
         raise NMFInputError(f"the nested polygon problem needs rank(X) = 3; rank(X) = {r}")
     sums = X.sum(axis=0)
@@ -490,15 +494,16 @@ def minimal_nested_polygon(problem: NestedPolygonProblem) -> NestedPolygonSoluti
 
 def restricted_nonnegative_rank(X) -> int:
     """rank₊*(X) for rank(X) ≤ 3 (rank ≤ 2: the rank). For rank 3 the safe value: never above
-    the truth (module doc); raises NMFInputError naming the rank when rank(X) > 3."""
+    the truth (module doc), computed on the balanced copy; raises NMFInputError naming the
+    rank when rank(X) > 3."""
     X = check_matrix(X)
-    r = matrix_rank(X)
-    if r <= 2:
-        return r
-    if r > 3:
+    info = rank_info(X)
+    if info.exact <= 2:
+        return info.exact
+    if info.counted > 3 or info.rounding != 3:
         raise NMFInputError(f"the restricted nonnegative rank is computed for rank(X) ≤ 3 "
-                            f"only; rank(X) = {r}")
-    return minimal_nested_polygon(nested_polygon_problem(X)).lower
+                            f"only; rank(X) = {info.counted}")
+    return minimal_nested_polygon(nested_polygon_problem(balance(X).X)).lower
 
 
 def nested_polygon_factorization(X, problem: NestedPolygonProblem | None = None,
@@ -521,45 +526,79 @@ def nested_polygon_factorization(X, problem: NestedPolygonProblem | None = None,
 
 
 def _rank3_solution(method: str, kind: str, X: np.ndarray, t0: float):
-    """(problem, minimal nested polygon) for a rank-3 X; otherwise the RankBound that
-    ``method`` reports: the rank itself for rank ≤ 2 (rank₊ = rank₊* = rank, Cohen & Rothblum
-    1993), "not applicable" above 3, "failed" on degenerate geometry or a qhull failure."""
-    r = matrix_rank(X)
-    if r > 3:
+    """(info, balanced copy, problem, minimal nested polygon) for a rank-3 X; otherwise the
+    RankBound that ``method`` reports.
+
+    Balance first: the polygons are built from the exact power-of-two balanced copy D₁XD₂
+    (same rank₊ and rank₊*), so the plane coordinates and the relative tolerances do not
+    depend on how rows and columns are scaled. The rank is the exact rank of the stored
+    values: ≤ 2 gives rank₊ = rank₊* = rank (Cohen & Rothblum 1993), certified by the exact
+    rank; the geometry needs three singular values above rounding level; "failed" on
+    degenerate geometry, a qhull failure or a balanced copy that leaves the float range."""
+    def no_bound(status):
         return RankBound(method, kind, float("nan"), None, False, time.perf_counter() - t0,
-                         f"not applicable: rank(X) = {r}, the method needs rank 3")
-    if r <= 2:
-        return RankBound(method, kind, float(r), r, False, time.perf_counter() - t0,
-                         f"rank(X) = {r} ≤ 2: rank₊ = rank₊* = rank (Cohen & Rothblum 1993)")
+                         status)
+
+    info = rank_info(X)
+    if info.exact <= 2:
+        return RankBound(method, kind, float(info.exact), info.exact, True,
+                         time.perf_counter() - t0,
+                         f"the stored values have rank {info.exact} ≤ 2 over Q: rank₊ = "
+                         "rank₊* = rank (Cohen & Rothblum 1993)")
+    if info.rounding != 3:
+        return no_bound(f"not applicable: rank(X) = {info.counted}"
+                        + (f" above rounding level (the stored values have rank {info.exact})"
+                           if info.rounding != info.exact else "")
+                        + ", the method needs rank 3")
+    b = balance(X)
+    if not b.exact:
+        return no_bound("failed: the balanced copy leaves the float64 range (entries span "
+                        "too many orders of magnitude within a row and a column)")
     try:
-        problem = nested_polygon_problem(X)
-        return problem, minimal_nested_polygon(problem)
+        problem = nested_polygon_problem(b.X)
+        return info, b, problem, minimal_nested_polygon(problem)
     except (RuntimeError, ValueError) as exc:
-        return RankBound(method, kind, float("nan"), None, False, time.perf_counter() - t0,
-                         f"failed: {exc}")
+        return no_bound(f"failed: {exc}")
 
 
-def restricted_rank3_bound(X) -> RankBound:
-    """rank₊(X) ≤ rank₊*(X): an upper bound, certified by a nested polygon and the
-    factorization it gives (relative error in the status). When rank₊* = 3 this proves
-    rank₊ = 3. rank ≤ 2: the rank; rank > 3: not applicable (bound None)."""
+def restricted_rank3_bound(X, tol: float = UPPER_BOUND_TOL) -> RankBound:
+    """rank₊(X) ≤ rank₊*(X): an upper bound from a nested polygon, counted only when the
+    factorization it gives passes the entrywise test (:mod:`.entrywise`, relative ``tol``,
+    exact zeros); certified when :func:`certificates.certify` proves it exactly. When
+    rank₊* = 3 this proves rank₊ = 3. rank ≤ 2: the exact rank; rank > 3: not applicable."""
+    from .certificates import certify
+
     t0 = time.perf_counter()
     X = check_matrix(X)
     solved = _rank3_solution("restricted_rank3", "upper", X, t0)
     if isinstance(solved, RankBound):
         return solved
-    problem, sol = solved
-    W, H, err = nested_polygon_factorization(X, problem, sol)
+    info, b, problem, sol = solved
+    Wb, Hb, err = nested_polygon_factorization(b.X, problem, sol)
+    W, H = clean_zeros(X, *b.unscale(Wb, Hb))
+    worst = entrywise_relative_error(X, W, H)
     exactness = ("exact" if sol.exact else
                  f"rank₊* ∈ [{sol.lower}, {sol.upper}] (numerically undecided)")
     status = (f"{exactness}, {sol.case} case; nested polygon with {sol.upper} vertices, "
-              f"‖X − WH‖/‖X‖ = {err:.2e}; Q relaxed by {problem.relaxation:.1e}")
+              f"worst entry of WH off by {worst:.2e} (relative); Q relaxed by "
+              f"{problem.relaxation:.1e}")
+    certificate = {"vertices": sol.vertices, "W": W, "H": H, "relative_error": err,
+                   "entrywise_error": worst, "lower": sol.lower}
+    if not worst <= tol:
+        return RankBound("restricted_rank3", "upper", float(sol.upper), None, False,
+                         time.perf_counter() - t0,
+                         f"failed: the factorization misses the entrywise test ({worst:.2e} "
+                         f"> {tol:g}); {status}", certificate)
+    cert = certify(X, W, H)
+    if cert.exact:
+        status += "; certified exact"
+    elif info.exact > sol.upper:
+        status += (f"; numerical: the stored values have rank {info.exact}, the bound is "
+                   "about a matrix within rounding of them")
     if sol.upper == 3:
         status += "; rank₊ = 3 (= rank)"
-    return RankBound("restricted_rank3", "upper", float(sol.upper), sol.upper, False,
-                     time.perf_counter() - t0, status,
-                     {"vertices": sol.vertices, "W": W, "H": H, "relative_error": err,
-                      "lower": sol.lower})
+    return RankBound("restricted_rank3", "upper", float(sol.upper), sol.upper, cert.exact,
+                     time.perf_counter() - t0, status, certificate)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -606,17 +645,32 @@ def geometric_lower_bound(rank: int, restricted_rank: int) -> int:
 
 def geometric_bound(X) -> RankBound:
     """rank₊(X) ≥ min {r' : φ(3, r') ≥ rank₊*(X)} for rank(X) = 3, using the safe (never too
-    large) rank₊*. rank ≤ 2: the rank; rank > 3: not applicable (bound None)."""
+    large) rank₊* of the balanced copy. rank ≤ 2: the exact rank; rank > 3: not applicable.
+
+    The argument needs the stored values to have rank exactly 3. Floats rounded from a
+    rank-3 matrix (cosines) have a larger exact rank ρ; the bound b is then reported only
+    when b ≤ ρ, where it holds for the stored values because rank₊ ≥ rank (and means the
+    geometric bound of the rank-3 matrix they round); for 3 < ρ < b no bound is claimed."""
     t0 = time.perf_counter()
     X = check_matrix(X)
     solved = _rank3_solution("geometric", "lower", X, t0)
     if isinstance(solved, RankBound):
         return solved
-    _, sol = solved
+    info, _, _, sol = solved
     b = geometric_lower_bound(3, sol.lower)
     note = "exact" if sol.exact else f"safe lower value of rank₊* ∈ [{sol.lower}, {sol.upper}]"
+    status = (f"rank₊* = {sol.lower} ({note}, {sol.case} case); "
+              f"φ(3, {b}) = {phi(3, b)} ≥ {sol.lower}")
+    certificate = {"restricted_rank": sol.lower, "restricted_rank_upper": sol.upper,
+                   "vertices": sol.vertices}
+    if info.exact != 3:
+        if info.exact < b:
+            return RankBound("geometric", "lower", float(b), None, False,
+                             time.perf_counter() - t0,
+                             f"not applicable: the stored values have rank {info.exact} over "
+                             f"Q, not 3, and fewer than the {b} this would claim; {status}",
+                             certificate)
+        status += (f"; the stored values have rank {info.exact} ≥ {b} over Q (rounding "
+                   "noise of a rank-3 matrix), so the bound holds for them")
     return RankBound("geometric", "lower", float(b), b, False, time.perf_counter() - t0,
-                     f"rank₊* = {sol.lower} ({note}, {sol.case} case); "
-                     f"φ(3, {b}) = {phi(3, b)} ≥ {sol.lower}",
-                     {"restricted_rank": sol.lower, "restricted_rank_upper": sol.upper,
-                      "vertices": sol.vertices})
+                     status, certificate)

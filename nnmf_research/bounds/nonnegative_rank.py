@@ -11,8 +11,12 @@ r = min(m, n), certified in exact arithmetic where the data allow).
 
 Only a bound with an integer ``bound`` counts; a method that failed, timed out or was skipped
 says so in its status. Every lower bound is rounded in the safe direction by its own module.
-An ``exact_nmf`` upper bound below min(m, n) is *numerical* unless its certificate checked in
-exact arithmetic (``certified``); the report's ``upper_certified`` says which.
+Every claim is about the stored float64 values of X. An upper bound is a factorization
+checked entry by entry (:mod:`.entrywise`); below min(m, n) it is *numerical* unless its
+certificate checked in exact arithmetic (``certified``). ``exact`` means proved: lower ==
+upper with both ends certified; otherwise a met bracket is "settled numerically" and names
+the uncertified end, and a lower bound above an upper one is reported as a detected
+inconsistency, never raised.
 
 The whole run shares one time budget: lower bounds first (cheapest first), each given what is
 left of 70 % of the budget; the exact-NMF search gets the rest less a 5 % reserve (restarts may
@@ -37,6 +41,7 @@ import numpy as np
 
 from ..checks import NMFInputError, check_matrix
 from ..results import RankBound
+from .entrywise import UPPER_BOUND_TOL
 
 __all__ = ["LOWER_BOUNDS", "UPPER_BOUNDS", "METHODS", "DEFAULT_METHODS", "RankReport",
            "nonnegative_rank", "exact_nmf_upper_bound", "parse_methods"]
@@ -49,6 +54,7 @@ DEFAULT_METHODS = METHODS
 LOWER_SHARE = 0.7
 RESERVE_SHARE = 0.05
 MIN_SECONDS = 0.5
+BALANCE_SPREAD = 10      # search the balanced copy when row/column exponents span more
 
 
 _FUNCTIONS = {  # method -> (module in bounds/, function, whether it takes a time limit)
@@ -96,40 +102,56 @@ def _run_lower(name: str, X: np.ndarray, seconds: float, **options) -> RankBound
 
 
 def _search_until(X, r: int, seconds: float, heuristic: str, tol: float, random_state: int):
-    """Restart the exact-NMF heuristic with fresh seeds until it succeeds or ``seconds`` pass;
-    the best result, with ``attempts`` set to the number of restarts."""
+    """Restart the exact-NMF heuristic with fresh seeds until a factorization passes the
+    entrywise check (:func:`entrywise_relative_error` ≤ ``tol`` after :func:`entrywise.clean_zeros`)
+    or ``seconds`` pass. Returns (best result, its entrywise error, restarts)."""
     from dataclasses import replace
 
+    from ..balance import balance
+    from .entrywise import clean_zeros, entrywise_relative_error
     from .exact_nmf import exact_nmf
 
+    # the search's Frobenius criterion is meaningful only on well-scaled data: badly scaled
+    # matrices are searched as their exact power-of-two balanced copy and mapped back
+    b = balance(X)
+    spread = max(np.ptp(b.row_exp), np.ptp(b.col_exp))
+    use_balanced = b.exact and spread > BALANCE_SPREAD
+    Xs = b.X if use_balanced else X
     t0 = time.perf_counter()
-    best = None
+    best, best_err = None, float("inf")
     for restart in range(10**6):
         left = seconds - (time.perf_counter() - t0)
         seed = int(np.random.SeedSequence([random_state, r, restart]).generate_state(1)[0])
-        result = exact_nmf(X, r, heuristic=heuristic, tol=tol, random_state=seed,
+        result = exact_nmf(Xs, r, heuristic=heuristic, tol=tol, random_state=seed,
                            time_limit=max(left, MIN_SECONDS))
-        if best is None or result.relative_error < best.relative_error:
-            best = result
-        if result.found or seconds - (time.perf_counter() - t0) < MIN_SECONDS:
+        W, H = b.unscale(result.W, result.H) if use_balanced else (result.W, result.H)
+        W, H = clean_zeros(X, W, H)
+        err = entrywise_relative_error(X, W, H) if result.found else float("inf")
+        if best is None or (err, result.relative_error) < (best_err, best.relative_error):
+            best, best_err = replace(result, W=W, H=H), err
+        deterministic = result.heuristic in ("trivial", "rank", "rank<=2")
+        if err <= tol or deterministic or seconds - (time.perf_counter() - t0) < MIN_SECONDS:
             break
-    return replace(best, attempts=restart + 1)
+    return replace(best, attempts=restart + 1), best_err
 
 
 def exact_nmf_upper_bound(X, start: int = 1, time_limit: float = 60.0, *,
-                          random_state: int = 0, tol: float = 1e-9,
+                          random_state: int = 0, tol: float = UPPER_BOUND_TOL,
                           heuristic: str = "hybrid") -> RankBound:
     """rank₊(X) ≤ r for the smallest r ≥ ``start`` at which an exact NMF is found.
 
     Tries r = start, start + 1, ... (each given an equal share of what is left of
     ``time_limit``) and stops at the first success; r = min(m, n) always succeeds (X = X·I).
-    A found factorization is passed to :func:`certificates.certify`: ``certified`` only when
-    W ≥ 0, H ≥ 0, WH = X hold in exact arithmetic. The search's success threshold ``tol`` is
-    1e-9, not Vandaele et al.'s 1e-6: genuine exact factorizations polish to ~1e-13, while
-    1e-6 also admits near misses (the linear EDM n = 8 at r = 6 stalls at 9.9e-7), which must
-    not become an upper bound. An uncertified result above ``tol`` is never counted.
+    A factorization counts only when it is checked **entry by entry**: it is certified
+    (:func:`certificates.certify`: W ≥ 0, H ≥ 0, WH = X in exact arithmetic on the stored
+    values), or every positive entry of WH is within relative ``tol`` = 1e-9 of X's and WH
+    is exactly zero where X is (then the bound is *numerical*, ``certified=False``: it
+    holds for a matrix within that relative distance of X). A Frobenius ratio never makes an
+    upper bound: on data spanning many orders of magnitude it says nothing about the small
+    entries. The search's own success test is Vandaele et al.'s relative error, at 1e-9.
     """
     from .certificates import certify
+    from .rank import stored_rank
 
     X = check_matrix(X)
     t0 = time.perf_counter()
@@ -143,30 +165,43 @@ def exact_nmf_upper_bound(X, start: int = 1, time_limit: float = 60.0, *,
             tried.append(f"r={r}..{top - 1}: no time left")
             r = top
         share = max(left / max(top - r, 1), MIN_SECONDS)
-        result = _search_until(X, r, share, heuristic, tol, random_state)
+        result, worst = _search_until(X, r, share, heuristic, tol, random_state)
         cert = certify(X, result.W, result.H) if result.found else None
-        if cert is not None and (cert.exact or result.relative_error <= tol):
+        if cert is not None and (cert.exact or worst <= tol):
             break
-        tried.append(f"r={r}: not found in {result.attempts} restarts (best relative error "
-                     f"{result.relative_error:.2g})" if cert is None else
-                     f"r={r}: near miss at relative error {result.relative_error:.2g} "
-                     f"(above {tol:g}: not counted)")
+        if cert is None:
+            tried.append(f"r={r}: not found in {result.attempts} restarts (best relative "
+                         f"error {result.relative_error:.2g})")
+        else:
+            tried.append(f"r={r}: near miss (relative error {result.relative_error:.2g}, "
+                         f"worst entry off by {worst:.2g} > {tol:g}: not counted)")
         r += 1
     if cert.exact:
         status = f"certified exact at r={r}"
     else:
-        status = (f"numerically exact at r={r} (relative error {result.relative_error:.2g}"
-                  f" < {tol:g}; {cert.claim})")
+        status = (f"numerically exact at r={r} (every entry within relative {worst:.2g} ≤ "
+                  f"{tol:g}, zeros exact; {cert.claim})")
+        rho = stored_rank(X)[0]
+        if rho > r:
+            status += (f"; the stored values have rank {rho} > {r}: the bound is about a "
+                       "matrix within rounding of them")
     if tried:
         status += "; " + "; ".join(tried)
     return RankBound("exact_nmf", "upper", float(r), r, certified=cert.exact,
                      seconds=time.perf_counter() - t0, status=status,
-                     certificate={"W": result.W, "H": result.H, "claim": cert.claim})
+                     certificate={"W": result.W, "H": result.H, "claim": cert.claim,
+                                  "entrywise_error": worst})
 
 
 @dataclass
 class RankReport:
-    """What :func:`nonnegative_rank` found: the bracket and every bound behind it."""
+    """What :func:`nonnegative_rank` found: the bracket and every bound behind it.
+
+    ``exact`` is True only when the bracket is *proved*: lower == upper with both ends
+    certified for the stored values. ``settled`` says it in words: "exact" (proved),
+    "settled numerically (... end uncertified)", "not settled", or "inconsistent" — a lower
+    bound above an upper bound is reported (``inconsistency`` names both), never raised.
+    """
 
     shape: tuple[int, int]
     rank: int
@@ -177,17 +212,47 @@ class RankReport:
     seconds: float = 0.0
     time_limit: float | None = None
 
+    def _ends(self, kind: str, value: int) -> list[RankBound]:
+        return [b for b in self.bounds if b.kind == kind and b.bound == value]
+
     @property
-    def exact(self) -> bool:
-        return self.lower == self.upper
+    def lower_certified(self) -> bool:
+        """True when a certified lower bound reaches ``lower`` (0 and 1 need no proof)."""
+        return self.lower <= 1 or any(b.certified for b in self._ends("lower", self.lower))
 
     @property
     def upper_certified(self) -> bool:
         """True when the upper end is min(m, n) or a certificate checked exactly."""
         if self.upper == min(self.shape):
             return True
-        return any(b.kind == "upper" and b.bound == self.upper and b.certified
-                   for b in self.bounds)
+        return any(b.certified for b in self._ends("upper", self.upper))
+
+    @property
+    def inconsistency(self) -> str | None:
+        """A lower bound above an upper bound: a bug or an uncertified end; both named."""
+        if self.lower <= self.upper:
+            return None
+        ends = self._ends("lower", self.lower) + self._ends("upper", self.upper)
+        return (f"lower bound {self.lower} exceeds upper bound {self.upper}: "
+                + "; ".join(f"{b.method} ({b.kind} {b.bound}, "
+                            f"{'certified' if b.certified else 'uncertified'}): {b.status}"
+                            for b in ends))
+
+    @property
+    def exact(self) -> bool:
+        return (self.lower == self.upper and self.lower_certified and self.upper_certified)
+
+    @property
+    def settled(self) -> str:
+        if self.lower > self.upper:
+            return "inconsistent"
+        if self.lower < self.upper:
+            return "not settled"
+        if self.exact:
+            return "exact"
+        uncertified = [name for name, ok in (("lower", self.lower_certified),
+                                             ("upper", self.upper_certified)) if not ok]
+        return f"settled numerically ({' and '.join(uncertified)} end uncertified)"
 
     def best(self, kind: str) -> RankBound | None:
         counted = [b for b in self.bounds if b.kind == kind and b.bound is not None]
@@ -200,7 +265,8 @@ class RankReport:
         """The JSON contract of ``nnmf rank --json``."""
         return {"shape": [int(self.shape[0]), int(self.shape[1])], "rank": int(self.rank),
                 "lower": int(self.lower), "upper": int(self.upper), "exact": self.exact,
-                "upper_certified": self.upper_certified,
+                "settled": self.settled, "lower_certified": self.lower_certified,
+                "upper_certified": self.upper_certified, "inconsistency": self.inconsistency,
                 "bounds": [b.summary() for b in self.bounds], "skipped": list(self.skipped),
                 "seconds": float(self.seconds), "time_limit": self.time_limit}
 
@@ -214,9 +280,9 @@ class RankReport:
             bound = "-" if b.bound is None else str(b.bound)
             lines.append(f"{b.method:<27} {b.kind:<5} {value:>9} {bound:>5} "
                          f"{'yes' if b.certified else 'no':>4} {b.seconds:>8.2f}  {b.status}")
-        verdict = "exact" if self.exact else "not settled"
-        lines.append(f"{self.lower} <= rank+ <= {self.upper}   ({verdict}"
-                     f"{'' if self.upper_certified else '; upper end numerical'})")
+        lines.append(f"{self.lower} <= rank+ <= {self.upper}   ({self.settled})")
+        if self.inconsistency:
+            lines.append(f"DETECTED INCONSISTENCY: {self.inconsistency}")
         if self.skipped:
             lines.append(f"skipped for time: {', '.join(self.skipped)}")
         return "\n".join(lines)
@@ -300,8 +366,5 @@ def nonnegative_rank(X, bounds: str | Sequence[str] | None = None, time_limit: f
             if progress is not None:
                 progress(bound)
             upper = min(upper, bound.bound)
-    if lower > upper:  # pragma: no cover - a soundness bug; never hide it
-        raise AssertionError(f"lower bound {lower} exceeds upper bound {upper}: "
-                             + "; ".join(f"{b.method}={b.bound}" for b in results))
     return RankReport(tuple(X.shape), r, lower, upper, results, skipped,
                       time.perf_counter() - t0, time_limit)

@@ -1,16 +1,26 @@
 """The rank of X: the first lower bound on the nonnegative rank, rank(X) ≤ rank₊(X).
 
-Two routes, chosen by the data:
+Every claim is about the stored float64 values (exact dyadic rationals). Two numbers are
+computed, and the bound counts the smaller:
 
-* **exact over Q** — when every entry of X equals a rational with a small denominator
-  (≤ 10⁶; integers, or decimals read from a file), the rank of that rational matrix is
-  computed by fraction-free Gaussian elimination on integers. The certificate is an r×r
-  submatrix (row and column indices) with a non-zero determinant, which anyone can re-check.
-* **numerical** — otherwise (irrational data such as polygon slack matrices built from
-  cosines), the number of singular values above ``tol·σ₁`` (default ``tol = 1e-9``). The
-  stored floats of an irrational matrix are generically of full rank, so an exact rank of
-  the floats would say nothing about the matrix they approximate; the tolerance is stated
-  in the status and the bound is not marked certified.
+* the **exact rank over Q of the stored values** (:func:`stored_rank`): fraction-free
+  (Bareiss) elimination on integers; its certificate is a non-singular r×r submatrix. For
+  large full-rank matrices a rank modulo a 61-bit prime stands in: rank mod p ≤ rank over Q,
+  and a submatrix non-singular mod p is non-singular over Q, so it is still a proved lower
+  bound;
+* the **rank above rounding level** (:func:`rounding_level_rank`): singular values of the
+  power-of-two balanced copy (:mod:`nnmf_research.balance`) above
+  ``ROUNDING_LEVEL = 1000·max(m, n)·u·‖X‖_F`` (u = 2⁻⁵³). Rounding each entry of an exactly
+  rank-r matrix to float64 moves every singular value by at most u·‖X‖_F, so the stored
+  floats of a matrix that is *meant* to have rank 3 (a polygon's slack matrix built from
+  cosines) have exact rank min(m, n) but only three singular values above that level.
+
+The bound is min(both): it is proved for the stored values (exact rank ≥ it), it is the
+number a researcher means for float data with rounding noise, and it never exceeds the rank of
+any matrix within rounding distance, so numerical (tolerance-checked) upper bounds stay
+comparable with it. Balancing makes the rounding-level count invariant under row/column
+scaling (the exact rank is invariant anyway). ``numerical_rank`` (singular values above
+``tol·σ₁``) is kept for callers that want a plain numerical rank; it is never a claim.
 
 Example
 -------
@@ -22,92 +32,143 @@ Example
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from fractions import Fraction
 from math import lcm
 
 import numpy as np
 
+from ..balance import balance
 from ..checks import check_matrix
+from ..rational import decimal_values, exact_rank, read_values
 from ..results import RankBound
-from .certificates import rational_matrix
 
-__all__ = ["rational_entries", "exact_rank", "numerical_rank", "matrix_rank", "rank_bound",
-           "RANK_TOL"]
+__all__ = ["RankInfo", "rank_info", "stored_rank", "rounding_level_rank", "numerical_rank",
+           "matrix_rank", "rank_bound", "exact_rank", "decimal_values", "RANK_TOL",
+           "ROUNDING_LEVEL_FACTOR", "BAREISS_MAX_WORK"]
 
 RANK_TOL = 1e-9
-MAX_DENOMINATOR = 10**6
+ROUNDING_LEVEL_FACTOR = 1000.0      # × max(m, n) × u × ‖X‖_F
+BAREISS_MAX_WORK = 3_000_000        # m·n·min(m, n) above which a full-rank case goes modular
+_PRIME = 2**61 - 1                  # a Mersenne prime
 
 
-def rational_entries(X, max_denominator: int = MAX_DENOMINATOR) -> list[list[Fraction]] | None:
-    """X as rationals when every entry equals (as a float) a rational with denominator
-    ≤ ``max_denominator``; ``None`` when some entry does not (irrational-looking data)."""
-    A = np.asarray(X, dtype=float)
-    Q = rational_matrix(A, max_denominator)
-    if any(float(q) != x for row_q, row in zip(Q, A) for q, x in zip(row_q, row)):
-        return None
-    return Q
+@dataclass(frozen=True)
+class RankInfo:
+    """``exact``: rank over Q of the values (or a proved lower bound on it when
+    ``exact_is_lower_bound``); ``rows``/``cols``: a non-singular ``exact``×``exact`` block;
+    ``rounding``: singular values above rounding level of the balanced copy; ``counted``:
+    min(exact, rounding), the number the rank bound proves."""
+
+    exact: int
+    rows: tuple[int, ...]
+    cols: tuple[int, ...]
+    rounding: int
+    exact_is_lower_bound: bool = False
+    reading: str = "stored"
+
+    @property
+    def counted(self) -> int:
+        return min(self.exact, self.rounding)
 
 
-def exact_rank(Q: list[list[Fraction]]) -> tuple[int, list[int], list[int]]:
-    """Rank of a rational matrix by Bareiss elimination on integers (rows scaled by their
-    denominators' lcm). Returns (rank, pivot rows, pivot columns): the submatrix on those
-    rows and columns is non-singular."""
+def _modular_rank(Q) -> tuple[int, list[int], list[int]]:
+    """Rank modulo a 61-bit prime of the integer matrix with rows Q_i·lcm(denominators):
+    ≤ the rank over Q, and its pivot block is non-singular over Q."""
+    p = _PRIME
     M = []
     for row in Q:
         d = lcm(*(q.denominator for q in row)) if row else 1
-        M.append([int(q * d) for q in row])
+        M.append([int(q * d) % p for q in row])
     m, n = len(M), len(M[0]) if M else 0
-    order = list(range(m))  # original row index of each working row
-    pivot_rows, pivot_cols = [], []
-    prev = 1
-    r = 0
+    order = list(range(m))
+    rows, cols, r = [], [], 0
     for c in range(n):
-        p = next((i for i in range(r, m) if M[i][c] != 0), None)
-        if p is None:
+        piv = next((i for i in range(r, m) if M[i][c]), None)
+        if piv is None:
             continue
-        M[r], M[p] = M[p], M[r]
-        order[r], order[p] = order[p], order[r]
+        M[r], M[piv] = M[piv], M[r]
+        order[r], order[piv] = order[piv], order[r]
+        inv = pow(M[r][c], p - 2, p)
+        top = [(v * inv) % p for v in M[r]]
+        M[r] = top
         for i in range(r + 1, m):
-            M[i] = [(M[r][c] * M[i][j] - M[i][c] * M[r][j]) // prev for j in range(n)]
-        prev = M[r][c]
-        pivot_rows.append(order[r])
-        pivot_cols.append(c)
+            f = M[i][c]
+            if f:
+                M[i] = [(a - f * b) % p for a, b in zip(M[i], top)]
+        rows.append(order[r])
+        cols.append(c)
         r += 1
         if r == m:
             break
-    return r, sorted(pivot_rows), pivot_cols
+    return r, sorted(rows), cols
+
+
+def stored_rank(X, reading: str = "stored") -> tuple[int, list[int], list[int], bool]:
+    """Rank over Q of X's values under ``reading`` ("stored": the exact float64 values;
+    "decimal": each entry's shortest round-trip decimal). Returns (rank, rows, cols,
+    is_lower_bound): the modular route (large full-rank matrices) proves rank ≥ the count."""
+    X = np.asarray(X, dtype=float)
+    Q = read_values(X, reading)
+    m, n = X.shape
+    if m * n * min(m, n) <= BAREISS_MAX_WORK:
+        r, rows, cols = exact_rank(Q)
+        return r, rows, cols, False
+    r, rows, cols = _modular_rank(Q)
+    if r <= 3:  # a low rank is cheap to confirm exactly (Bareiss costs O(rank·m·n))
+        r, rows, cols = exact_rank(Q)
+        return r, rows, cols, False
+    return r, rows, cols, r < min(m, n)
+
+
+def rounding_level_rank(X) -> int:
+    """Singular values of the balanced copy above ROUNDING_LEVEL_FACTOR·max(m, n)·u·‖X_b‖_F."""
+    Xb = balance(np.asarray(X, dtype=float)).X
+    if not Xb.any():
+        return 0
+    s = np.linalg.svd(Xb, compute_uv=False)
+    level = ROUNDING_LEVEL_FACTOR * max(Xb.shape) * np.finfo(float).eps / 2 * np.linalg.norm(s)
+    return int((s > level).sum())
 
 
 def numerical_rank(X, tol: float = RANK_TOL) -> int:
-    """Number of singular values above ``tol`` times the largest one."""
+    """Number of singular values above ``tol`` times the largest one (never a claim)."""
     s = np.linalg.svd(np.asarray(X, dtype=float), compute_uv=False)
     if s.size == 0 or s[0] == 0:
         return 0
     return int((s > tol * s[0]).sum())
 
 
-def matrix_rank(X, tol: float = RANK_TOL) -> int:
-    """rank(X): exact over Q for rational data, else numerical with ``tol`` (module doc)."""
-    X = check_matrix(X)
-    Q = rational_entries(X)
-    if Q is not None:
-        return exact_rank(Q)[0]
-    return numerical_rank(X, tol)
+def rank_info(X, reading: str = "stored") -> RankInfo:
+    """Both ranks of X (module doc)."""
+    X = np.asarray(X, dtype=float)
+    r, rows, cols, lower_only = stored_rank(X, reading)
+    return RankInfo(r, tuple(rows), tuple(cols), rounding_level_rank(X), lower_only, reading)
 
 
-def rank_bound(X, tol: float = RANK_TOL) -> RankBound:
-    """rank₊(X) ≥ rank(X); certified (a non-singular r×r submatrix) for rational data."""
+def matrix_rank(X) -> int:
+    """The rank the toolkit counts: min(exact rank of the stored values, rank above rounding
+    level) — see the module doc."""
+    return rank_info(check_matrix(X)).counted
+
+
+def rank_bound(X, reading: str = "stored") -> RankBound:
+    """rank₊(X) ≥ min(rank over Q of the values, rank above rounding level); certified by a
+    non-singular submatrix of the stored values (module doc). ``reading="decimal"`` ranks the
+    decimal reading instead, and the status says so."""
     X = check_matrix(X)
     t0 = time.perf_counter()
-    Q = rational_entries(X)
-    if Q is not None:
-        r, rows, cols = exact_rank(Q)
-        return RankBound("rank", "lower", float(r), r, certified=True,
-                         seconds=time.perf_counter() - t0,
-                         status="exact over Q (rational data)",
-                         certificate={"rows": rows, "cols": cols})
-    r = numerical_rank(X, tol)
-    return RankBound("rank", "lower", float(r), r, certified=False,
-                     seconds=time.perf_counter() - t0,
-                     status=f"numerical (singular values > {tol:g}·σ₁)",
-                     certificate=None)
+    info = rank_info(X, reading)
+    of = "the stored values" if reading == "stored" else "the decimal reading"
+    over = "rank mod a prime (≤ rank over Q)" if info.exact_is_lower_bound else "rank over Q"
+    if info.rounding >= info.exact:
+        status = f"exact {over} of {of}"
+    else:
+        status = (f"{info.rounding} singular values above rounding level "
+                  f"({ROUNDING_LEVEL_FACTOR:g}·max(m, n)·u·‖X‖_F of the balanced copy); "
+                  f"{of} have {over} {info.exact}: the excess is rounding noise, not counted")
+    return RankBound("rank", "lower", float(info.counted), info.counted, certified=True,
+                     seconds=time.perf_counter() - t0, status=status,
+                     certificate={"rows": list(info.rows), "cols": list(info.cols),
+                                  "exact_rank": info.exact, "rounding_level_rank":
+                                  info.rounding, "reading": reading})

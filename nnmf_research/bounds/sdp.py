@@ -69,7 +69,8 @@ Rounding
 --------
 ``bound = ceil(value − margin)``: with a verified certificate ``value`` is the certified dual
 bound and ``margin = 1e-9·max(1, |value|)``. The check runs against the matrix whose bound is
-claimed — X for the nuclear norm; for τ₊^sos its max-balanced copy D₁XD₂ (τ₊^sos and rank₊ are
+claimed — 2^k X for the nuclear norm; for τ₊^sos its power-of-two balanced copy D₁XD₂ (exactly
+that: only exponents change; τ₊^sos and rank₊ are
 both invariant under positive diagonal scaling) — not against the X / max X the solvers see
 (the dual is rescaled back); it is done in float64, with explicit allowances for
 the eigenvalue error (10·n·u·‖S‖_F) and for the rounding of its sums subtracted from the value.
@@ -118,20 +119,6 @@ FALLBACK_REL_GAP = 1e-4        # a fast solve whose certificate trails its prima
 # --------------------------------------------------------------------------------------
 # shared helpers
 # --------------------------------------------------------------------------------------
-
-def balanced_scaling(X: np.ndarray, iterations: int = 50) -> np.ndarray:
-    """D₁XD₂ with every non-zero row and column maximum equal to 1 (alternating row and
-    column max-normalization; positive diagonal D₁, D₂)."""
-    Y = np.array(X, dtype=float)
-    for _ in range(iterations):
-        rows = Y.max(axis=1, keepdims=True)
-        Y /= np.where(rows > 0, rows, 1.0)
-        cols = Y.max(axis=0, keepdims=True)
-        Y /= np.where(cols > 0, cols, 1.0)
-        if np.allclose(Y.max(axis=1)[Y.max(axis=1) > 0], 1.0, rtol=1e-12, atol=0):
-            break
-    return Y
-
 
 def _checked_inputs(X, solver, time_limit):
     """X as a checked non-negative matrix, the solver name checked, the time limit ≥ 0."""
@@ -692,7 +679,14 @@ def tau_sos_bound(X, solver: str | None = None, time_limit: float | None = None,
     # the SDP is solved (and its dual certified) on a balanced copy: badly scaled rows and
     # columns otherwise cost the interior-point solver its accuracy (NumericalError on a
     # heptagon scaled by 2^±3)
-    X = balanced_scaling(X)
+    from ..balance import balance
+
+    balanced = balance(X)
+    if not balanced.exact:
+        return _failed(method, "not computed: the power-of-two balanced copy leaves the "
+                       "float64 range (entries span too many orders of magnitude)",
+                       time.perf_counter() - t0)
+    X = balanced.X
     if not X.any():
         return RankBound(method, "lower", 0.0, 0, certified=True,
                          seconds=time.perf_counter() - t0, status="ok (zero matrix)")
@@ -818,15 +812,23 @@ _REDUCED_ACCURACY = ("AlmostSolved", "optimal_inaccurate")
 
 @dataclass(frozen=True)
 class _NuclearModel:
+    """The scaled copy Xp = 2^k X the SDP sees (floats) and its exact values (Fractions)."""
+
     X: np.ndarray
+    exact: tuple = ()
 
 
 def certify_nuclear_dual(model: _NuclearModel, duals: tuple) -> tuple[float | None, dict]:
     """A rigorous lower bound on ν from any (Λ, N): with N⁺ = max(sym(N), 0),
     R = ½I − ½[[0, Λ], [Λᵀ, 0]] − N⁺ and ε ≥ −λ_min(R), ν ≥ ⟨Λ, X⟩/(1 + 2ε). Both signs of Λ
     are tried (each is a valid certificate) so the check does not depend on CVXPY's sign
-    convention for equality duals."""
+    convention for equality duals. ⟨Λ, X⟩ and the division are done in exact rational
+    arithmetic on the stored values (``model.exact``), so tiny or subnormal entries cannot
+    make the bound too large; the result is rounded down to a float."""
+    from fractions import Fraction
+
     X = model.X
+    exact = model.exact or tuple(tuple(Fraction(float(v)) for v in row) for row in X)
     Lam, N = duals
     m, n = X.shape
     if Lam is None or not np.all(np.isfinite(Lam)):
@@ -840,8 +842,11 @@ def certify_nuclear_dual(model: _NuclearModel, duals: tuple) -> tuple[float | No
         G[m:, :m] = L.T
         R = 0.5 * np.eye(m + n) - 0.5 * G - Np
         eps = _eig_shift(R)
-        val = float(np.sum(L * X)) / (1.0 + 2.0 * eps)
-        val -= 4 * (X.size + 2) * np.finfo(float).eps * float(np.sum(np.abs(L * X)))
+        inner = sum((Fraction(float(L[i, j])) * exact[i][j]
+                     for i in range(m) for j in range(n) if exact[i][j]), Fraction(0))
+        exact_val = inner / (1 + 2 * Fraction(eps))
+        val = float(exact_val)
+        val = float(np.nextafter(val, -np.inf))  # float() rounds to nearest: step down once
         if best is None or val > best:
             best, info = val, {"eig_shift": eps, "sign": sign}
     return best, info
@@ -853,10 +858,14 @@ def nuclear_norm_bound(X, solver: str | None = None,
     nonnegative nuclear norm (Fawzi & Parrilo 2015; see the module docstring).
 
     NOT invariant under positive diagonal scaling of rows/columns (unlike τ₊): scaling X can
-    change — and possibly improve — this bound. ``value`` is (ν_cert/‖X‖_F)² with ν_cert the
-    verified dual bound when available (``certified=True``).
+    change — and possibly improve — this bound. It is invariant under X ↦ cX, so the SDP and
+    its certificate work on Xp = 2^k X with max Xp ∈ [1, 2) (exact: only exponents change),
+    and ⟨Λ, Xp⟩ and ‖Xp‖²_F are summed exactly: no subnormal or overflowing intermediate.
+    ``value`` is (ν_cert/‖X‖_F)² with ν_cert the verified dual bound when available
+    (``certified=True``).
     """
     import cvxpy as cp
+    from fractions import Fraction
 
     method = "nuclear_norm"
     t0 = time.perf_counter()
@@ -864,11 +873,14 @@ def nuclear_norm_bound(X, solver: str | None = None,
     if not X.any():
         return RankBound(method, "lower", 0.0, 0, certified=True,
                          seconds=time.perf_counter() - t0, status="ok (zero matrix)")
-    scale = float(X.max())
-    Xs = X / scale
+    k = -int(np.frexp(X.max())[1] - 1)           # max(2^k X) ∈ [1, 2)
+    two_k = Fraction(2) ** k
+    exact = tuple(tuple(Fraction(float(v)) * two_k for v in row) for row in X)
+    Xs = np.array([[float(v) for v in row] for row in exact])  # 2^k X, rounded if subnormal
     m, n = Xs.shape
-    # ‖X‖_F rounded up (relative rounding error of the sum of squares ≤ (mn + 2)·u)
-    fro = float(np.linalg.norm(X)) * (1.0 + 4 * (X.size + 2) * np.finfo(float).eps)
+    # ‖2^k X‖_F, exact sum of squares, rounded up
+    fro_sq = sum((v * v for row in exact for v in row), Fraction(0))
+    fro = math.sqrt(float(fro_sq)) * (1.0 + 4 * np.finfo(float).eps)
     B = cp.Variable((m + n, m + n), PSD=True)
     eq = B[:m, m:] == Xs
     nn = B >= 0
@@ -876,8 +888,7 @@ def nuclear_norm_bound(X, solver: str | None = None,
     res = _run_cvxpy(prob, solver, time_limit, None)
     if res["status"] == "Solved" or res["status"] in _REDUCED_ACCURACY:
         res["S"] = (eq.dual_value, nn.dual_value)
-    res["primal"] = res["primal"] * scale          # ν(X) = c·ν(X/c); duals Λ are scale-free
-    model = _NuclearModel(X)
+    model = _NuclearModel(Xs, exact)
 
     def certify(mod, duals):
         return certify_nuclear_dual(mod, duals)
