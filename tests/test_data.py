@@ -7,7 +7,7 @@ import pytest
 
 from nnmf_research.checks import NMFInputError
 from nnmf_research.data import (faces, lee_seung_normalize, load_dataset, planted, random,
-                                swimmer)
+                                swimmer, ngon_slack)
 from nnmf_research.metrics import parts_recovered
 
 
@@ -90,3 +90,15 @@ def test_rank_plus_families_with_their_known_values():
     P = planted_integer(8, 7, 3, seed=2)
     np.testing.assert_array_equal(P.X, P.meta["W0"] @ P.meta["H0"])
     assert np.linalg.matrix_rank(P.X) == 3
+
+
+def test_ngon_labels_follow_vandaele_gillis_glineur_2017():
+    # determined there: n <= 13 (n = 9 and 13 by the refined rectangle covering bound),
+    # 15, 16 and 21..24; open: 14, 17..20, 25..30 (LAA 521, 2017, Table 1 and section 5)
+    from nnmf_research.data import ngon_rank_plus
+
+    for n, value in ((9, 7), (12, 7), (13, 8), (16, 8), (21, 9), (24, 9)):
+        assert ngon_slack(n).meta == {"rank": 3, "rank_plus": value, "rank_plus_status": "proved"}
+    for n in (14, 17, 20, 25):
+        assert ngon_slack(n).meta["rank_plus_status"] == "conjectured"
+    assert ngon_rank_plus(14) == 8 and ngon_rank_plus(17) == 9

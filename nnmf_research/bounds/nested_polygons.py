@@ -575,7 +575,7 @@ def restricted_rank3_bound(X, tol: float = UPPER_BOUND_TOL) -> RankBound:
         return solved
     info, b, problem, sol = solved
     Wb, Hb, err = nested_polygon_factorization(b.X, problem, sol)
-    W, H = clean_zeros(X, *b.unscale(Wb, Hb))
+    W, H = b.unscale(*clean_zeros(b.X, Wb, Hb))   # repair leaks where the scale is even
     worst = entrywise_relative_error(X, W, H)
     exactness = ("exact" if sol.exact else
                  f"rank₊* ∈ [{sol.lower}, {sol.upper}] (numerically undecided)")

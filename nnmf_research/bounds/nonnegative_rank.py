@@ -91,11 +91,19 @@ def _check_options(name: str, options: dict) -> None:
                                 f"{', '.join(allowed) or 'none'}")
 
 
+def _zero_matrix_bound(name: str, kind: str) -> RankBound:
+    """rank₊(0) = 0, with nothing to compute."""
+    return RankBound(name, kind, 0.0, 0, certified=True, seconds=0.0,
+                     status="zero matrix: rank₊ = 0")
+
+
 def _run_lower(name: str, X: np.ndarray, seconds: float, **options) -> RankBound:
     """Run bound ``name`` with a time limit in seconds (where the method takes one) and the
     method's own keyword ``options`` (e.g. ``solver`` for the SDPs)."""
     if name not in _FUNCTIONS:
         raise NMFInputError(f"unknown bound {name!r}; valid: {', '.join(METHODS)}")
+    if not X.any():
+        return _zero_matrix_bound(name, "upper" if name in UPPER_BOUNDS else "lower")
     if _FUNCTIONS[name][2]:
         options["time_limit"] = seconds
     return _bound_function(name)(X, **options)
@@ -124,8 +132,9 @@ def _search_until(X, r: int, seconds: float, heuristic: str, tol: float, random_
         seed = int(np.random.SeedSequence([random_state, r, restart]).generate_state(1)[0])
         result = exact_nmf(Xs, r, heuristic=heuristic, tol=tol, random_state=seed,
                            time_limit=max(left, MIN_SECONDS))
-        W, H = b.unscale(result.W, result.H) if use_balanced else (result.W, result.H)
-        W, H = clean_zeros(X, W, H)
+        W, H = clean_zeros(Xs, result.W, result.H)   # where the scale is even
+        if use_balanced:
+            W, H = b.unscale(W, H)
         err = entrywise_relative_error(X, W, H) if result.found else float("inf")
         if best is None or (err, result.relative_error) < (best_err, best.relative_error):
             best, best_err = replace(result, W=W, H=H), err
@@ -154,6 +163,8 @@ def exact_nmf_upper_bound(X, start: int = 1, time_limit: float = 60.0, *,
     from .rank import stored_rank
 
     X = check_matrix(X)
+    if not X.any():
+        return _zero_matrix_bound("exact_nmf", "upper")
     t0 = time.perf_counter()
     top = min(X.shape)
     start = max(1, min(int(start), top))
