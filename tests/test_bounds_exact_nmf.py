@@ -126,3 +126,26 @@ def test_a_pair_of_cvxpy_models_can_be_the_inner_solver():
                        update=models)
     assert result.W.max() <= 1 + 1e-7
     assert result.relative_error < 1e-4
+
+
+def test_ctrl_c_stops_the_search_instead_of_being_swallowed_by_the_inner_loop():
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    code = ("from nnmf_research.bounds.exact_nmf import exact_nmf\n"
+            "from nnmf_research.data import ngon_slack\n"
+            "print('started', flush=True)\n"
+            "exact_nmf(ngon_slack(8).X, 5, time_limit=120, restarts=50)\n")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "started"
+    time.sleep(2.0)
+    proc.send_signal(signal.SIGINT)
+    try:
+        _, err = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:  # pragma: no cover - the bug this test is about
+        proc.kill()
+        raise AssertionError("the exact-NMF search ignored Ctrl-C")
+    assert "KeyboardInterrupt" in err

@@ -50,3 +50,16 @@ def test_a_tampered_fooling_set_is_rejected_with_the_reason():
 def test_bad_input_is_named():
     with pytest.raises(NMFInputError, match="NaN|finite"):
         fooling_set_bound([[1.0, np.nan]])
+
+
+def test_a_time_limit_cuts_a_large_clique_search_short_with_a_valid_fooling_set():
+    import time
+
+    from nnmf_research.bounds.fooling_set import check_fooling_set
+
+    X = (np.random.default_rng(0).uniform(size=(30, 64)) > 0.5) * 1.0
+    t0 = time.perf_counter()
+    b = fooling_set_bound(X, time_limit=1.0)
+    assert time.perf_counter() - t0 < 30           # not minutes
+    assert "time limit" in b.status and b.certified
+    assert check_fooling_set(X, b.certificate)[0] and b.bound == len(b.certificate) >= 10

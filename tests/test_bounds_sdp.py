@@ -375,3 +375,9 @@ def test_scs_and_clarabel_agree_on_8x8():
     b = tau_sos_bound(X, solver="CLARABEL")
     assert a.certified and b.certified and a.bound == b.bound
     assert a.value == pytest.approx(b.value, abs=1e-4)
+
+
+def test_tau_sos_refuses_a_psd_block_no_solver_here_can_finish():
+    X = np.random.default_rng(0).uniform(size=(20, 30))
+    b = tau_sos_bound(X, time_limit=5)
+    assert b.bound is None and "PSD block has order 601" in b.status

@@ -147,6 +147,10 @@ class _Search:
     def iterate(self, W, H, n_iter):
         pair = self.update if isinstance(self.update, tuple) else (self.update, "same")
         fit = alternate(self.X, W, H, *pair, max_iter=n_iter, tol=0)
+        if fit.stop_reason.startswith("interrupted"):
+            # the loop turned Ctrl-C into a partial result; a search stops on it (a finished
+            # restart is saved, this one is not)
+            raise KeyboardInterrupt
         return fit.W, fit.H, fit.relative_error
 
     def random_start(self, r, sparse: bool):

@@ -59,7 +59,7 @@ BALANCE_SPREAD = 10      # search the balanced copy when row/column exponents sp
 
 _FUNCTIONS = {  # method -> (module in bounds/, function, whether it takes a time limit)
     "rank": ("rank", "rank_bound", False),
-    "fooling_set": ("fooling_set", "fooling_set_bound", False),
+    "fooling_set": ("fooling_set", "fooling_set_bound", True),
     "rectangle_cover": ("rectangle_cover", "rectangle_cover_bound", True),
     "rectangle_cover_fractional": ("rectangle_cover", "rectangle_cover_fractional_bound", True),
     "hyperplane_separation": ("hyperplane_separation", "hyperplane_separation_bound", True),
@@ -340,17 +340,25 @@ def nonnegative_rank(X, bounds: str | Sequence[str] | None = None, time_limit: f
     results: list[RankBound] = []
     skipped: list[str] = []
     lower_budget = LOWER_SHARE * time_limit if "exact_nmf" in names else time_limit
-    for name in names:
-        if name == "exact_nmf":
+    staged = [n for n in names if n != "exact_nmf"]
+    for position, name in enumerate(staged):
+        kind = "upper" if name in UPPER_BOUNDS else "lower"
+        best_lower = max([b.bound for b in results if b.kind == "lower" and b.bound is not None],
+                         default=0)
+        if best_lower >= min(X.shape) and name != "rank":
+            results.append(RankBound(name, kind, float("nan"), None, False, 0.0,
+                                     f"not needed: the lower bound {best_lower} is min(m, n)"))
             continue
         left = lower_budget - (time.perf_counter() - t0)
         if left < MIN_SECONDS and name != "rank":
             skipped.append(name)
-            kind = "upper" if name in UPPER_BOUNDS else "lower"
             results.append(RankBound(name, kind, float("nan"), None, False, 0.0,
                                      "skipped: time budget used up"))
             continue
-        bound = _run_lower(name, X, left, **options.get(name, {}))
+        # a fair share of what is left: a method that finishes early leaves time to the rest
+        share = max(left / sum(1 for n in staged[position:] if _FUNCTIONS[n][2]), MIN_SECONDS) \
+            if _FUNCTIONS[name][2] else left
+        bound = _run_lower(name, X, share, **options.get(name, {}))
         results.append(bound)
         if progress is not None:
             progress(bound)

@@ -112,6 +112,7 @@ CERT_REL_MARGIN = 1e-9
 UNCERT_REL_MARGIN = 1e-6
 SCS_EPS = 1e-7           # SCS tolerances for τ₊^sos (its dual then certifies to ~1e-5)
 SCS_MAX_ITERS = 20_000    # ~20 s at PSD order 101; the verified dual bound does not need more
+MAX_PSD_ORDER = 300             # τ₊^sos above this PSD order is refused (dense 10×10: 101)
 AUTO_CLARABEL_MAX_ORDER = 60   # solver=None: interior point up to this PSD order, else SCS
 FALLBACK_REL_GAP = 1e-4        # a fast solve whose certificate trails its primal more: redo
 
@@ -698,6 +699,10 @@ def tau_sos_bound(X, solver: str | None = None, time_limit: float | None = None,
         res = _run_cvxpy(prob, solver, time_limit, psd)
         return _finish(method, res, None, certify, t0, time_limit)
     model = tau_sos_model(Xs)
+    if model.order > MAX_PSD_ORDER:
+        return _failed(method, f"skipped: the PSD block has order {model.order} (1 + the "
+                       f"positive entries), above {MAX_PSD_ORDER}: no SDP solver here finishes "
+                       "it in a useful time", time.perf_counter() - t0)
     if solver not in (None, "CLARABEL", "SCS"):
         res = _solve_cvxpy_structured(model, solver, time_limit)
         return _finish(method, res, model, certify, t0, time_limit)
