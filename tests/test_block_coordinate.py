@@ -186,17 +186,23 @@ def _stop_at_3(it, W, H, loss):
     return it == 3
 
 
-CASES = {
-    # name: (fixture, k, make (update_H, update_W), options)
-    "hals-accelerated": ("random_matrix", 4, lambda m, n, k: (HALS(), "same"), {"max_iter": 30, "tol": 0}),
-    "hals-tol": ("random_matrix", 4, lambda m, n, k: (HALS(), "same"), {"max_iter": 10000, "tol": 1e-3}),
-    "hals-plain-digits": ("digits", 16, lambda m, n, k: (HALS(alpha=0.0), "same"), {"max_iter": 20, "tol": 0}),
-    "mu-frobenius": ("random_matrix", 4, lambda m, n, k: (MultiplicativeFrobenius(), "same"), {"max_iter": 40}),
-    "mu-kl": ("random_matrix", 4, lambda m, n, k: (MultiplicativeKL(), "same"), {"max_iter": 30, "tol": 0}),
-    "anls-planted-to-exactness": ("planted", 5, lambda m, n, k: (ANLS(), "same"), {"max_iter": 400, "tol": 1e-14}),
+def _kernel(make):
+    return lambda m, n, k: (make(), "same")
+
+
+CASES = {  # name: (fixture, k, (m, n, k) -> (update_H, update_W), options)
+    "hals-accelerated": ("random_matrix", 4, _kernel(HALS), {"max_iter": 30, "tol": 0}),
+    "hals-tol": ("random_matrix", 4, _kernel(HALS), {"max_iter": 10000, "tol": 1e-3}),
+    "hals-plain-digits": ("digits", 16, _kernel(lambda: HALS(alpha=0.0)),
+                          {"max_iter": 20, "tol": 0}),
+    "mu-frobenius": ("random_matrix", 4, _kernel(MultiplicativeFrobenius), {"max_iter": 40}),
+    "mu-kl": ("random_matrix", 4, _kernel(MultiplicativeKL), {"max_iter": 30, "tol": 0}),
+    "anls-planted": ("planted", 5, _kernel(ANLS), {"max_iter": 400, "tol": 1e-14}),
     "anls-fixed-W": ("planted", 5, lambda m, n, k: (ANLS(), None), {"max_iter": 5, "tol": 0}),
-    "callback": ("random_matrix", 4, lambda m, n, k: (HALS(), "same"), {"max_iter": 50, "callback": _stop_at_3}),
-    "cvxpy-frobenius": ("planted", 5, lambda m, n, k: (frobenius_model(k, n), frobenius_model(k, m)), {"max_iter": 3, "tol": 0}),
+    "callback": ("random_matrix", 4, _kernel(HALS), {"max_iter": 50, "callback": _stop_at_3}),
+    "cvxpy-frobenius": ("planted", 5, lambda m, n, k: (frobenius_model(k, n),
+                                                       frobenius_model(k, m)),
+                        {"max_iter": 3, "tol": 0}),
 }
 
 

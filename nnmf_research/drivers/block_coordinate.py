@@ -142,7 +142,8 @@ def block_coordinate(
         raise NMFInputError(f"{len(blocks)} blocks need {len(blocks)} updates, got {len(updates)}")
     for i, update in enumerate(updates):
         if update is not None and not callable(update):
-            raise NMFInputError(f"the update of block {i} must be callable or None, got {update!r}")
+            raise NMFInputError(
+                f"the update of block {i} must be callable or None, got {update!r}")
     return run_sweeps(
         blocks, updates, loss,
         max_iter=check_positive_int(max_iter, "max_iter", low=0),
