@@ -214,3 +214,19 @@ def test_factor_errors_are_still_named_at_the_public_entries(planted):
         alternate(X, W0[1:], H0, HALS())
     with pytest.raises(NMFInputError, match=r"H entry \(0, 0\) is negative"):
         factorize(X, 5, W=W0, H=-H0)
+
+
+def test_the_package_name_factorize_is_the_function_and_its_module_stays_importable():
+    """``nnmf_research.factorize`` names both a submodule and the flat API's function; the
+    package attribute is the function, the module is reached through the import system."""
+    import importlib
+    import types
+
+    import nnmf_research
+    from nnmf_research import factorize as by_name
+
+    module = importlib.import_module("nnmf_research.factorize")
+    assert isinstance(module, types.ModuleType)
+    assert isinstance(by_name, types.FunctionType) and by_name is module.factorize
+    assert by_name is nnmf_research.factorize
+    from nnmf_research.factorize import METHODS, make_updates  # noqa: F401
