@@ -4,14 +4,18 @@ X (m×n, ≥ 0) ≈ W (m×k, ≥ 0) · H (k×n, ≥ 0); columns of X are samples
 
 * :func:`factorize` — approximate NMF by name (method × loss); :class:`NMF` — the same as a
   scikit-learn-style estimator (rows are samples there; see its docstring for the map).
-* :func:`alternate` — the one alternating driver, for any pair of one-factor updates.
+* :func:`alternate` — the alternating driver, for any pair of one-factor updates; the
+  two-block face of :func:`block_coordinate`, the one loop for any number of blocks.
 * :func:`frobenius_model`, :func:`kl_model` — the declarative CVXPY subproblems, where a new
   constraint or penalty is one argument.
 * :class:`HALS`, :class:`ANLS`, :class:`MultiplicativeFrobenius`, :class:`MultiplicativeKL` —
   the fast NumPy one-factor updates.
 * :func:`initialize`, :mod:`losses`, :func:`read_matrix` / :func:`load_matrix`.
 
-Importing has no side effects.
+Importing has no side effects. The name ``factorize`` here is the function; its module (with
+``make_updates`` and ``METHODS``) is ``importlib.import_module("nnmf_research.factorize")``,
+or ``from nnmf_research.factorize import make_updates``: a package attribute cannot be both,
+so ``import nnmf_research.factorize as m`` gives the function.
 """
 
 __version__ = "0.1.0"
@@ -20,6 +24,7 @@ from . import losses
 from .checks import (ModelNotDPPError, NMFInputError, SolverFailedError,
                      SolverUnavailableError)
 from .drivers.alternating import alternate
+from .drivers.block_coordinate import BlockCoordinateResult, block_coordinate
 from .estimator import NMF
 from .factorize import factorize, make_updates
 from .init import initialize
@@ -36,6 +41,8 @@ __all__ = [
     "factorize",
     "make_updates",
     "alternate",
+    "block_coordinate",
+    "BlockCoordinateResult",
     "frobenius_model",
     "kl_model",
     "Subproblem",

@@ -40,8 +40,8 @@ import inspect
 import numpy as np
 
 from .checks import NMFInputError, check_choice, check_factor, check_matrix
-from .drivers.alternating import alternate
-from .factorize import factorize, make_updates
+from .drivers.alternating import alternate_checked
+from .factorize import factorize_checked, make_updates
 from .init import INIT_METHODS
 from .losses import sklearn_error_from_loss
 
@@ -158,12 +158,15 @@ class NMF:
             raise NMFInputError("W and H are used only with init='custom'")
         else:
             W0 = H0 = None
-        fit = factorize(
+        # X, W and H are validated above, once: the inner entries take them as checked.
+        fit = factorize_checked(
             X.T, k, loss=self.loss, method=self.method,
             init="nndsvda" if self.init == "custom" else self.init,
-            random_state=self.random_state, W=W0, H=H0, max_iter=self.max_iter, tol=self.tol,
-            time_limit=self.time_limit, solver=self.solver, solver_options=self.solver_options,
-            progress=self._progress(), **self._hooks(),
+            random_state=self.random_state, W=W0, H=H0, factors_checked=True,
+            updates={"solver": self.solver, "solver_options": self.solver_options,
+                     **self._hooks()},
+            loop={"max_iter": self.max_iter, "tol": self.tol, "time_limit": self.time_limit,
+                  "progress": self._progress()},
         )
         self.factorization_ = fit
         self.components_ = fit.W.T.copy()
@@ -204,8 +207,9 @@ class NMF:
             penalty_H=self.penalty_codes,
         )
         H0 = np.full((k, Xt.shape[1]), np.sqrt(max(Xt.mean(), 1e-12) / k))
-        fit = alternate(Xt, W, H0, update_H, None, loss=self.loss, max_iter=self.max_iter,
-                        tol=self.tol, time_limit=self.time_limit, progress=self._progress())
+        fit = alternate_checked(Xt, W, H0, update_H, None, loss=self.loss,
+                                max_iter=self.max_iter, tol=self.tol,
+                                time_limit=self.time_limit, progress=self._progress())
         return fit.H.T.copy()
 
     def inverse_transform(self, codes) -> np.ndarray:

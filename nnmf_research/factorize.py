@@ -18,7 +18,9 @@ cvxpy      the declarative CVXPY models, where extra   frobenius, kl
 =========  ==========================================  ===================
 
 This module only maps names to updates (:func:`make_updates`) and initial factors; the loop
-is :func:`nnmf_research.drivers.alternating.alternate`.
+is :func:`nnmf_research.drivers.alternating.alternate`. X and the initial factors are validated
+once, here (:func:`factorize`), or at the estimator's entry (:func:`factorize_checked`), and
+passed inward checked.
 
 Example
 -------
@@ -34,9 +36,11 @@ from __future__ import annotations
 
 from typing import Callable, Mapping
 
+import numpy as np
+
 from . import kernels
 from .checks import NMFInputError, check_choice, check_factor, check_matrix, check_rank
-from .drivers.alternating import alternate
+from .drivers.alternating import alternate_checked
 from .init import INIT_METHODS, initialize
 from .losses import LOSSES
 from .models.frobenius import frobenius_model
@@ -146,22 +150,37 @@ def factorize(
     -------
     Factorization
     """
-    X = check_matrix(X)
+    return factorize_checked(
+        check_matrix(X), k, loss=loss, method=method, init=init, random_state=random_state,
+        W=W, H=H,
+        updates={"solver": solver, "solver_options": solver_options,
+                 "constraints_H": constraints_H, "penalty_H": penalty_H,
+                 "constraints_W": constraints_W, "penalty_W": penalty_W,
+                 "kernel_options": kernel_options},
+        loop={"max_iter": max_iter, "tol": tol, "time_limit": time_limit,
+              "callback": callback, "progress": progress},
+    )
+
+
+def factorize_checked(X: np.ndarray, k, *, loss, method, init, random_state, W, H,
+                      updates: Mapping, loop: Mapping,
+                      factors_checked: bool = False) -> Factorization:
+    """:func:`factorize` for an X already through :func:`~nnmf_research.checks.check_matrix`.
+
+    ``updates`` are :func:`make_updates`' keyword options, ``loop`` those of
+    :func:`~nnmf_research.alternate`; ``factors_checked=True`` says W and H were validated by
+    the caller too (the estimator checks them under scikit-learn's names).
+    """
     k = check_rank(k, X.shape)
     check_choice(loss, "loss", LOSSES)
     check_choice(method, "method", METHODS)
     check_choice(init, "init", INIT_METHODS)
     if (W is None) != (H is None):
         raise NMFInputError("give both initial factors W and H, or neither")
-    update_H, update_W = make_updates(
-        method, loss, X.shape, k, solver=solver, solver_options=solver_options,
-        constraints_H=constraints_H, penalty_H=penalty_H,
-        constraints_W=constraints_W, penalty_W=penalty_W, kernel_options=kernel_options,
-    )
+    update_H, update_W = make_updates(method, loss, X.shape, k, **updates)
     if W is None:
         W, H = initialize(X, k, method=init, random_state=random_state)
-    else:
+    elif not factors_checked:
         W = check_factor(W, (X.shape[0], k), "W")
         H = check_factor(H, (k, X.shape[1]), "H")
-    return alternate(X, W, H, update_H, update_W, loss=loss, max_iter=max_iter, tol=tol,
-                     time_limit=time_limit, callback=callback, progress=progress)
+    return alternate_checked(X, W, H, update_H, update_W, loss=loss, **loop)

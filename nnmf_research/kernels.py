@@ -7,8 +7,10 @@ Every update has the one signature shared with the CVXPY models (DESIGN.md princ
 It returns a new H (k×n) for fixed W (m×k), never modifying its inputs. The W-update is the
 same function on the transposed problem, ``update(Xᵀ, Hᵀ, Wᵀ).T`` (principle 4). Frobenius
 updates read only ``stats = (WᵀX, WᵀW)`` (:mod:`nnmf_research.gram`) and compute them when the
-driver does not pass them. Each update carries ``loss`` (the objective it decreases) and
-``eps``, the floor below which no entry of its output falls.
+driver does not pass them. Each update carries ``loss``, the objective it decreases — a fact of
+its class, not a constructor option (``HALS(loss="kl")`` is refused: HALS decreases the
+Frobenius loss whatever it is called) — and ``eps``, the floor below which no entry of its
+output falls.
 
 Why a floor: entries that decay towards 0 under multiplicative updates become subnormal
 floats, which were measured to slow every later MU iteration about 8× (REFERENCES Part C
@@ -39,10 +41,12 @@ ANLS
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 from scipy.optimize import nnls
 
+from .checks import NMFInputError
 from .gram import FrobeniusStats, frobenius_stats
 
 __all__ = [
@@ -52,6 +56,7 @@ __all__ = [
     "HALS",
     "ANLS",
     "KERNELS",
+    "OneFactorKernel",
 ]
 
 EPS = 1e-16
@@ -64,13 +69,36 @@ def _stats(X, W, stats) -> FrobeniusStats:
     return frobenius_stats(X, W) if stats is None else stats
 
 
+class OneFactorKernel:
+    """Base of the NumPy kernels: ``loss`` is the objective the class's update decreases.
+
+    The loss is a class attribute, not an option: no argument changes which objective an
+    update decreases, so ``loss=`` is refused with an
+    :class:`~nnmf_research.checks.NMFInputError` naming the kernels of the loss asked for.
+    """
+
+    loss: ClassVar[str]
+    factor_shape: ClassVar[None] = None
+
+    def __new__(cls, *args, **kwargs):
+        if "loss" in kwargs:
+            wanted = kwargs["loss"]
+            serving = [k.__name__ for (_, name), k in KERNELS.items() if name == wanted]
+            hint = (f"; for loss {wanted!r} use {', '.join(serving)}"
+                    if serving and wanted != cls.loss else "; drop the loss= argument")
+            raise NMFInputError(
+                f"{cls.__name__} decreases the {cls.loss!r} loss; a kernel's loss is a fact "
+                f"of its class, not an option (got loss={wanted!r}){hint}"
+            )
+        return super().__new__(cls)
+
+
 @dataclass(frozen=True)
-class MultiplicativeFrobenius:
+class MultiplicativeFrobenius(OneFactorKernel):
     """Lee–Seung multiplicative update for ‖X − WH‖²_F (see module docstring)."""
 
+    loss: ClassVar[str] = "frobenius"
     eps: float = EPS
-    loss: str = "frobenius"
-    factor_shape = None
 
     def __call__(self, X, W, H, stats=None):
         cross, gram = _stats(X, W, stats)
@@ -83,12 +111,11 @@ class MultiplicativeFrobenius:
 
 
 @dataclass(frozen=True)
-class MultiplicativeKL:
+class MultiplicativeKL(OneFactorKernel):
     """Lee–Seung multiplicative update for the generalized KL divergence D(X‖WH)."""
 
+    loss: ClassVar[str] = "kl"
     eps: float = EPS
-    loss: str = "kl"
-    factor_shape = None
 
     def __call__(self, X, W, H, stats=None):
         Y = W @ H
@@ -103,7 +130,7 @@ class MultiplicativeKL:
 
 
 @dataclass(frozen=True)
-class HALS:
+class HALS(OneFactorKernel):
     """Accelerated HALS (exact block coordinate descent over the rows of H).
 
     Parameters
@@ -126,8 +153,7 @@ class HALS:
     delta: float = 0.1
     eps: float = EPS
     row_cost: float = 0.0
-    loss: str = "frobenius"
-    factor_shape = None
+    loss: ClassVar[str] = "frobenius"
 
     def max_inner_sweeps(self, m: int, n: int, k: int) -> int:
         """floor(1 + alpha·rho), rho = 1 + (cost of WᵀX and WᵀW) / (cost of one sweep)."""
@@ -167,12 +193,11 @@ class HALS:
 
 
 @dataclass(frozen=True)
-class ANLS:
+class ANLS(OneFactorKernel):
     """Exact NNLS for every column of H (alternating non-negative least squares)."""
 
-    loss: str = "frobenius"
+    loss: ClassVar[str] = "frobenius"
     eps: float = 0.0
-    factor_shape = None
 
     def __call__(self, X, W, H, stats=None):
         # QR, not the Gram statistics: with W = QR, ‖Wh − x‖² = ‖Rh − Qᵀx‖² + const exactly,

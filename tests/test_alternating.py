@@ -68,6 +68,45 @@ def test_time_limit_stops_the_loop(random_matrix):
     assert fit.times[-1] >= 0.2
 
 
+def test_an_exact_start_stops_as_an_exact_fit_after_one_iteration(planted):
+    """From the planted factors of X = W0 H0 one exact NNLS step per factor stays exact to
+    rounding, which the loop names instead of running on."""
+    X, W0, H0 = planted
+    fit = alternate(X, W0, H0, ANLS(), max_iter=50)
+    assert fit.n_iter == 1
+    assert fit.relative_error <= 1e-13
+    assert fit.stop_reason == (f"exact fit after 1 iterations (relative error "
+                               f"{np.sqrt(fit.history[-1] / np.vdot(X, X)):.1e}, at the "
+                               "rounding level of float64)")
+
+
+def _scale_H(factor):
+    def update(X, W, H, stats=None):
+        return factor * H
+    return update
+
+
+def test_a_rising_loss_is_named_not_reported_as_tol(planted):
+    """H → 2H from W0·(1.01 H0) = 1.01 X: the residual goes from 0.01 X to 1.02 X, so the
+    loss rises 10404-fold and the relative decrease is 1 − 10404."""
+    X, W0, H0 = planted
+    fit = alternate(X, W0, 1.01 * H0, _scale_H(2.0), None, loss="frobenius", max_iter=10)
+    assert fit.history[1] / fit.history[0] == pytest.approx(10404, rel=1e-9)
+    assert fit.stop_reason == (
+        "loss increased after 1 iterations (relative decrease -1.04e+04 < tol=0.0001; a "
+        "monotone update should not do this: solver inaccuracy?)")
+
+
+def test_a_rise_at_rounding_size_is_reported_as_tol(planted):
+    """H → (1 + 1e-9) H from 1.01 X: a relative rise of about 2e-7, below the 1e-6 that
+    counts as a rise, so the stop is the ordinary tol."""
+    X, W0, H0 = planted
+    fit = alternate(X, W0, 1.01 * H0, _scale_H(1 + 1e-9), None, loss="frobenius",
+                    max_iter=10)
+    assert fit.stop_reason == ("tol reached after 1 iterations "
+                               "(relative decrease -2.02e-07 < tol=0.0001)")
+
+
 def test_callback_sees_each_iteration_and_can_stop(random_matrix):
     seen = []
 

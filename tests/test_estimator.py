@@ -155,3 +155,78 @@ def test_all_zero_row_and_column_stay_finite_under_kl():
     codes = est.fit_transform(X)
     assert np.isfinite(codes).all() and np.isfinite(est.components_).all()
     assert np.isfinite(est.loss_)
+
+
+# -- each array is validated once, at the public entry ------------------------------------
+
+@pytest.fixture
+def validated(monkeypatch):
+    """The names of the arrays passed through ``check_matrix`` by the modules the driver path
+    crosses (init.initialize keeps its own check: it is a public entry too)."""
+    import importlib
+
+    from nnmf_research import checks
+
+    seen = []
+    real = checks.check_matrix
+
+    def counting(A, name="X", **kwargs):
+        seen.append(name)
+        return real(A, name, **kwargs)
+
+    monkeypatch.setattr(checks, "check_matrix", counting)  # check_factor calls it too
+    for module in ("nnmf_research.factorize", "nnmf_research.estimator",
+                   "nnmf_research.drivers.alternating"):
+        monkeypatch.setattr(importlib.import_module(module), "check_matrix", counting)
+    return seen
+
+
+def test_factorize_validates_x_w_and_h_once_each(validated, planted):
+    X, W0, H0 = planted
+    factorize(X, 5, W=W0, H=H0, max_iter=2)
+    assert sorted(validated) == ["H", "W", "X"]
+
+
+def test_alternate_validates_x_w_and_h_once_each(validated, planted):
+    from nnmf_research import HALS, alternate
+
+    X, W0, H0 = planted
+    alternate(X, W0, H0, HALS(), max_iter=2)
+    assert sorted(validated) == ["H", "W", "X"]
+
+
+def test_the_estimator_validates_its_arrays_once_each(validated, planted):
+    X, W0, H0 = planted
+    est = NMF(n_components=5, init="custom", max_iter=2).fit(X.T, W=H0.T, H=W0.T)
+    assert sorted(validated) == ["H", "W", "X"]
+    validated.clear()
+    est.transform(X.T)
+    assert validated == ["X"]
+
+
+def test_factor_errors_are_still_named_at_the_public_entries(planted):
+    from nnmf_research import HALS, alternate
+
+    X, W0, H0 = planted
+    with pytest.raises(NMFInputError, match=r"W has shape \(29, 5\), expected \(30, 5\)"):
+        factorize(X, 5, W=W0[1:], H=H0)
+    with pytest.raises(NMFInputError, match=r"W has shape \(29, 5\), expected \(30, 5\)"):
+        alternate(X, W0[1:], H0, HALS())
+    with pytest.raises(NMFInputError, match=r"H entry \(0, 0\) is negative"):
+        factorize(X, 5, W=W0, H=-H0)
+
+
+def test_the_package_name_factorize_is_the_function_and_its_module_stays_importable():
+    """``nnmf_research.factorize`` names both a submodule and the flat API's function; the
+    package attribute is the function, the module is reached through the import system."""
+    import importlib
+    import types
+
+    import nnmf_research
+    from nnmf_research import factorize as by_name
+
+    module = importlib.import_module("nnmf_research.factorize")
+    assert isinstance(module, types.ModuleType)
+    assert isinstance(by_name, types.FunctionType) and by_name is module.factorize
+    assert by_name is nnmf_research.factorize
+    from nnmf_research.factorize import METHODS, make_updates  # noqa: F401

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from scipy.optimize import nnls
 
-from nnmf_research import losses
+from nnmf_research import factorize, losses
+from nnmf_research.checks import NMFInputError
 from nnmf_research.drivers.alternating import alternate
-from nnmf_research.kernels import ANLS, EPS, HALS, MultiplicativeFrobenius, MultiplicativeKL
+from nnmf_research.kernels import (ANLS, EPS, HALS, KERNELS, MultiplicativeFrobenius,
+                                   MultiplicativeKL)
 from nnmf_research.models.frobenius import frobenius_model
 from nnmf_research.models.kl import kl_model
 
@@ -135,3 +139,22 @@ def test_anls_never_increases_the_loss_when_the_factors_become_rank_deficient():
     fit = alternate(X, W, H, ANLS(), max_iter=80, tol=1e-12)
     _assert_nonincreasing(fit.history, np.vdot(X, X))
     assert fit.relative_error < 1e-12
+
+
+@pytest.mark.parametrize("method_loss,kernel", list(KERNELS.items()), ids=str)
+def test_a_kernels_loss_is_a_fact_of_its_class(method_loss, kernel):
+    _, loss = method_loss
+    assert kernel.loss == kernel().loss == loss
+    assert "loss" not in {f.name for f in dataclasses.fields(kernel)}
+
+
+def test_a_frobenius_kernel_asked_for_the_kl_loss_is_refused_by_name():
+    """Regression: ``HALS(loss="kl")`` used to be accepted, and the driver then recorded a KL
+    history for a Frobenius update."""
+    message = ("HALS decreases the 'frobenius' loss; a kernel's loss is a fact of its class, "
+               "not an option \\(got loss='kl'\\); for loss 'kl' use MultiplicativeKL")
+    with pytest.raises(NMFInputError, match=message):
+        HALS(loss="kl")
+    X = np.random.default_rng(0).random((8, 6))
+    with pytest.raises(NMFInputError, match=message):
+        factorize(X, 2, method="hals", kernel_options={"loss": "kl"})

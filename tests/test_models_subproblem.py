@@ -67,3 +67,20 @@ def test_wrong_parameter_shapes_are_named(rng):
 def test_constraints_hook_must_return_constraints():
     with pytest.raises(NMFInputError, match="expected CVXPY constraints"):
         frobenius_model(2, 2, constraints=lambda H: [H])
+
+
+def test_an_inaccurate_solve_returns_its_value_with_a_warning_and_the_status(rng):
+    """SCS stopped after one iteration reports 'optimal_inaccurate': the value comes back
+    (clipped at 0), flagged by SolverInaccurateWarning and ``last_status``, never silently."""
+    from nnmf_research import losses
+    from nnmf_research.models.subproblem import SolverInaccurateWarning
+
+    X, W = rng.random((10, 8)), rng.random((10, 3))
+    sloppy = frobenius_model(3, 8, solver="SCS", solver_options={"max_iters": 1})
+    message = r"SCS returned 'optimal_inaccurate' on model 'frobenius_gram\(k=3, n=8\)'"
+    with pytest.warns(SolverInaccurateWarning, match=message):
+        H = sloppy(X, W, np.ones((3, 8)))
+    assert sloppy.last_status == cp.OPTIMAL_INACCURATE
+    assert H.shape == (3, 8) and np.isfinite(H).all() and H.min() >= 0.0
+    exact = frobenius_model(3, 8)(X, W, np.ones((3, 8)))
+    assert losses.frobenius(X, W, exact) <= losses.frobenius(X, W, H)

@@ -1,35 +1,28 @@
-"""The one alternating loop: every approximate-NMF method runs through ``alternate``.
+"""``alternate``: two-factor NMF, the two-block face of the block-coordinate loop.
 
-Given X (m×n) ≥ 0 and initial W (m×k), H (k×n), repeat
+Given X (m×n) ≥ 0 and initial W (m×k), H (k×n), each iteration is one sweep of
+:func:`nnmf_research.drivers.block_coordinate.block_coordinate` over the blocks (H, W):
 
     H ← update_H(X, W, H)            (the H-subproblem, W fixed)
     W ← update_W(Xᵀ, Hᵀ, Wᵀ)ᵀ        (the same kind of update on the transposed problem)
 
 where an update is a NumPy kernel (:mod:`nnmf_research.kernels`) or a compiled CVXPY model
-(:mod:`nnmf_research.models`): the driver never builds CVXPY expressions (DESIGN.md
-principles 1, 4, 5). The loop owns stopping, the loss history, the callback, progress
-lines and Ctrl-C.
+(:mod:`nnmf_research.models`), both with the one-factor signature
+``update(X, W, H, stats=None) -> H_new``: the driver never builds CVXPY expressions (README,
+"Layout"). The block-coordinate loop owns stopping (max_iter, tol, exact fit, time limit,
+callback, Ctrl-C), the loss history and the progress lines; its module docstring lists the
+rules and their stop reasons.
 
-Stopping (the first that holds; ``stop_reason`` says which, in words):
-
-* ``max_iter`` iterations done;
-* relative loss decrease (L_{t−1} − L_t)/L_{t−1} < ``tol`` (``tol=0`` disables it);
-* the loss reached the rounding level, ‖X − WH‖_F ≤ 1e-13‖X‖_F (an exact factorization);
-* ``time_limit`` seconds elapsed;
-* ``callback(iteration, W, H, loss)`` returned True;
-* Ctrl-C (KeyboardInterrupt): the last *complete* iterate is returned with stop_reason
-  "interrupted ...", never a half-updated pair.
-
-For the Frobenius loss the per-iteration value comes from the statistics the W-step already
-computed (:func:`nnmf_research.gram.frobenius_from_stats`), so tracking the loss costs
-O(k²(m+n)) instead of O(mnk); once the loss falls below 1e-4·‖X‖²_F it is computed
-directly, so near-exact fits are tracked to full precision. The final
-``Factorization.loss`` is always recomputed directly.
+For the Frobenius loss the statistics are computed once and shared
+(:mod:`nnmf_research.gram`): the H-step reads (WᵀX, WᵀW), the W-step (HXᵀ, HHᵀ), and the
+per-iteration loss ‖X‖² − 2⟨HXᵀ, Wᵀ⟩ + ⟨HHᵀ, WᵀW⟩ comes from the W-step's statistics and the
+WᵀW the next H-step reuses, so tracking the loss costs O(k²(m+n)) instead of O(mnk). Once the
+loss falls below 1e-4·‖X‖²_F it is computed directly, so near-exact fits are tracked to full
+precision. The final ``Factorization.loss`` is always recomputed directly.
 """
 
 from __future__ import annotations
 
-import sys
 import time
 from typing import Callable
 
@@ -40,16 +33,11 @@ from ..checks import (NMFInputError, check_choice, check_factor, check_matrix,
                       check_nonnegative_real, check_positive_int)
 from ..gram import FrobeniusStats, frobenius_from_stats
 from ..results import Factorization
+from .block_coordinate import run_sweeps
 
 __all__ = ["alternate"]
 
 Update = Callable[..., np.ndarray]
-
-_ROUNDING_LEVEL = 1e-26
-"""A loss below 1e-26·‖X‖²_F (relative error 1e-13) is an exact fit up to float64 rounding."""
-
-_RISE_NOTED = 1e-6
-"""A relative rise of the loss beyond this is named in stop_reason, not hidden as 'tol'."""
 
 _DIRECT_BELOW = 1e-4
 """Below this fraction of ‖X‖²_F (relative error 1%) the Frobenius loss is computed directly:
@@ -70,8 +58,54 @@ def _check_update(update, name: str, factor_shape: tuple[int, int], loss_name: s
         )
 
 
-def _format_reason(kind: str, n_iter: int, detail: str = "") -> str:
-    return f"{kind} after {n_iter} iterations" + (f" ({detail})" if detail else "")
+class _TwoFactorBlocks:
+    """The blocks (H, W) of X ≈ WH as block updates and a loss for the block-coordinate loop.
+
+    Frobenius statistics are kept keyed by the identity of the factor they came from (the
+    contract: no array is modified in place), so the loss reuses them only for that factor.
+    """
+
+    def __init__(self, X, update_H, update_W, loss_name):
+        self.X, self.Xt = X, X.T
+        self.one_factor_H, self.one_factor_W = update_H, update_W
+        self.loss_name = loss_name
+        self.frob = loss_name == "frobenius"
+        self.norm_x2 = float(np.vdot(X, X))
+        self._gram = (None, None)      # (W, WᵀW)
+        self._stats_H = (None, None)   # (W, (WᵀX, WᵀW)) read by the last H-step
+        self._stats_W = (None, None)   # (H, (HXᵀ, HHᵀ)) read by the last W-step
+
+    def updates(self):
+        return (self.update_H, None if self.one_factor_W is None else self.update_W)
+
+    def gram_W(self, W):
+        if self._gram[0] is not W:
+            self._gram = (W, W.T @ W)
+        return self._gram[1]
+
+    def update_H(self, blocks):
+        H, W = blocks
+        stats = FrobeniusStats(W.T @ self.X, self.gram_W(W)) if self.frob else None
+        self._stats_H = (W, stats)
+        return self.one_factor_H(self.X, W, H, stats)
+
+    def update_W(self, blocks):
+        H, W = blocks
+        stats = FrobeniusStats(H @ self.Xt, H @ H.T) if self.frob else None
+        self._stats_W = (H, stats)
+        return self.one_factor_W(self.Xt, H.T, W.T, stats).T
+
+    def loss(self, blocks):
+        H, W = blocks
+        if self.frob:
+            value = None
+            if self._stats_W[0] is H:
+                value = frobenius_from_stats(self.norm_x2, self._stats_W[1], W.T, self.gram_W(W))
+            elif self._stats_H[0] is W:
+                value = frobenius_from_stats(self.norm_x2, self._stats_H[1], H)
+            if value is not None and not value < _DIRECT_BELOW * self.norm_x2:
+                return value
+        return losses.loss(self.loss_name, self.X, W, H)
 
 
 def alternate(
@@ -112,8 +146,22 @@ def alternate(
     m, n = X.shape
     W = check_matrix(W, "W")
     k = W.shape[1]
-    W = check_factor(W, (m, k), "W")
+    if W.shape[0] != m:
+        raise NMFInputError(f"W has shape {W.shape}, expected {(m, k)}")
     H = check_factor(H, (k, n), "H")
+    return alternate_checked(X, W, H, update_H, update_W, loss=loss, max_iter=max_iter,
+                             tol=tol, time_limit=time_limit, callback=callback,
+                             progress=progress)
+
+
+def alternate_checked(X, W, H, update_H, update_W="same", *, loss=None, max_iter=200, tol=1e-4,
+                      time_limit=None, callback=None, progress=None) -> Factorization:
+    """:func:`alternate` for X, W, H already through :mod:`nnmf_research.checks` (float64,
+    finite, non-negative, shapes (m, k), (k, n)): the inner entry of ``factorize`` and the
+    estimator, which validated them at their own public entry."""
+    start = time.perf_counter()
+    m, n = X.shape
+    k = W.shape[1]
     max_iter = check_positive_int(max_iter, "max_iter", low=0)
     tol = check_nonnegative_real(tol, "tol")
     time_limit = check_nonnegative_real(time_limit, "time_limit", allow_none=True)
@@ -130,76 +178,25 @@ def alternate(
     if update_W is not None:
         W = np.maximum(W, getattr(update_W, "eps", 0.0))
 
-    frob = loss_name == "frobenius"
-    norm_x2 = float(np.vdot(X, X))
-    Xt = X.T
-    start = time.perf_counter()
-    current = losses.loss(loss_name, X, W, H)
-    history, times = [current], [0.0]
-    WtW = W.T @ W if frob else None
-    next_report = progress if progress is not None else None
-    stop_reason = f"max_iter={max_iter} reached"
-    it = 0
-    try:
-        while it < max_iter:
-            stats_H = FrobeniusStats(W.T @ X, WtW) if frob else None
-            H_new = update_H(X, W, H, stats_H)
-            if update_W is not None:
-                stats_W = FrobeniusStats(H_new @ Xt, H_new @ H_new.T) if frob else None
-                W_new = update_W(Xt, H_new.T, W.T, stats_W).T
-                if frob:
-                    WtW = W_new.T @ W_new
-                    new_loss = frobenius_from_stats(norm_x2, stats_W, W_new.T, WtW)
-            else:
-                W_new = W
-                if frob:
-                    new_loss = frobenius_from_stats(norm_x2, stats_H, H_new)
-            if not frob or new_loss < _DIRECT_BELOW * norm_x2:
-                new_loss = losses.loss(loss_name, X, W_new, H_new)
-            # Commit the complete iterate.
-            W, H, previous, current = W_new, H_new, current, new_loss
-            it += 1
-            elapsed = time.perf_counter() - start
-            history.append(current)
-            times.append(elapsed)
-            if next_report is not None and elapsed >= next_report:
-                print(f"[nnmf] iter {it:6d}  {loss_name} loss {current:.6e}  {elapsed:8.1f} s",
-                      file=sys.stderr, flush=True)
-                next_report = elapsed + progress
-            if callback is not None and callback(it, W, H, current):
-                stop_reason = _format_reason("stopped by callback", it)
-                break
-            if current <= _ROUNDING_LEVEL * norm_x2:
-                stop_reason = _format_reason(
-                    "exact fit", it, f"relative error {np.sqrt(current / norm_x2):.1e}, at "
-                    "the rounding level of float64")
-                break
-            decrease = (previous - current) / previous if previous > 0 else 0.0
-            if tol > 0 and decrease < tol:
-                detail = f"relative decrease {decrease:.3g} < tol={tol:g}"
-                kind = "tol reached"
-                if decrease < -_RISE_NOTED:
-                    kind = "loss increased"
-                    detail += "; a monotone update should not do this: solver inaccuracy?"
-                stop_reason = _format_reason(kind, it, detail)
-                break
-            if time_limit is not None and elapsed >= time_limit:
-                stop_reason = _format_reason(f"time limit {time_limit:g} s reached", it)
-                break
-    except KeyboardInterrupt:
-        stop_reason = _format_reason(
-            "interrupted", it, "Ctrl-C; returning the last complete iterate")
+    pair = _TwoFactorBlocks(X, update_H, update_W, loss_name)
+    face_callback = None
+    if callback is not None:
+        def face_callback(it, blocks, value):
+            return callback(it, blocks[1], blocks[0], value)
 
-    final = losses.loss(loss_name, X, W, H)
+    run = run_sweeps((H, W), pair.updates(), pair.loss, max_iter=max_iter, tol=tol,
+                     time_limit=time_limit, callback=face_callback, progress=progress,
+                     loss_scale=pair.norm_x2, loss_name=loss_name)
+    H, W = run.blocks
     return Factorization(
         W=W,
         H=H,
-        loss=final,
+        loss=losses.loss(loss_name, X, W, H),
         loss_name=loss_name,
-        n_iter=it,
-        stop_reason=stop_reason,
-        history=tuple(history),
-        times=tuple(times),
+        n_iter=run.n_iter,
+        stop_reason=run.stop_reason,
+        history=run.history,
+        times=run.times,
         relative_error=losses.relative_error(X, W, H),
         seconds=time.perf_counter() - start,
     )
