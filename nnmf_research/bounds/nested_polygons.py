@@ -57,9 +57,16 @@ set misses the optimum — the two cases above are exactly about not missing it.
   wrap, and in the interior case a k is feasible when max (F(p) − p) ≥ one turn − 1e-9:
   both can only lower counts.
 
+All of this runs on the exact power-of-two balanced copy of X (:mod:`nnmf_research.balance`),
+so the tolerances above are relative to well-scaled data whatever the scaling of X: without
+it, rows of very different scale made long thin polygons and a rank-3 product with a dynamic
+range of 1e9 got a geometric bound of 4 (the soundness issue, item 1).
+
 The *upper* bound on rank₊ (:func:`restricted_rank3_bound`) is the number of vertices of an
-explicit polygon K; its factorization W, H is reported with its relative error ‖X − WH‖/‖X‖
-(W's negative parts, of the order of the relaxation, are clipped). When the safe lower count
+explicit polygon K; its factorization W, H (W's negative parts, of the order of the
+relaxation, clipped; leaks onto zeros of X repaired) counts only after the entrywise test of
+:mod:`nnmf_research.bounds.entrywise`, and is certified when
+:func:`nnmf_research.bounds.certificates.certify` proves it exactly. When the safe lower count
 and the polygon's count differ the status says so (rank₊* ∈ [lower, upper]) and
 :func:`restricted_nonnegative_rank` / :func:`geometric_bound` use the lower one.
 
