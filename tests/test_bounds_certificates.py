@@ -163,3 +163,45 @@ def test_edm6_at_r5_stays_numerical_and_says_what_was_tried():
     cert = certify(X, found.W, found.H)
     assert not cert.exact and cert.claim.startswith("numerical")
     assert "support LP" in cert.notes
+
+
+def test_item6_certificates_speak_of_the_stored_values_not_their_decimal_reading(tmp_path):
+    from nnmf_research.rational import decimal_values
+
+    X = np.array([[1.0, 1 / 3], [3.0, 1.0]])        # the decimals have rank 1, the floats 2
+    W, H = np.array([[1.0], [3.0]]), np.array([[1.0, 1 / 3]])
+    cert = certify(X, W, H)
+    assert not cert.exact and cert.claim.startswith("numerical")
+    assert "rank 2 > r = 1" in cert.notes
+    # a rank-1 certificate for the decimal reading of [[1, 0.1], [0.1, 0.1·0.1]] is refused
+    # for the stored floats (binary rank 2), and only the explicit reading accepts it
+    Y = np.array([[1.0, 0.1], [0.1, 0.1 * 0.1]])
+    decimal = certify(np.array([[1.0, 0.1], [0.1, 0.01]]), np.array([[1.0], [0.1]]),
+                      np.array([[1.0, 0.1]]), reading="decimal")
+    assert decimal.exact and decimal.claim == "certified exact (decimal reading)"
+    forged = type(decimal)("certified exact", True, 0.0, decimal_values(Y), decimal.W,
+                           decimal.H)
+    report = verify_certificate(Y, forged)
+    assert not report["valid"] and "is not the matrix's stored value" in report["reason"]
+    path = tmp_path / "c.json"
+    save_certificate(path, decimal)
+    assert verify_certificate(np.array([[1.0, 0.1], [0.1, 0.01]]), load_certificate(path))["valid"]
+
+
+def test_a_scaled_planted_product_is_certified_through_its_balanced_copy(planted_integer):
+    X, found = planted_integer
+    d = 2.0 ** np.array([40, -40, 3, 0, -17, 25, -31, 9])
+    e = 2.0 ** np.array([-38, 12, 0, 5, 33, -6, 20])
+    Y = d[:, None] * X * e[None, :]
+    cert = certify(Y, d[:, None] * found.W, found.H * e[None, :])
+    assert cert.exact and exact_product_check(cert.X, cert.W, cert.H)["exact"]
+
+
+@pytest.mark.parametrize("text", ["1e999999999", "1" * 6000, "1/0", "0x10", " 1", "1.5"])
+def test_certificate_entries_are_strict_integers_or_fractions_with_a_digit_cap(tmp_path, text):
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps({"format": "nnmf_research.certificate/1", "claim": "x",
+                                "exact": True, "relative_error": 0, "X": [["1"]],
+                                "W": [[text]], "H": [["1"]]}))
+    with pytest.raises(NMFInputError, match=r"W entry \(0, 0\) is not a rational 'p/q'"):
+        load_certificate(path)

@@ -62,7 +62,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..balance import balance
+from ..balance import balance, max_exponents
 from ..checks import NMFInputError, check_matrix
 from ..io import atomic_write_text
 from ..rational import (READINGS, Matrix, exact_rank, matmul, nullspace, read_values,
@@ -291,6 +291,10 @@ def _candidates(Xb_q: Matrix, Xb: np.ndarray, Wb: np.ndarray, Hb: np.ndarray,
     # (relative per column/row, so neither the data's nor the factors' scaling matters)
     Wb = np.where(Wb > zero_tol * Wb.max(axis=0, keepdims=True), Wb, 0.0)
     Hb = np.where(Hb > zero_tol * Hb.max(axis=1, keepdims=True), Hb, 0.0)
+    # the split of scale between W's columns and H's rows is arbitrary: move it (by exact
+    # powers of two) so that every column of W has its maximum in [1, 2)
+    shift = max_exponents(Wb, axis=0)
+    Wb, Hb = np.ldexp(Wb, -shift[None, :]), np.ldexp(Hb, shift[:, None])
     yield "rounded factors", rounded_rationals(Wb, max_den), rounded_rationals(Hb, max_den)
     rho, rows, _ = exact_rank(Xb_q)
     Xt_q = _transpose(Xb_q)
