@@ -54,6 +54,7 @@ DEFAULT_METHODS = METHODS
 LOWER_SHARE = 0.7
 RESERVE_SHARE = 0.05
 MIN_SECONDS = 0.5
+SKIP_WHEN_CLOSED_ABOVE = 400   # entries
 BALANCE_SPREAD = 10      # search the balanced copy when row/column exponents span more
 
 
@@ -345,7 +346,9 @@ def nonnegative_rank(X, bounds: str | Sequence[str] | None = None, time_limit: f
         kind = "upper" if name in UPPER_BOUNDS else "lower"
         best_lower = max([b.bound for b in results if b.kind == "lower" and b.bound is not None],
                          default=0)
-        if best_lower >= min(X.shape) and name != "rank":
+        # a closed bracket on a large matrix: the rest cannot change it (small matrices still
+        # get every bound, which is what a table of bounds is for)
+        if best_lower >= min(X.shape) and X.size > SKIP_WHEN_CLOSED_ABOVE and name != "rank":
             results.append(RankBound(name, kind, float("nan"), None, False, 0.0,
                                      f"not needed: the lower bound {best_lower} is min(m, n)"))
             continue
