@@ -42,9 +42,7 @@ import hashlib
 import inspect
 import json
 import math
-import signal
 import sys
-import threading
 import time
 import tomllib
 import traceback
@@ -58,6 +56,7 @@ from . import __version__, losses, methods, metrics as metric_fns
 from .checks import NMFInputError, check_choice, check_positive_int
 from .data import DATASETS, load_dataset
 from .init import INIT_METHODS, initialize
+from .interrupts import InterruptGuard, mentions_interrupt
 from .io import atomic_write_bytes, check_regular_file
 from .store import ResultStore, check_name
 
@@ -380,32 +379,8 @@ _OUTPUT_SCALARS = ("build_s", "first_solve_s", "resolve_s", "success", "value", 
                    "certified")
 
 
-class _InterruptGuard:
-    """Notes a Ctrl-C (SIGINT) even when the code it interrupts catches the
-    KeyboardInterrupt and returns a partial result, as the alternating loop does: the cell
-    it hit is then not done. Installed only in a main thread that has Python's default
-    handler (a process that ignores SIGINT keeps ignoring it)."""
-
-    def __enter__(self):
-        self.hit = False
-        self.previous = None
-        if (threading.current_thread() is threading.main_thread()
-                and signal.getsignal(signal.SIGINT) is signal.default_int_handler):
-            self.previous = signal.signal(signal.SIGINT, self._handler)
-        return self
-
-    def _handler(self, signum, frame):
-        self.hit = True
-        raise KeyboardInterrupt
-
-    def __exit__(self, *exc):
-        if self.previous is not None:
-            signal.signal(signal.SIGINT, self.previous)
-        return False
-
-
 def _interrupted(out: methods.MethodOutput) -> bool:
-    return str(out.extra.get("stop_reason", "")).startswith("interrupted")
+    return mentions_interrupt(out.extra.get("stop_reason", ""))
 
 
 def run_cell(cell: Cell, store: ResultStore) -> dict:
@@ -416,7 +391,7 @@ def run_cell(cell: Cell, store: ResultStore) -> dict:
     record = {"key": cell.key, "experiment": spec["experiment"], "dataset": cell.dataset,
               "method": cell.method, "kind": mspec["kind"], "k": cell.k, "rep": cell.rep,
               "dataset_params": dspec["params"]}
-    with _InterruptGuard() as guard:
+    with InterruptGuard() as guard:
         try:
             data = _dataset(dspec["loader"], json.dumps(dspec["params"], sort_keys=True))
             X = data.X
