@@ -27,6 +27,7 @@ __all__ = [
     "SolverFailedError",
     "ModelNotDPPError",
     "check_matrix",
+    "check_sparse_structure",
     "check_rank",
     "check_choice",
     "check_factor",
@@ -34,6 +35,8 @@ __all__ = [
     "check_nonnegative_real",
     "check_solver",
     "check_random_state",
+    "memory_limit",
+    "check_allocation",
 ]
 
 
@@ -53,6 +56,78 @@ class ModelNotDPPError(NMFInputError):
     """A CVXPY model that is not disciplined-parametrized (so it cannot compile once)."""
 
 
+MEMORY_LIMIT_ENV = "NNMF_MAX_BYTES"
+"""Environment variable: the largest array (in bytes) the toolkit allocates from a file or
+densifies; default half the memory the system reports available (4 GiB when unknown)."""
+
+
+def _available_memory() -> int | None:
+    try:
+        with open("/proc/meminfo", encoding="ascii") as info:
+            for line in info:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def memory_limit() -> int:
+    """The largest single array, in bytes, the toolkit builds from input (see
+    ``MEMORY_LIMIT_ENV``)."""
+    import os
+
+    text = os.environ.get(MEMORY_LIMIT_ENV)
+    if text:
+        try:
+            return int(float(text))
+        except ValueError:
+            raise NMFInputError(f"{MEMORY_LIMIT_ENV}={text!r} must be a number of bytes") \
+                from None
+    available = _available_memory()
+    return available // 2 if available else 4 * 2**30
+
+
+def _human_bytes(n: float) -> str:
+    for unit in ("bytes", "KB", "MB", "GB", "TB", "PB"):
+        if n < 1000 or unit == "PB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n:.1f} EB"  # pragma: no cover
+
+
+def check_allocation(nbytes: int, what: str) -> None:
+    """Refuse to build ``what`` when it needs more than :func:`memory_limit` bytes."""
+    limit = memory_limit()
+    if nbytes > limit:
+        raise NMFInputError(
+            f"{what} needs {_human_bytes(nbytes)}, more than the memory limit of "
+            f"{_human_bytes(limit)} (half the available memory; set {MEMORY_LIMIT_ENV} "
+            "to change it)")
+
+
+_DTYPE_KINDS = {"U": "strings", "S": "bytes", "M": "datetimes", "m": "time deltas",
+                "V": "raw records", "O": "Python objects"}
+
+
+def _numeric_array(X, name: str) -> np.ndarray:
+    """``X`` as a float64 array, refusing strings, bytes, datetimes and other non-numbers by
+    name instead of parsing or casting them."""
+    A = X if isinstance(X, np.ndarray) else np.asarray(X)
+    kind = A.dtype.kind
+    if kind == "O":
+        flat = A.ravel()
+        bad = next((v for v in flat if isinstance(v, (str, bytes))
+                    or not isinstance(v, (Real, np.number))), None) if flat.size else None
+        if bad is not None:
+            raise NMFInputError(f"{name} is not a numeric matrix: it holds "
+                                f"{type(bad).__name__} values such as {bad!r}")
+    elif kind in _DTYPE_KINDS:
+        raise NMFInputError(f"{name} is not a numeric matrix: its dtype {A.dtype} holds "
+                            f"{_DTYPE_KINDS[kind]}")
+    return np.asarray(A, dtype=np.float64)
+
+
 def _first_index(mask: np.ndarray) -> tuple[int, ...]:
     return tuple(int(i) for i in np.argwhere(mask)[0])
 
@@ -65,12 +140,17 @@ def check_matrix(X, name: str = "X", *, allow_zero: bool = True) -> np.ndarray:
     negative entries; the message names the first offending entry and its value.
     """
     if sp.issparse(X):
+        check_sparse_structure(X, name)
+        check_allocation(8 * X.shape[0] * X.shape[1],
+                         f"{name} ({X.shape[0]}×{X.shape[1]} sparse, densified as float64)")
         X = X.toarray()
     if np.iscomplexobj(X):
         raise NMFInputError(f"{name} has complex entries; NMF needs real non-negative data")
     try:
-        A = np.asarray(X, dtype=np.float64)
+        A = _numeric_array(X, name)
     except (TypeError, ValueError) as exc:
+        if isinstance(exc, NMFInputError):
+            raise
         raise NMFInputError(f"{name} is not a numeric matrix: {exc}") from None
     if A.ndim != 2:
         raise NMFInputError(
@@ -91,7 +171,41 @@ def check_matrix(X, name: str = "X", *, allow_zero: bool = True) -> np.ndarray:
         )
     if not allow_zero and not A.any():
         raise NMFInputError(f"{name} is all zeros")
+    with np.errstate(over="ignore"):
+        overflows = not np.isfinite(np.vdot(A, A))
+    if overflows:
+        raise NMFInputError(
+            f"{name} overflows float64: its squared norm is not finite (largest entry "
+            f"{A.max():.3g}); rescale it, e.g. divide by its largest entry")
     return A
+
+
+def check_sparse_structure(S, name: str = "X") -> None:
+    """Refuse a scipy.sparse matrix whose index structure is inconsistent (indices out of
+    range or negative, a non-monotone index pointer), before anything reads through it: a
+    crafted index can otherwise crash the process or silently drop an entry."""
+    fmt = S.format
+    try:
+        if fmt in ("csr", "csc", "bsr"):
+            S.check_format(full_check=True)
+        elif fmt == "coo":
+            m, n = S.shape
+            row, col = np.asarray(S.row), np.asarray(S.col)
+            if row.shape != col.shape or row.shape != np.asarray(S.data).shape:
+                raise ValueError("row, col and data have different lengths")
+            if row.size and (row.min() < 0 or row.max() >= m):
+                raise ValueError(f"row index {int(row.min() if row.min() < 0 else row.max())}"
+                                 f" is out of range [0, {m})")
+            if col.size and (col.min() < 0 or col.max() >= n):
+                raise ValueError(f"column index {int(col.min() if col.min() < 0 else col.max())}"
+                                 f" is out of range [0, {n})")
+        elif fmt == "dia":
+            if S.data.ndim != 2 or S.data.shape[0] != np.asarray(S.offsets).size:
+                raise ValueError("diagonal data and offsets disagree")
+    except ValueError as exc:
+        raise NMFInputError(f"{name} is a malformed sparse matrix: {exc}") from None
+    if S.dtype.kind not in "biuf" and S.dtype.kind != "c":
+        raise NMFInputError(f"{name} is not a numeric matrix: its dtype {S.dtype}")
 
 
 def check_positive_int(value, name: str, *, low: int = 1, high: int | None = None) -> int:

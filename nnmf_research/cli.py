@@ -8,30 +8,42 @@
 
 ``factorize`` reads X (columns are samples: X ≈ W H with W m×k, H k×n), runs
 :func:`nnmf_research.factorize.factorize`, and writes ``W.npy``, ``H.npy`` and
-``summary.json`` into ``--out`` (each file atomically, and only after the run, so bad input
-writes nothing), and/or prints the summary as JSON with ``--json``. Ctrl-C stops the run
-and still writes the last complete iterate (stop_reason "interrupted ...").
+``summary.json`` into ``--out`` as a set (a temporary sibling folder renamed into place, only
+after the run, so bad input or a failed write leaves the old folder as it was), and/or prints
+the summary as JSON with ``--json``. Ctrl-C stops the run and still writes the last
+complete iterate (stop_reason "interrupted ..."), also when a CVXPY solver reports the
+interrupt as a failure; the command then exits 130. Output paths and options are checked
+before anything is computed. Every JSON printed or written is strict (a non-finite number
+is ``null``, and ``null_because`` says why).
 
-Exit codes: 0 success, 2 bad input or options, 1 a solver failure or an invalid
-certificate, 3 no exact factorization found.
+Exit codes: 0 success, 2 bad input or options, 1 a solver failure, an invalid certificate
+or no memory, 3 no exact factorization found, 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import math
+import os
 import sys
+import time
+import warnings
 from pathlib import Path
 
 import numpy as np
 
 from . import __version__
 from .bounds.nonnegative_rank import METHODS as RANK_METHODS
-from .checks import NMFInputError, SolverFailedError
-from .factorize import METHODS, factorize
-from .init import INIT_METHODS
-from .io import load_matrix, save_json, save_matrix
+from .checks import NMFInputError, SolverFailedError, check_rank, check_solver
+from .factorize import METHODS, factorize, make_updates
+from .init import INIT_METHODS, initialize
+from .interrupts import InterruptGuard, mentions_interrupt
+from .io import (check_output_dir, check_output_file, check_regular_file, json_text,
+                 atomic_write_text, load_matrix, output_dir, save_json, save_matrix)
+from . import losses
 from .losses import LOSSES
+from .models.kl import check_kl_size
+from .results import Factorization
 
 __all__ = ["main", "build_parser"]
 
@@ -45,8 +57,44 @@ loss (frobenius: ||X - WH||_F^2, no 1/2; kl: sum X log(X/WH) - X + WH), relative
 
 examples:
   nnmf factorize data.npy -k 10 --loss frobenius --method hals --seed 0 --out run/
-  nnmf factorize data.csv -k 10 --loss kl --method cvxpy --json
+  nnmf factorize data.csv -k 10 --loss kl --method mu --json
+  (--loss kl --method cvxpy solves one exponential cone per entry: small matrices only)
 """
+
+
+def _count(low: int):
+    """argparse type: an integer >= ``low``, named in the error."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"{value} is out of range: must be >= {low}")
+        return value
+    return parse
+
+
+def _seconds(text: str) -> float:
+    """argparse type: a finite number of seconds >= 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"{text} must be a finite number of seconds >= 0")
+    return value
+
+
+def _fraction(text: str) -> float:
+    """argparse type: a tolerance in [0, 1)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (0 <= value < 1):  # also refuses NaN
+        raise argparse.ArgumentTypeError(f"{text} is out of range: must be in [0, 1)")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -78,14 +126,14 @@ def build_parser() -> argparse.ArgumentParser:
                           "(default: %(default)s)")
     fac.add_argument("--init", choices=INIT_METHODS, default="nndsvda",
                      help="initial factors (default: %(default)s)")
-    fac.add_argument("--seed", type=int, default=0,
+    fac.add_argument("--seed", type=_count(0), default=0,
                      help="random seed for the initialization (default: %(default)s)")
-    fac.add_argument("--max-iter", type=int, default=200,
+    fac.add_argument("--max-iter", type=_count(0), default=200,
                      help="maximum number of alternating iterations (default: %(default)s)")
-    fac.add_argument("--tol", type=float, default=1e-4,
+    fac.add_argument("--tol", type=_fraction, default=1e-4,
                      help="stop when the relative loss decrease of one iteration is below "
                           "this; 0 disables (default: %(default)s)")
-    fac.add_argument("--time-limit", type=float, default=None,
+    fac.add_argument("--time-limit", type=_seconds, default=None,
                      help="stop after this many seconds (default: none)")
     fac.add_argument("--solver", default=None,
                      help="CVXPY solver for --method cvxpy, e.g. OSQP, CLARABEL, SCS "
@@ -117,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "figures then go to RESULTS/<name>-tiny/figures")
     rep.add_argument("--force", action="store_true",
                      help="recompute finished cells instead of reusing them")
-    rep.add_argument("--jobs", type=int, default=1,
+    rep.add_argument("--jobs", type=_count(1), default=1,
                      help="cells run in parallel through joblib (default: %(default)s)")
     rep.add_argument("--results", type=Path, default=Path("results"),
                      help="folder for cached cells and tables (default: %(default)s)")
@@ -125,7 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="folder for figures (default: paper_figures/ for full runs)")
     rep.add_argument("--config-dir", type=Path, default=None,
                      help="folder of experiment TOML files (default: the repository's "
-                          "experiments/)")
+                          "experiments/, or the copies installed with the package)")
     rep.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     rep.set_defaults(handler=_reproduce)
 
@@ -148,14 +196,15 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--heuristic", default="hybrid",
                     choices=("multistart", "rank_by_rank", "annealing", "hybrid"),
                     help="search heuristic (default: %(default)s)")
-    ex.add_argument("--time-limit", type=float, default=60.0,
+    ex.add_argument("--time-limit", type=_seconds, default=60.0,
                     help="seconds per rank tried and restart (default: %(default)s)")
-    ex.add_argument("--tol", type=float, default=1e-6,
+    ex.add_argument("--tol", type=_fraction, default=1e-6,
                     help="relative error counted as numerically exact (default: %(default)s)")
-    ex.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
-    ex.add_argument("--restarts", type=int, default=1,
+    ex.add_argument("--seed", type=_count(0), default=0,
+                    help="random seed (default: %(default)s)")
+    ex.add_argument("--restarts", type=_count(1), default=1,
                     help="independent restarts (default: %(default)s)")
-    ex.add_argument("--jobs", type=int, default=1,
+    ex.add_argument("--jobs", type=_count(1), default=1,
                     help="restarts run in parallel through joblib (default: %(default)s)")
     ex.add_argument("--out", type=Path, default=None,
                     help="directory for W.npy, H.npy, certificate.json, summary.json; "
@@ -178,9 +227,9 @@ def build_parser() -> argparse.ArgumentParser:
     rk.add_argument("file", metavar="FILE", help="matrix file (.npy .npz .csv .txt .mtx)")
     rk.add_argument("--bounds", default=None,
                     help="comma-separated methods (default: all): " + ", ".join(RANK_METHODS))
-    rk.add_argument("--time-limit", type=float, default=120.0,
+    rk.add_argument("--time-limit", type=_seconds, default=120.0,
                     help="seconds for the whole run (default: %(default)s)")
-    rk.add_argument("--seed", type=int, default=0,
+    rk.add_argument("--seed", type=_count(0), default=0,
                     help="random seed of the exact-NMF search (default: %(default)s)")
     rk.add_argument("--json", action="store_true", help="print the report as JSON")
     rk.add_argument("--out", type=Path, default=None,
@@ -201,10 +250,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+EXACT_OUTPUTS = ("W.npy", "H.npy", "certificate.json", "summary.json", "restarts")
+FACTORIZE_OUTPUTS = ("W.npy", "H.npy", "summary.json")
+
+
 def _exact(args) -> int:
     from .bounds.certificates import certify, save_certificate
     from .bounds.exact_nmf import exact_nmf
 
+    if args.out is not None:
+        check_output_dir(args.out, owned=EXACT_OUTPUTS)
     X = load_matrix(args.file)
     if args.r is None and not args.smallest:
         raise NMFInputError("give -r R or --smallest")
@@ -232,14 +287,14 @@ def _exact(args) -> int:
                "certificate_claim": None if cert is None else cert.claim, "tried": tried,
                "nnmf_research_version": __version__}
     if args.out is not None:
-        args.out.mkdir(parents=True, exist_ok=True)
-        save_matrix(args.out / "W.npy", result.W)
-        save_matrix(args.out / "H.npy", result.H)
-        if cert is not None:
-            save_certificate(args.out / "certificate.json", cert)
-        save_json(args.out / "summary.json", summary)
+        with output_dir(args.out, keep=("restarts",)) as out:
+            save_matrix(out / "W.npy", result.W)
+            save_matrix(out / "H.npy", result.H)
+            if cert is not None:
+                save_certificate(out / "certificate.json", cert)
+            save_json(out / "summary.json", summary)
     if args.json:
-        print(json.dumps(summary, indent=2))
+        print(json_text(summary))
     else:
         print(f"r={result.r}: {status} (relative error {result.relative_error:.3g}, "
               f"{result.heuristic}, {result.seconds:.2f} s)")
@@ -249,7 +304,12 @@ def _exact(args) -> int:
 def _rank(args) -> int:
     from .bounds.nonnegative_rank import nonnegative_rank
 
+    if args.out is not None:
+        check_output_file(args.out)
     X = load_matrix(args.file)
+    if not X.any():
+        raise NMFInputError(f"{args.file}: X is all zeros; its nonnegative rank is 0 and "
+                            "there is nothing to bound")
 
     def progress(bound):
         if not args.quiet:
@@ -262,7 +322,7 @@ def _rank(args) -> int:
                "nnmf_research_version": __version__}
     if args.out is not None:
         save_json(args.out, summary)
-    print(json.dumps(summary, indent=2) if args.json else report.table())
+    print(json_text(summary) if args.json else report.table())
     return 0
 
 
@@ -273,6 +333,7 @@ def _verify(args) -> int:
     path = args.certificate
     if path.is_dir():
         path = path / "certificate.json"
+    check_regular_file(path, "certificate")
     report = verify_certificate(X, load_certificate(path))
     print(f"{'valid' if report['valid'] else 'INVALID'}: {report['claim']} — {report['reason']}")
     return 0 if report["valid"] else 1
@@ -281,6 +342,9 @@ def _verify(args) -> int:
 def _reproduce(args) -> int:
     from .runner import list_experiments, load_experiment, run_experiment
 
+    check_output_dir(args.results, "--results")
+    if args.figures is not None:
+        check_output_dir(args.figures, "--figures")
     available = list_experiments(args.config_dir)
     if args.list:
         for name, path in available.items():
@@ -315,40 +379,138 @@ def _reproduce(args) -> int:
     return 1 if failed else 0
 
 
+def _zero_fit(X, k: int, loss: str) -> Factorization:
+    """X = 0 is factorized exactly by W = 0, H = 0 (its relative error is 0/0: undefined)."""
+    m, n = X.shape
+    return Factorization(np.zeros((m, k)), np.zeros((k, n)), 0.0, loss, 0,
+                         "X is all zeros: W = 0, H = 0 is an exact factorization",
+                         (0.0,), (0.0,), float("nan"), 0.0)
+
+
+class _SolverOutput:
+    """Collects what C solvers print on file descriptor 1 during the block (OSQP says
+    "Solver interrupted" there, and only there, when it caught a Ctrl-C) and passes it on
+    to stdout afterwards."""
+
+    def __enter__(self):
+        import tempfile
+
+        self.text = ""
+        sys.stdout.flush()
+        self._file = tempfile.TemporaryFile()
+        self._saved = os.dup(1)
+        os.dup2(self._file.fileno(), 1)
+        return self
+
+    def __exit__(self, *exc) -> bool:
+        sys.stdout.flush()
+        os.dup2(self._saved, 1)
+        os.close(self._saved)
+        self._file.seek(0)
+        data = self._file.read()
+        self._file.close()
+        self.text = data.decode("utf-8", "replace")
+        if data:
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
+        return False
+
+
+def _remember(last: dict, it, W, H, loss) -> bool:
+    """Callback: keep the last complete iterate (for a solver that loses it on Ctrl-C)."""
+    last.update(W=W, H=H, n_iter=it)
+    last["history"].append(loss)
+    last["times"].append(time.perf_counter() - last["start"])
+    return False
+
+
+def _last_complete(X, loss: str, last: dict) -> Factorization:
+    W, H, n_iter = last["W"], last["H"], last["n_iter"]
+    return Factorization(
+        W, H, losses.loss(loss, X, W, H), loss, n_iter,
+        f"interrupted after {n_iter} iterations (Ctrl-C; returning the last complete "
+        "iterate)", tuple(last["history"]), tuple(last["times"]),
+        losses.relative_error(X, W, H), time.perf_counter() - last["start"])
+
+
+def _precheck(args, shape) -> None:
+    """What ``factorize`` would refuse about method, loss, solver and size, checked cheaply
+    (the CVXPY models are compiled once, by ``factorize``)."""
+    if args.method != "cvxpy":
+        make_updates(args.method, args.loss, shape, args.k)
+        if args.solver is not None:
+            make_updates(args.method, args.loss, shape, args.k, solver=args.solver)
+        return
+    check_solver(args.solver)
+    if args.loss == "kl":
+        check_kl_size(*shape)
+
+
 def _factorize(args) -> int:
+    if args.out is not None:
+        check_output_dir(args.out, owned=FACTORIZE_OUTPUTS)
     X = load_matrix(args.file)
-    fit = factorize(
-        X, args.k, loss=args.loss, method=args.method, init=args.init,
-        random_state=args.seed, max_iter=args.max_iter, tol=args.tol,
-        time_limit=args.time_limit, solver=args.solver,
-        progress=None if args.quiet else 2.0,
-    )
+    check_rank(args.k, X.shape)
+    start = time.perf_counter()
+    interrupted = False
+    if not X.any():
+        fit, init_seconds = _zero_fit(X, args.k, args.loss), 0.0
+    else:
+        last = {}
+        with InterruptGuard() as guard, _SolverOutput() as solver_output:
+            _precheck(args, X.shape)  # bad options are refused before a long initialization
+            W0, H0 = initialize(X, args.k, method=args.init, random_state=args.seed)
+            init_seconds = time.perf_counter() - start
+            last.update(W=W0, H=H0, n_iter=0, history=[losses.loss(args.loss, X, W0, H0)],
+                        times=[0.0], start=time.perf_counter())
+            try:
+                fit = factorize(
+                    X, args.k, loss=args.loss, method=args.method, W=W0, H=H0,
+                    max_iter=args.max_iter, tol=args.tol, time_limit=args.time_limit,
+                    solver=args.solver, callback=lambda *state: _remember(last, *state),
+                    progress=None if args.quiet else 2.0)
+            except SolverFailedError:
+                fit = None
+        if fit is None:  # OSQP / CLARABEL catch Ctrl-C themselves and report a failure
+            if not (guard.hit or mentions_interrupt(solver_output.text)):
+                raise
+            fit = _last_complete(X, args.loss, last)
+        interrupted = guard.hit or mentions_interrupt(fit.stop_reason)
     summary = {
         "input": str(args.file),
         **fit.summary(),
+        "seconds": init_seconds + fit.seconds,
+        "init_seconds": init_seconds,
         "method": args.method,
         "init": args.init,
         "seed": args.seed,
         "nnmf_research_version": __version__,
     }
+    why = {"relative_error": "X is all zeros: ||X - WH||_F / ||X||_F is 0/0"}
     if args.out is not None:
-        args.out.mkdir(parents=True, exist_ok=True)
-        save_matrix(args.out / "W.npy", fit.W)
-        save_matrix(args.out / "H.npy", fit.H)
-        save_json(args.out / "summary.json", summary)
+        with output_dir(args.out) as out:
+            save_matrix(out / "W.npy", fit.W)
+            save_matrix(out / "H.npy", fit.H)
+            atomic_write_text(out / "summary.json", json_text(summary, why_null=why) + "\n")
     if args.json:
-        print(json.dumps(summary, indent=2))
+        print(json_text(summary, why_null=why))
     elif not args.quiet or args.out is None:
         print(f"{args.method}/{args.loss} k={fit.k}: loss {fit.loss:.6g}, relative error "
-              f"{fit.relative_error:.3g}, {fit.stop_reason}, {fit.seconds:.2f} s")
-    return 0
+              f"{fit.relative_error:.3g}, {fit.stop_reason}, {summary['seconds']:.2f} s")
+    return 130 if interrupted else 0
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    print(f"nnmf: warning: {message}", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return args.handler(args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning  # one line, no source; restored on exit
+            return args.handler(args)
     except NMFInputError as exc:
         print(f"nnmf: error: {exc}", file=sys.stderr)
         return 2
@@ -358,6 +520,17 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into e.g. `head`, which closed early
         sys.stderr.close()
         return 0
+    except KeyboardInterrupt:
+        print("nnmf: interrupted (Ctrl-C)", file=sys.stderr)
+        return 130
+    except MemoryError:
+        print("nnmf: error: out of memory (try a smaller input, a smaller k, or set "
+              "NNMF_MAX_BYTES lower so oversized inputs are refused early)", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+        print(f"nnmf: error:{where} {exc.strerror or exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -37,7 +37,7 @@ import numpy as np
 import scipy.io
 import scipy.sparse as sp
 
-from .checks import NMFInputError, check_matrix
+from .checks import NMFInputError, check_allocation, check_matrix, check_sparse_structure
 
 __all__ = [
     "SUPPORTED_SUFFIXES",
@@ -47,6 +47,11 @@ __all__ = [
     "save_json",
     "atomic_write_bytes",
     "atomic_write_text",
+    "json_text",
+    "check_regular_file",
+    "check_output_dir",
+    "check_output_file",
+    "output_dir",
 ]
 
 SUPPORTED_SUFFIXES = (".npy", ".npz", ".csv", ".txt", ".tsv", ".dat", ".mtx")
@@ -73,19 +78,59 @@ def _suffix(path: Path) -> str:
     return suffix
 
 
+def _npy_header(f, where: str, available: int) -> None:
+    """Check an .npy header's declared array size against the memory limit and against the
+    bytes that follow it, then rewind: nothing is allocated for a size the file cannot back."""
+    start = f.tell()
+    version = np.lib.format.read_magic(f)
+    if version == (1, 0):
+        shape, _, dtype = np.lib.format.read_array_header_1_0(f)
+    elif version in ((2, 0), (3, 0)):
+        shape, _, dtype = np.lib.format.read_array_header_2_0(f)
+    else:  # pragma: no cover - numpy's own reader names the version
+        f.seek(start)
+        return
+    count = 1
+    for dim in shape:
+        count *= int(dim)
+    nbytes = count * dtype.itemsize
+    check_allocation(nbytes, f"{where} (declared shape {tuple(shape)}, dtype {dtype})")
+    left = available - (f.tell() - start)
+    if not dtype.hasobject and nbytes > left:
+        raise ValueError(f"truncated: the header declares {nbytes} bytes of data "
+                         f"(shape {tuple(shape)}, dtype {dtype}), the file holds {left}")
+    f.seek(start)
+
+
 def _read_npy(path: Path) -> np.ndarray:
     # read_array, not np.load: np.load would hand back an open NpzFile for a zip archive.
     with open(path, "rb") as f:
+        _npy_header(f, str(path), os.fstat(f.fileno()).st_size)
         return np.lib.format.read_array(f, allow_pickle=False)
+
+
+def _check_zip_members(path: Path) -> None:
+    """Every member's declared inflated size and .npy header checked before inflating it
+    (a small archive can otherwise inflate to gigabytes)."""
+    with zipfile.ZipFile(path) as archive:
+        infos = archive.infolist()
+        check_allocation(sum(i.file_size for i in infos), f"{path} (inflated archive)")
+        for info in infos:
+            if info.filename.endswith(".npy"):
+                with archive.open(info) as member:
+                    _npy_header(member, f"{path} member {info.filename!r}", info.file_size)
 
 
 def _read_npz(path: Path):
     if not zipfile.is_zipfile(path):
         raise ValueError("not a zip archive (an .npz file is one)")
+    _check_zip_members(path)
     with np.load(path, allow_pickle=False) as archive:
         names = list(archive.files)
         if "format" in names:
-            return sp.csr_matrix(sp.load_npz(path))
+            S = sp.load_npz(path)
+            check_sparse_structure(S, f"{path}")
+            return sp.csr_matrix(S)
         if len(names) != 1:
             raise ValueError(f"expected a scipy.sparse archive or exactly one array, found "
                              f"{len(names)} arrays {names}")
@@ -105,6 +150,12 @@ def _read_text(path: Path, delimiter: str | None) -> np.ndarray:
 
 
 def _read_mtx(path: Path):
+    rows, cols, entries, layout, field, _ = scipy.io.mminfo(path)
+    declared = entries if layout == "coordinate" else rows * cols
+    check_allocation(declared * (8 if layout != "coordinate" else 24),
+                     f"{path} (declared {rows}×{cols} {layout}, {entries} entries)")
+    if field not in ("real", "integer", "pattern", "complex"):
+        raise ValueError(f"unsupported Matrix Market field {field!r}")
     A = scipy.io.mmread(path)
     return sp.csr_matrix(A) if sp.issparse(A) else np.asarray(A)
 
@@ -146,18 +197,40 @@ def read_matrix(path) -> np.ndarray | sp.csr_matrix:
     """
     path = Path(path)
     suffix = _suffix(path)
-    if not path.is_file():
-        raise NMFInputError(f"file not found: {path}")
+    check_regular_file(path)
     try:
         return _read(path, suffix)
     except FileNotFoundError:
         raise NMFInputError(f"file not found: {path}") from None
     except OSError as exc:
         raise NMFInputError(f"could not read {path}: {_one_line(exc)}") from None
+    except MemoryError:
+        raise NMFInputError(f"could not read {path}: out of memory") from None
+    except NMFInputError:
+        raise
     except _PARSE_ERRORS as exc:
         raise NMFInputError(
             f"could not parse {path} as {_FORMAT_NAMES[suffix]}: {_one_line(exc)}"
         ) from None
+
+
+def check_regular_file(path, what: str = "file") -> Path:
+    """``path`` if it is an existing regular file (symlinks followed); a FIFO, device or
+    folder is refused by name, since reading one can block forever or never end."""
+    path = Path(path)
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise NMFInputError(f"{what} not found: {path}") from None
+    except OSError as exc:
+        raise NMFInputError(f"could not read {path}: {_one_line(exc)}") from None
+    if not stat.S_ISREG(mode):
+        kind = ("a folder" if stat.S_ISDIR(mode) else "a FIFO (named pipe)"
+                if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode)
+                or stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode)
+                else "not a regular file")
+        raise NMFInputError(f"{path} is {kind}, not a regular file")
+    return path
 
 
 def load_matrix(path, name: str = "X") -> np.ndarray:
@@ -295,10 +368,151 @@ def _json_default(obj):
     raise TypeError(f"{type(obj).__name__} is not JSON serializable")
 
 
+
+
+def _finite_json(obj, path: str, nulls: dict):
+    """``obj`` with every NaN / ±inf float replaced by None (recorded in ``nulls`` under its
+    dotted path), NumPy scalars and arrays converted."""
+    if isinstance(obj, dict):
+        return {k: _finite_json(v, f"{path}.{k}" if path else str(k), nulls)
+                for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite_json(v, f"{path}.{i}", nulls) for i, v in enumerate(obj)]
+    if isinstance(obj, np.ndarray):
+        return _finite_json(obj.tolist(), path, nulls)
+    if isinstance(obj, (bool, np.bool_)):
+        return bool(obj)
+    if isinstance(obj, (float, np.floating)):
+        value = float(obj)
+        if not np.isfinite(value):
+            nulls[path] = f"was {value!r} (not a JSON number)"
+            return None
+        return value
+    if isinstance(obj, np.integer):
+        return int(obj)
+    return obj
+
+
+def json_text(obj, *, why_null: dict | None = None) -> str:
+    """``obj`` as strict, indented JSON (every parser reads it: no NaN or Infinity).
+
+    A non-finite float becomes ``null``; the output then gets a ``"null_because"`` object
+    mapping each such dotted path to the reason given in ``why_null`` (or "was nan").
+    """
+    nulls: dict = {}
+    clean = _finite_json(obj, "", nulls)
+    if nulls and isinstance(clean, dict):
+        clean["null_because"] = {p: (why_null or {}).get(p, r) for p, r in nulls.items()}
+    return json.dumps(clean, indent=2, allow_nan=False, default=_json_default)
+
+
 def save_json(path, obj) -> None:
-    """Write ``obj`` as indented JSON plus a newline, atomically.
+    """Write ``obj`` as indented strict JSON plus a newline, atomically (see
+    :func:`json_text`).
 
     NumPy integers, floats, bools and arrays, and paths, are converted to JSON types.
     """
-    text = json.dumps(obj, indent=2, sort_keys=False, default=_json_default)
-    atomic_write_text(path, text + "\n")
+    atomic_write_text(path, json_text(obj) + "\n")
+
+
+# ------------------------------------------------------------------ output folders
+
+
+def _writable_ancestor(path: Path, what: str) -> None:
+    """The nearest existing ancestor of ``path`` must be a writable folder."""
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise NMFInputError(f"{what} {path}: {parent} is not a folder")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise NMFInputError(f"{what} {path}: the folder {parent} is not writable")
+
+
+def check_output_dir(path, what: str = "--out", *, owned=None) -> Path:
+    """Validate an output folder before any computation: not a file, creatable and writable;
+    when it exists, it holds only files named in ``owned`` (so replacing it as a set
+    never deletes anything else)."""
+    path = Path(path)
+    if path.exists() or path.is_symlink():
+        if not path.is_dir():
+            raise NMFInputError(f"{what} {path} exists and is not a folder")
+        if not os.access(path, os.W_OK | os.X_OK):
+            raise NMFInputError(f"{what} {path} is not writable")
+        if owned is not None:
+            foreign = sorted(p.name for p in path.iterdir() if p.name not in owned)
+            if foreign:
+                raise NMFInputError(
+                    f"{what} {path} holds files this command does not write "
+                    f"({', '.join(foreign[:5])}); it replaces the folder as a whole, so "
+                    "choose a new or empty folder")
+    _writable_ancestor(path, what)
+    return path
+
+
+def check_output_file(path, what: str = "--out") -> Path:
+    """Validate an output file before any computation: not a folder, in a writable folder."""
+    path = Path(path)
+    if path.is_dir():
+        raise NMFInputError(f"{what} {path} is a folder, not a file")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise NMFInputError(f"{what} {path} is not writable")
+    _writable_ancestor(path, what)
+    return path
+
+
+class output_dir:
+    """Write a whole output folder as a set: files go to a temporary sibling, which replaces
+    ``path`` only when the block finishes without error; on an error the old folder (if
+    any) is left exactly as it was and the temporary one is removed.
+
+    ``keep`` names entries of the old folder moved into the new one (e.g. a resume cache).
+
+    >>> import tempfile, pathlib
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> with output_dir(root / "run") as tmp:
+    ...     save_json(tmp / "summary.json", {"ok": True})
+    >>> sorted(p.name for p in (root / "run").iterdir())
+    ['summary.json']
+    """
+
+    def __init__(self, path, keep=()):
+        self.path = Path(path)
+        self.keep = tuple(keep)
+
+    def __enter__(self) -> Path:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.tmp = Path(tempfile.mkdtemp(dir=self.path.parent, prefix=f".{self.path.name}.",
+                                         suffix=".tmp"))
+        return self.tmp
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        import shutil
+
+        if exc_type is not None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            return False
+        old, moved = None, []
+        try:
+            os.chmod(self.tmp, 0o777 & ~_process_umask())
+            if self.path.exists():
+                for name in self.keep:
+                    if (self.path / name).exists() and not (self.tmp / name).exists():
+                        os.replace(self.path / name, self.tmp / name)
+                        moved.append(name)
+                old = Path(tempfile.mkdtemp(dir=self.path.parent,
+                                            prefix=f".{self.path.name}.", suffix=".old"))
+                os.replace(self.path, old / self.path.name)
+            os.replace(self.tmp, self.path)
+        except BaseException:
+            if old is not None and not self.path.exists():
+                os.replace(old / self.path.name, self.path)
+            for name in moved:
+                if self.path.is_dir() and (self.tmp / name).exists():
+                    os.replace(self.tmp / name, self.path / name)
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            raise
+        finally:
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+        return False

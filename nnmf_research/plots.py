@@ -2,7 +2,10 @@
 
 Each figure in a config is a table ``[[figures]]`` with ``name``, ``kind``, ``caption`` and
 kind-specific keys; it is written to ``<figures_dir>/<experiment>_<name>.png`` with labelled
-axes, a legend and the paper cited in the title.
+axes, a legend and the paper cited in the title. Saved results are read through the
+experiment's :class:`~nnmf_research.store.ResultStore`. Figures are
+``matplotlib.figure.Figure`` objects rendered straight to PNG bytes: importing this module
+or drawing a figure never selects or changes the user's plotting backend.
 
 ==============  ===========================================================================
 kind            draws
@@ -28,14 +31,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")  # files only; no display is needed or assumed
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from .checks import NMFInputError  # noqa: E402
-from .io import atomic_write_bytes  # noqa: E402
+from .checks import NMFInputError
+from .io import atomic_write_bytes
 
 __all__ = ["FIGURE_KINDS", "check_figure", "draw_figure", "montage"]
 
@@ -102,20 +102,24 @@ def _title(fig, exp, ax_or_fig):
     ax_or_fig.suptitle(suptitle, fontsize=9)
 
 
+def _subplots(nrows=1, ncols=1, **kwargs):
+    """``pyplot.subplots`` without pyplot: a Figure no backend or window manager knows."""
+    squeeze = kwargs.pop("squeeze", True)
+    figure = Figure(figsize=kwargs.pop("figsize"), layout=kwargs.pop("layout", None))
+    return figure, figure.subplots(nrows, ncols, squeeze=squeeze)
+
+
 def _save(figure, path: Path) -> None:
     import io
 
     buf = io.BytesIO()
     figure.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    plt.close(figure)
     atomic_write_bytes(path, buf.getvalue())
 
 
-def _basis_grid(fig, exp, rows, results_dir, path):
-    from .runner import load_arrays
-
+def _basis_grid(fig, exp, rows, store, path):
     dataset, k, chosen = _select(rows, fig, exp)
-    figure, axes = plt.subplots(1, len(chosen), figsize=(3.9 * len(chosen), 3.9),
+    figure, axes = _subplots(1, len(chosen), figsize=(3.9 * len(chosen), 3.9),
                                 squeeze=False, layout="constrained")
     for ax, (method, row) in zip(axes[0], chosen):
         ax.set_xticks([])
@@ -123,8 +127,8 @@ def _basis_grid(fig, exp, rows, results_dir, path):
         if row is None:
             ax.set_title(f"{exp.label(method)}\n(no result)", fontsize=8)
             continue
-        W = load_arrays(results_dir, row["key"])["W"][:, : fig.get("n_show", 64)]
-        record_shape = _image_shape(results_dir, row["key"])
+        W = store.arrays(row["key"])["W"][:, : fig.get("n_show", 64)]
+        record_shape = store.image_shape(row["key"])
         if record_shape is None:
             raise NMFInputError(f"figure {fig['name']!r}: data set {dataset!r} is not images")
         signed = W.min() < 0
@@ -140,24 +144,14 @@ def _basis_grid(fig, exp, rows, results_dir, path):
     _save(figure, path)
 
 
-def _image_shape(results_dir, key):
-    import json
-
-    record = json.loads((Path(results_dir) / "cells" / f"{key}.json").read_text())
-    shape = record.get("image_shape")
-    return tuple(shape) if shape else None
-
-
-def _loss_curves(fig, exp, rows, results_dir, path):
-    from .runner import load_arrays
-
+def _loss_curves(fig, exp, rows, store, path):
     dataset, k, chosen = _select(rows, fig, exp)
     x_kind = fig.get("x", "iteration")
-    figure, ax = plt.subplots(figsize=(6.4, 4.4), layout="constrained")
+    figure, ax = _subplots(figsize=(6.4, 4.4), layout="constrained")
     for method, row in chosen:
         if row is None:
             continue
-        arrays = load_arrays(results_dir, row["key"])
+        arrays = store.arrays(row["key"])
         if "trace_loss" not in arrays:
             continue
         y = arrays["trace_loss"]
@@ -185,10 +179,10 @@ def _loss_curves(fig, exp, rows, results_dir, path):
     _save(figure, path)
 
 
-def _metric_bars(fig, exp, rows, results_dir, path):
+def _metric_bars(fig, exp, rows, store, path):
     metric = fig["metric"]
     methods = fig.get("methods", list(exp.methods))
-    figure, ax = plt.subplots(figsize=(1.2 + 1.1 * len(methods) * len(exp.ks), 4.2),
+    figure, ax = _subplots(figsize=(1.2 + 1.1 * len(methods) * len(exp.ks), 4.2),
                               layout="constrained")
     width = 0.8 / len(exp.ks)
     for i, k in enumerate(exp.ks):
@@ -211,31 +205,29 @@ def _metric_bars(fig, exp, rows, results_dir, path):
     _save(figure, path)
 
 
-def _by_dataset_parameter(rows, results_dir, method, metric, x_key, datasets=None):
+def _by_dataset_parameter(rows, store, method, metric, x_key, datasets=None):
     """For one method's ok cells (optionally only of ``datasets``): {x: [metric values]} keyed
     by the data set's parameter ``x_key``, and {x: the loader's meta} — both read from the
     saved cell records."""
-    import json
-
     points, meta = {}, {}
     for r in rows:
         if (r["method"] != method or r["status"] != "ok" or r.get(metric) is None
                 or (datasets is not None and r["dataset"] not in datasets)):
             continue
-        rec = json.loads((Path(results_dir) / "cells" / f"{r['key']}.json").read_text())
+        rec = store.record(r["key"])
         x = rec["dataset_params"].get(x_key)
         points.setdefault(x, []).append(r[metric])
         meta[x] = rec.get("dataset_meta", {})
     return points, meta
 
 
-def _metric_lines(fig, exp, rows, results_dir, path):
+def _metric_lines(fig, exp, rows, store, path):
     x_key = fig["x"]
     methods = fig.get("methods", list(exp.methods))
-    figure, ax = plt.subplots(figsize=(6.4, 4.4), layout="constrained")
+    figure, ax = _subplots(figsize=(6.4, 4.4), layout="constrained")
     for m in methods:
         for metric in fig["metrics"]:
-            points, _ = _by_dataset_parameter(rows, results_dir, m, metric, x_key)
+            points, _ = _by_dataset_parameter(rows, store, m, metric, x_key)
             if not points:
                 continue
             xs = sorted(points)
@@ -251,7 +243,7 @@ def _metric_lines(fig, exp, rows, results_dir, path):
     _save(figure, path)
 
 
-def _metric_by_dataset(fig, exp, rows, results_dir, path):
+def _metric_by_dataset(fig, exp, rows, store, path):
     methods = fig.get("methods", list(exp.methods))
     groups = []
     for row in rows:
@@ -259,7 +251,7 @@ def _metric_by_dataset(fig, exp, rows, results_dir, path):
         if key not in groups:
             groups.append(key)
     metrics = fig["metrics"]
-    figure, axes = plt.subplots(len(metrics), 1, figsize=(max(6.4, 0.9 * len(groups)),
+    figure, axes = _subplots(len(metrics), 1, figsize=(max(6.4, 0.9 * len(groups)),
                                                           2.8 * len(metrics)),
                                 squeeze=False, layout="constrained")
     width = 0.8 / max(len(methods), 1)
@@ -286,20 +278,20 @@ def _metric_by_dataset(fig, exp, rows, results_dir, path):
     _save(figure, path)
 
 
-def _family_lines(fig, exp, rows, results_dir, path):
+def _family_lines(fig, exp, rows, store, path):
     """One panel per data-set loader (family): ``metric`` (median over repetitions) against
     the data-set parameter ``x``, one line per method, and the family's known rank₊ (from the
     loader's meta) as a dashed line where it is stated."""
     metric, x_key = fig["metric"], fig["x"]
     methods = fig.get("methods", list(exp.methods))
     families = fig.get("families") or sorted({d["loader"] for d in exp.datasets.values()})
-    figure, axes = plt.subplots(1, len(families), figsize=(5.2 * len(families), 4.2),
+    figure, axes = _subplots(1, len(families), figsize=(5.2 * len(families), 4.2),
                                 squeeze=False, layout="constrained")
     for ax, family in zip(axes[0], families):
         names = [n for n, d in exp.datasets.items() if d["loader"] == family]
         known = {}
         for m in methods:
-            points, meta = _by_dataset_parameter(rows, results_dir, m, metric, x_key, names)
+            points, meta = _by_dataset_parameter(rows, store, m, metric, x_key, names)
             known.update({x: v["rank_plus"] for x, v in meta.items()
                           if v.get("rank_plus") is not None})
             if points:
@@ -322,8 +314,9 @@ _DRAW = {"basis_grid": _basis_grid, "loss_curves": _loss_curves,
          "metric_by_dataset": _metric_by_dataset, "family_lines": _family_lines}
 
 
-def draw_figure(fig: dict, exp, rows: list[dict], results_dir, path) -> Path:
-    """Draw one configured figure from the results table and saved arrays into ``path``."""
+def draw_figure(fig: dict, exp, rows: list[dict], store, path) -> Path:
+    """Draw one configured figure from the results table and the arrays saved in ``store``
+    (a :class:`~nnmf_research.store.ResultStore`) into ``path``."""
     path = Path(path)
-    _DRAW[fig["kind"]](fig, exp, rows, Path(results_dir), path)
+    _DRAW[fig["kind"]](fig, exp, rows, store, path)
     return path

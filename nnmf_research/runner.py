@@ -4,14 +4,21 @@ A config (``experiments/<name>.toml``) names data sets × methods × inner dimen
 repetitions, the metrics to record and the figures to draw; its ``[tiny]`` table overrides
 any of these for a minutes-long run (the test suite runs every config at that size).
 
-* A **cell** is (data set, method, k, repetition). Its key is a hash of its full spec and the
-  package version, so a changed parameter (or release) is a new cell and an unchanged one is
-  never recomputed; after editing the code itself, rerun with ``force=True``.
+* A **cell** is (data set, method, k, repetition). Its key is a hash of what determines its
+  computation (the data set's loader and parameters, the method's kind and parameters, k,
+  the repetition, seed, init, the package version, and the names that identify the cell in
+  the tables), so a changed parameter (or release) is a new cell and an unchanged one is
+  never recomputed; a method's plot ``label`` and the ``metrics`` list are not in the key:
+  metrics are computed from the saved arrays, so adding one reruns nothing. After editing
+  the code itself, rerun with ``force=True``.
 * Initial factors are shared: every method in a repetition starts from the same read-only
   (W₀, H₀) = ``initialize(X, k, init, seed)`` with a seed derived from (config seed, rep).
-* Each finished cell is saved atomically (arrays, then the JSON record that marks it done)
-  under ``results/<experiment>/cells/<key>``; a crash or Ctrl-C loses only the cells in
-  flight and a rerun resumes (``force=True`` recomputes). A failing cell is recorded under
+* Each finished cell is saved atomically through :class:`~nnmf_research.store.ResultStore`
+  (arrays, then the checksummed JSON record that marks it done); a crash or Ctrl-C loses
+  only the cells in flight and a rerun resumes (``force=True`` recomputes). A cell that
+  Ctrl-C interrupted is not done, even when the method inside returned its last iterate:
+  nothing of it is saved and ``KeyboardInterrupt`` propagates. A damaged cached cell is
+  discarded with a warning and recomputed. A failing cell is recorded under
   ``failures/`` with its error and retried next time; it is never cached as a result. A
   method that cannot run (a missing peer library) skips its cell with the reason.
 * Cells run in parallel through joblib (``jobs``), whose backend can be pointed at a Dask or
@@ -23,7 +30,8 @@ Config keys (top level): name, title, paper, compares, repetitions, seed, k, ini
 datasets, methods, figures, summary, notes, tiny. A data set may set its own ``ranks``
 (list of k) in place of the global ``k``; its other keys are the loader's parameters. Unknown keys, data sets, method kinds,
 method parameters, metrics and figure kinds are refused with the valid choices, before any
-cell runs.
+cell runs, and so are values of the wrong type, names that are not identifiers, a grid of
+more than ``MAX_CELLS`` cells, and a k larger than a data set allows.
 """
 
 from __future__ import annotations
@@ -31,6 +39,7 @@ from __future__ import annotations
 import copy
 import csv
 import hashlib
+import inspect
 import json
 import math
 import sys
@@ -47,12 +56,26 @@ from . import __version__, losses, methods, metrics as metric_fns
 from .checks import NMFInputError, check_choice, check_positive_int
 from .data import DATASETS, load_dataset
 from .init import INIT_METHODS, initialize
-from .io import atomic_write_bytes, save_json
+from .interrupts import InterruptGuard, mentions_interrupt
+from .io import atomic_write_bytes, check_regular_file
+from .store import ResultStore, check_name
 
 __all__ = ["Experiment", "Cell", "load_experiment", "list_experiments", "experiment_cells",
-           "run_experiment", "DEFAULT_CONFIG_DIR", "METRICS"]
+           "run_experiment", "default_config_dir", "METRICS", "MAX_CELLS"]
 
-DEFAULT_CONFIG_DIR = Path(__file__).resolve().parents[1] / "experiments"
+MAX_CELLS = 100_000
+"""The largest grid the runner builds (a typo such as ``repetitions = 100000000`` is refused
+before anything is allocated)."""
+
+
+def default_config_dir() -> Path:
+    """Where the experiment configs are: ``experiments/`` of a source checkout (the files
+    one edits), else the copies installed with the package (``nnmf_research/experiments``)."""
+    here = Path(__file__).resolve().parent
+    checkout = here.parent / "experiments"
+    if checkout.is_dir() and (here.parent / "pyproject.toml").is_file():
+        return checkout
+    return here / "experiments"
 
 TOP_KEYS = ("name", "title", "paper", "compares", "repetitions", "seed", "k", "init",
             "metrics", "datasets", "methods", "figures", "summary", "notes", "tiny")
@@ -154,53 +177,100 @@ def _unknown(kind: str, keys, valid, where: str) -> None:
             f"{where}: unknown {kind} {bad[0]!r}; valid: {', '.join(map(str, valid))}")
 
 
+_TOML_TYPES = {str: "a string", int: "an integer", list: "an array", dict: "a table"}
+
+
+def _typed(value, expected: type, what: str, where: str):
+    """``value`` if it has the TOML type ``expected`` (no bool for int), else a named error."""
+    ok = isinstance(value, expected) and not (expected is int and isinstance(value, bool))
+    if not ok:
+        raise NMFInputError(f"{where}: {what} must be {_TOML_TYPES[expected]}, got "
+                            f"{type(value).__name__} {value!r}")
+    return value
+
+
+def _int_list(value, what: str, where: str) -> list[int]:
+    items = value if isinstance(value, list) else [value]
+    return [check_positive_int(_typed(v, int, what, where), f"{where}: {what}")
+            for v in items]
+
+
+def _loader_parameters(loader: str) -> list[str]:
+    return list(inspect.signature(DATASETS[loader]).parameters)
+
+
+def grid_size(datasets: dict, ks, repetitions: int, n_methods: int) -> int:
+    """How many cells a config's grid has, counted without building it."""
+    return sum(len(d.get("ranks", ks)) for d in datasets.values()) * repetitions * n_methods
+
+
 def load_experiment(path, tiny: bool = False) -> Experiment:
     """Read and validate a config; with ``tiny`` its [tiny] table overrides the rest."""
     path = Path(path)
     try:
-        raw = tomllib.loads(path.read_text())
+        check_regular_file(path, "experiment config")
+        raw = tomllib.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise NMFInputError(f"could not read experiment config {path}: not UTF-8 text "
+                            f"(byte {exc.start})") from None
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise NMFInputError(f"could not read experiment config {path}: {exc}") from None
     where = path.name
     _unknown("key", raw, TOP_KEYS, where)
-    tiny_table = raw.pop("tiny", {})
+    tiny_table = _typed(raw.pop("tiny", {}), dict, "[tiny]", where)
     if tiny:
         _unknown("key in [tiny]", tiny_table, TOP_KEYS, where)
         raw = _merge(raw, tiny_table)
     for key in ("name", "datasets", "methods"):
         if key not in raw:
             raise NMFInputError(f"{where}: missing required key {key!r}")
-    ks = raw.get("k", [])
-    ks = tuple(ks) if isinstance(ks, list) else (ks,)
-    ks = tuple(check_positive_int(k, f"{where}: k") for k in ks) or (1,)
+    for key in ("name", "title", "paper", "compares", "notes", "init"):
+        if key in raw:
+            _typed(raw[key], str, key, where)
+    name = check_name(raw["name"], f"{where}: experiment name")
+    for key in ("datasets", "methods", "summary"):
+        _typed(raw.get(key, {}), dict, f"[{key}]", where)
+    ks = tuple(_int_list(raw.get("k", []), "k", where)) or (1,)
     init = check_choice(raw.get("init", "random"), f"init in {where}", INIT_METHODS)
+    seed = check_positive_int(_typed(raw.get("seed", 0), int, "seed", where),
+                              f"{where}: seed", low=0)
+    repetitions = check_positive_int(_typed(raw.get("repetitions", 1), int, "repetitions",
+                                            where), f"{where}: repetitions")
 
     datasets = {}
-    for name, spec in raw["datasets"].items():
-        spec = dict(spec)
-        loader = spec.pop("loader", name)
-        _unknown("dataset", [loader], list(DATASETS), f"{where} [datasets.{name}]")
+    for dname, spec in raw["datasets"].items():
+        here = f"{where} [datasets.{dname}]"
+        check_name(dname, f"{where}: data set name")
+        spec = dict(_typed(spec, dict, "a data set", here))
+        loader = _typed(spec.pop("loader", dname), str, "loader", here)
+        _unknown("dataset", [loader], list(DATASETS), here)
         ranks = spec.pop("ranks", None)
+        _unknown(f"parameter for loader {loader!r}", spec, _loader_parameters(loader), here)
         entry = {"loader": loader, "params": spec}
         if ranks is not None:
-            entry["ranks"] = [check_positive_int(r, f"{where} [datasets.{name}] ranks")
-                              for r in (ranks if isinstance(ranks, list) else [ranks])]
-        datasets[name] = entry
+            entry["ranks"] = _int_list(ranks, "ranks", here)
+        datasets[dname] = entry
 
     method_specs = {}
-    for name, spec in raw["methods"].items():
-        spec = dict(spec)
+    for mname, spec in raw["methods"].items():
+        here = f"{where} [methods.{mname}]"
+        check_name(mname, f"{where}: method name")
+        spec = dict(_typed(spec, dict, "a method", here))
         kind = spec.get("kind")
         if kind is None:
-            raise NMFInputError(f"{where} [methods.{name}]: missing 'kind'; valid: "
+            raise NMFInputError(f"{here}: missing 'kind'; valid: "
                                 f"{', '.join(methods.METHOD_KINDS)}")
-        _unknown("method kind", [kind], list(methods.METHOD_KINDS),
-                 f"{where} [methods.{name}]")
+        _unknown("method kind", [kind], list(methods.METHOD_KINDS), here)
+        if "label" in spec:
+            _typed(spec["label"], str, "label", here)
         allowed = (*METHOD_META_KEYS, *methods.method_parameters(kind))
-        _unknown(f"parameter for kind {kind!r}", spec, allowed, f"{where} [methods.{name}]")
-        method_specs[name] = spec
+        _unknown(f"parameter for kind {kind!r}", spec, allowed, here)
+        method_specs[mname] = spec
 
-    metric_names = tuple(raw.get("metrics", ["relative_error", "seconds"]))
+    metric_names = raw.get("metrics", ["relative_error", "seconds"])
+    for metric in _typed(metric_names, list, "metrics", where):
+        _typed(metric, str, "a metric", where)
+    metric_names = tuple(metric_names)
     _unknown("metric", metric_names, list(METRICS), where)
     summary = dict(raw.get("summary", {}))
     _unknown("summary key", summary, SUMMARY_KEYS, where)
@@ -208,44 +278,68 @@ def load_experiment(path, tiny: bool = False) -> Experiment:
         _unknown("reference method", [summary["reference"]], list(method_specs), where)
     if "pivot" in summary:
         _unknown("pivot metric", [summary["pivot"]], list(metric_names), where)
+    cells = grid_size(datasets, ks, repetitions, len(method_specs))
+    if cells > MAX_CELLS:
+        raise NMFInputError(
+            f"{where}: the grid has {cells} cells ({len(datasets)} data sets, k {list(ks)}, "
+            f"{repetitions} repetitions, {len(method_specs)} methods); the runner builds at "
+            f"most {MAX_CELLS}")
 
     from .plots import FIGURE_KINDS, check_figure  # late: plots imports matplotlib
 
-    figures = tuple(raw.get("figures", []))
+    figures = tuple(_typed(raw.get("figures", []), list, "figures", where))
     for fig in figures:
+        _typed(fig, dict, "a [[figures]] entry", where)
         _unknown("figure kind", [fig.get("kind")], list(FIGURE_KINDS), where)
         check_figure(fig, method_specs, datasets, where)
+        check_name(fig["name"], f"{where}: figure name")
     return Experiment(
-        name=str(raw["name"]), title=str(raw.get("title", raw["name"])),
-        paper=str(raw.get("paper", "")), compares=str(raw.get("compares", "")),
-        repetitions=check_positive_int(raw.get("repetitions", 1), f"{where}: repetitions"),
-        seed=int(raw.get("seed", 0)), ks=ks, init=init, metrics=metric_names,
+        name=name, title=raw.get("title", name),
+        paper=raw.get("paper", ""), compares=raw.get("compares", ""),
+        repetitions=repetitions, seed=seed, ks=ks, init=init, metrics=metric_names,
         datasets=datasets, methods=method_specs, figures=figures, summary=summary,
-        notes=str(raw.get("notes", "")), tiny=tiny, path=path,
+        notes=raw.get("notes", ""), tiny=tiny, path=path,
     )
 
 
 def list_experiments(config_dir=None) -> dict[str, Path]:
-    """Experiment name -> config path, for every ``*.toml`` in ``config_dir``."""
-    config_dir = Path(config_dir or DEFAULT_CONFIG_DIR)
+    """Experiment name -> config path, for every ``*.toml`` in ``config_dir`` (default
+    :func:`default_config_dir`)."""
+    config_dir = Path(config_dir or default_config_dir())
     return {p.stem: p for p in sorted(config_dir.glob("*.toml"))}
 
 
+def _key(spec: dict) -> str:
+    blob = json.dumps(spec, sort_keys=True, default=str).encode()
+    return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def _legacy_key(exp: Experiment, dname: str, mname: str, k: int, rep: int) -> str:
+    """The key cells had before it stopped hashing ``label`` and ``metrics`` (results saved
+    then are found under it and moved to the current key by the store)."""
+    return _key({"experiment": exp.name, "version": __version__,
+                 "dataset": {"name": dname, **exp.datasets[dname]},
+                 "method": {"name": mname, **exp.methods[mname]}, "k": k, "rep": rep,
+                 "seed": exp.seed, "init": exp.init, "metrics": list(exp.metrics)})
+
+
 def experiment_cells(exp: Experiment) -> list[Cell]:
-    """The grid: data set × method × k × repetition, each with a key from its full spec."""
+    """The grid: data set × method × k × repetition, each keyed by what determines it."""
     cells = []
     for dname, dspec in exp.datasets.items():
+        data = {"name": dname, "loader": dspec["loader"], "params": dspec["params"]}
         for k in dspec.get("ranks", exp.ks):
             for rep in range(exp.repetitions):
                 for mname, mspec in exp.methods.items():
+                    method = {"name": mname,
+                              **{p: v for p, v in mspec.items() if p != "label"}}
                     spec = {"experiment": exp.name, "version": __version__,
-                            "dataset": {"name": dname, **dspec},
-                            "method": {"name": mname, **mspec}, "k": k, "rep": rep,
-                            "seed": exp.seed, "init": exp.init,
-                            "metrics": list(exp.metrics)}
-                    blob = json.dumps(spec, sort_keys=True, default=str).encode()
-                    key = hashlib.sha256(blob).hexdigest()[:16]
-                    cells.append(Cell(key, dname, mname, k, rep, spec))
+                            "dataset": data, "method": method, "k": k, "rep": rep,
+                            "seed": exp.seed, "init": exp.init}
+                    legacy = _legacy_key(exp, dname, mname, k, rep)
+                    cells.append(Cell(_key(spec), dname, mname, k, rep,
+                                      {**spec, "metrics": list(exp.metrics),
+                                       "legacy_key": legacy}))
     return cells
 
 
@@ -262,11 +356,6 @@ def _shared_start(X, k, init, seed, rep):
     return W0, H0
 
 
-def _cell_paths(results_dir: Path, key: str) -> tuple[Path, Path, Path]:
-    return (results_dir / "cells" / f"{key}.json", results_dir / "cells" / f"{key}.npz",
-            results_dir / "failures" / f"{key}.json")
-
-
 def _finite_or_none(value):
     if value is None:
         return None
@@ -276,78 +365,96 @@ def _finite_or_none(value):
     return value if math.isfinite(value) else None
 
 
-def run_cell(cell: Cell, results_dir) -> dict:
-    """Run one cell and save it; returns its record. Failures are saved under failures/."""
-    results_dir = Path(results_dir)
-    record_path, arrays_path, failure_path = _cell_paths(results_dir, cell.key)
+def _metric_values(names, ctx) -> dict:
+    """The named metrics of one cell from its context (X, W, H, parts, out)."""
+    values = {}
+    for name in names:
+        needs_factors = name not in FACTOR_FREE_METRICS
+        values[name] = (None if needs_factors and ctx["W"] is None
+                        else _finite_or_none(METRICS[name](ctx)))
+    return values
+
+
+_OUTPUT_SCALARS = ("build_s", "first_solve_s", "resolve_s", "success", "value", "bound",
+                   "certified")
+
+
+def _interrupted(out: methods.MethodOutput) -> bool:
+    return mentions_interrupt(out.extra.get("stop_reason", ""))
+
+
+def run_cell(cell: Cell, store: ResultStore) -> dict:
+    """Run one cell and save it; returns its record. Failures are saved under failures/;
+    an interrupted cell is not saved at all (``KeyboardInterrupt`` propagates)."""
     spec = cell.spec
     dspec, mspec = spec["dataset"], spec["method"]
     record = {"key": cell.key, "experiment": spec["experiment"], "dataset": cell.dataset,
-              "method": cell.method, "label": mspec.get("label", cell.method),
-              "kind": mspec["kind"], "k": cell.k, "rep": cell.rep,
+              "method": cell.method, "kind": mspec["kind"], "k": cell.k, "rep": cell.rep,
               "dataset_params": dspec["params"]}
-    try:
-        data = _dataset(dspec["loader"], json.dumps(dspec["params"], sort_keys=True))
-        X = data.X
-        k = min(cell.k, min(X.shape))
-        W0, H0 = _shared_start(X, k, spec["init"], spec["seed"], cell.rep)
-        rng = np.random.default_rng([spec["seed"], cell.rep, 1])
-        params = {p: v for p, v in mspec.items() if p not in (*METHOD_META_KEYS, "name")}
+    with InterruptGuard() as guard:
         try:
-            out = methods.run_method(mspec["kind"], X, k, W0, H0, rng, params)
-        except methods.SkipCell as skip:
-            record.update(status=f"skipped: {skip}", metrics={})
-            save_json(record_path, record)
+            data = _dataset(dspec["loader"], json.dumps(dspec["params"], sort_keys=True))
+            X = data.X
+            W0, H0 = _shared_start(X, cell.k, spec["init"], spec["seed"], cell.rep)
+            rng = np.random.default_rng([spec["seed"], cell.rep, 1])
+            params = {p: v for p, v in mspec.items() if p not in (*METHOD_META_KEYS, "name")}
+            try:
+                out = methods.run_method(mspec["kind"], X, cell.k, W0, H0, rng, params)
+            except methods.SkipCell as skip:
+                if guard.hit:
+                    raise KeyboardInterrupt from None
+                record.update(status=f"skipped: {skip}", metrics={})
+                return store.save_cell(cell.key, record, {})
+            if guard.hit or _interrupted(out):
+                raise KeyboardInterrupt  # a partial result is not a finished cell
+            ctx = {"X": X, "W": out.W, "H": out.H, "parts": data.parts, "out": out}
+            record.update(
+                status="ok", metrics=_metric_values(spec["metrics"], ctx),
+                image_shape=data.image_shape, stop_reason=out.extra.get("stop_reason", ""),
+                loss_name=out.loss_name,
+                outputs={"seconds": _finite_or_none(out.seconds), "n_iter": out.n_iter,
+                         **{k: _finite_or_none(out.extra.get(k)) for k in _OUTPUT_SCALARS
+                            if out.extra.get(k) is not None}},
+                dataset_meta={key: value for key, value in data.meta.items()
+                              if value is None or isinstance(value, (int, float, str))},
+                method_status=str(out.extra.get("status", "")))
+            arrays = {name: np.asarray(getattr(out, name))
+                      for name in ("W", "H", "trace_loss", "trace_time")
+                      if getattr(out, name) is not None}
+            return store.save_cell(cell.key, record, arrays)
+        except KeyboardInterrupt:
+            raise
+        except Exception as exc:  # recorded, not cached: the next run retries this cell
+            if guard.hit:  # e.g. a solver reporting "interrupted" as an error
+                raise KeyboardInterrupt from None
+            record.update(status=f"failed: {type(exc).__name__}: {exc}",
+                          traceback=traceback.format_exc())
+            store.save_failure(cell.key, record)
             return record
-        ctx = {"X": X, "W": out.W, "H": out.H, "parts": data.parts, "out": out}
-        values = {}
-        for name in spec["metrics"]:
-            needs_factors = name not in FACTOR_FREE_METRICS
-            values[name] = (None if needs_factors and out.W is None
-                            else _finite_or_none(METRICS[name](ctx)))
-        record.update(status="ok", metrics=values, image_shape=data.image_shape,
-                      stop_reason=out.extra.get("stop_reason", ""),
-                      loss_name=out.loss_name,
-                      dataset_meta={key: value for key, value in data.meta.items()
-                                    if value is None or isinstance(value, (int, float, str))},
-                      method_status=str(out.extra.get("status", "")))
-        arrays = {}
-        for name in ("W", "H", "trace_loss", "trace_time"):
-            value = getattr(out, name)
-            if value is not None:
-                arrays[name] = np.asarray(value)
-        import io as _io
-
-        buf = _io.BytesIO()
-        np.savez_compressed(buf, **arrays)
-        atomic_write_bytes(arrays_path, buf.getvalue())
-        save_json(record_path, record)  # written last: its presence marks the cell done
-        if failure_path.exists():
-            failure_path.unlink()
-        return record
-    except KeyboardInterrupt:
-        raise
-    except Exception as exc:  # recorded, not cached: the next run retries this cell
-        record.update(status=f"failed: {type(exc).__name__}: {exc}",
-                      traceback=traceback.format_exc())
-        save_json(failure_path, record)
-        return record
 
 
-def _load_record(results_dir: Path, key: str) -> dict | None:
-    path = _cell_paths(results_dir, key)[0]
-    if not path.exists():
-        return None
-    return json.loads(path.read_text())
+def _saved_output(record: dict, arrays: dict) -> methods.MethodOutput:
+    """The method's output as far as a saved cell holds it (for metrics added later)."""
+    saved = record.get("outputs", {})
+    return methods.MethodOutput(
+        arrays.get("W"), arrays.get("H"), record.get("loss_name", "frobenius"),
+        saved.get("seconds", float("nan")), saved.get("n_iter"), arrays.get("trace_loss"),
+        arrays.get("trace_time"), {k: saved[k] for k in _OUTPUT_SCALARS if k in saved})
 
 
-def load_arrays(results_dir, key: str) -> dict[str, np.ndarray]:
-    """The saved arrays (W, H, trace_loss, trace_time) of a finished cell."""
-    path = _cell_paths(Path(results_dir), key)[1]
-    if not path.exists():
-        return {}
-    with np.load(path) as z:
-        return {name: z[name] for name in z.files}
+def _cell_metrics(exp: Experiment, store: ResultStore, record: dict) -> dict:
+    """The config's metrics of a saved cell: those recorded when it ran, the others computed
+    now from its saved arrays (so adding a metric reruns no cell)."""
+    values = dict(record.get("metrics", {}))
+    missing = [m for m in exp.metrics if m not in values]
+    if missing and record.get("status") == "ok":
+        arrays = store.arrays(record["key"])
+        spec = exp.datasets[record["dataset"]]
+        data = _dataset(spec["loader"], json.dumps(spec["params"], sort_keys=True))
+        ctx = {"X": data.X, "W": arrays.get("W"), "H": arrays.get("H"), "parts": data.parts,
+               "out": _saved_output(record, arrays)}
+        values.update(_metric_values(missing, ctx))
+    return {m: values.get(m) for m in exp.metrics}
 
 
 class _Progress:
@@ -390,7 +497,7 @@ def _time_to(trace_loss, trace_time, target):
     return float(np.asarray(trace_time)[hit[0]]) if hit.size else None
 
 
-def _add_time_to_target(exp: Experiment, rows: list[dict], results_dir: Path) -> None:
+def _add_time_to_target(exp: Experiment, rows: list[dict], store: ResultStore) -> None:
     """Columns time_to_<tol> (and ratio_<tol> against the reference method): seconds until a
     method's trace first reaches (1 + tol) × the best loss any method reached in the same
     (data set, k, repetition)."""
@@ -403,7 +510,7 @@ def _add_time_to_target(exp: Experiment, rows: list[dict], results_dir: Path) ->
         if row["status"] == "ok":
             groups.setdefault((row["dataset"], row["k"], row["rep"]), []).append(row)
     for group in groups.values():
-        traces = {row["key"]: load_arrays(results_dir, row["key"]) for row in group}
+        traces = {row["key"]: store.arrays(row["key"]) for row in group}
         best = min(float(np.min(t["trace_loss"])) for t in traces.values() if "trace_loss" in t)
         for row in group:
             t = traces[row["key"]]
@@ -453,7 +560,7 @@ def _summarize(rows: list[dict], value_columns: list[str]) -> tuple[list[dict], 
     return out, columns
 
 
-def _write_pivot(exp: Experiment, rows: list[dict], results_dir: Path, metric: str) -> Path:
+def _write_pivot(exp: Experiment, rows: list[dict], store: ResultStore, metric: str) -> Path:
     """``pivot_<metric>.csv``: one row per data set (and k), one column per method (the
     median of ``metric`` over repetitions; "-" when a cell gave none), plus the data set's
     known ``rank_plus`` where its loader states one — the layout of the book's tables."""
@@ -465,7 +572,7 @@ def _write_pivot(exp: Experiment, rows: list[dict], results_dir: Path, metric: s
         if row["status"] == "ok" and row.get(metric) is not None:
             entry.setdefault(row["method"], []).append(row[metric])
         if not meta.get((row["dataset"], row["k"])):  # the loader's meta, saved by ok cells
-            record = _load_record(results_dir, row["key"]) or {}
+            record = store.record(row["key"]) or {}
             meta[(row["dataset"], row["k"])] = record.get("dataset_meta", {})
     out = []
     for (dataset, k), entry in table.items():
@@ -478,25 +585,25 @@ def _write_pivot(exp: Experiment, rows: list[dict], results_dir: Path, metric: s
             line[exp.label(m)] = ("-" if med is None else int(med) if med.is_integer()
                                   else round(med, 4))
         out.append(line)
-    path = results_dir / f"pivot_{metric}.csv"
+    path = store.table_path(f"pivot_{metric}.csv")
     _write_csv(path, out, ["dataset", "k", "rank_plus", "rank_plus_status"]
                + [exp.label(m) for m in methods])
     return path
 
 
-def build_table(exp: Experiment, results_dir) -> tuple[list[dict], list[str]]:
+def build_table(exp: Experiment, store: ResultStore) -> tuple[list[dict], list[str]]:
     """One row per cell of the grid (finished cells only), with the metric columns."""
-    results_dir = Path(results_dir)
     rows = []
     for cell in experiment_cells(exp):
-        record = _load_record(results_dir, cell.key)
+        record = store.record(cell.key, cell.spec["legacy_key"])
         if record is None:
             continue
-        row = {key: record.get(key) for key in ("key", "dataset", "method", "label", "kind",
-                                                "k", "rep", "status")}
-        row.update(record.get("metrics", {}))
+        row = {key: record.get(key) for key in ("key", "dataset", "method", "kind", "k",
+                                                "rep", "status")}
+        row["label"] = exp.label(cell.method)
+        row.update(_cell_metrics(exp, store, record))
         rows.append(row)
-    _add_time_to_target(exp, rows, results_dir)
+    _add_time_to_target(exp, rows, store)
     base = ["dataset", "method", "label", "kind", "k", "rep", "status"]
     extra = [c for c in (rows[0] if rows else {}) if c not in base and c != "key"]
     seen = set(extra)
@@ -508,55 +615,72 @@ def build_table(exp: Experiment, results_dir) -> tuple[list[dict], list[str]]:
     return rows, base + extra + ["key"]
 
 
+def _check_ranks(exp: Experiment, cells: list[Cell]) -> None:
+    """Refuse, before any cell runs, a k that a data set of the pending cells cannot have
+    (it was once capped silently while the tables still showed the k asked for)."""
+    for dname in dict.fromkeys(c.dataset for c in cells):
+        spec = exp.datasets[dname]
+        X = _dataset(spec["loader"], json.dumps(spec["params"], sort_keys=True)).X
+        for k in dict.fromkeys(c.k for c in cells if c.dataset == dname):
+            if k > min(X.shape):
+                raise NMFInputError(
+                    f"{exp.path.name if exp.path else exp.name}: k={k} is out of range "
+                    f"[1, {min(X.shape)}] for data set {dname!r} ({X.shape[0]}×{X.shape[1]})")
+
+
 def run_experiment(exp: Experiment, results_root="results", figures_dir=None, *,
                    jobs: int = 1, force: bool = False, progress: bool = True) -> RunReport:
     """Run every missing cell of ``exp`` (all with ``force``), then write table and figures.
 
     Results go to ``results_root/<name>[-tiny]/``; figures to ``figures_dir`` (default
     ``paper_figures/`` for full runs and ``results_root/<name>-tiny/figures`` for tiny ones).
+    Ctrl-C stops the run with ``KeyboardInterrupt`` after the cells that finished are saved.
     """
-    suffix = "-tiny" if exp.tiny else ""
-    results_dir = Path(results_root) / f"{exp.name}{suffix}"
+    store = ResultStore(results_root, exp.name, exp.tiny)
     if figures_dir is None:
-        figures_dir = results_dir / "figures" if exp.tiny else Path("paper_figures")
+        figures_dir = store.dir / "figures" if exp.tiny else Path("paper_figures")
     figures_dir = Path(figures_dir)
+    jobs = check_positive_int(jobs, "jobs")
     cells = experiment_cells(exp)
-    pending = [c for c in cells if force or _load_record(results_dir, c.key) is None]
-    bar = _Progress(exp.name + suffix, len(pending), progress)
+    pending = [c for c in cells
+               if force or store.record(c.key, c.spec["legacy_key"]) is None]
+    _check_ranks(exp, pending)
+    bar = _Progress(store.dir.name, len(pending), progress)
     if jobs == 1 or len(pending) <= 1:
         records = []
         for cell in pending:
-            records.append(run_cell(cell, results_dir))
+            records.append(run_cell(cell, store))
             bar.step(records[-1])
     else:
         from joblib import Parallel, delayed
 
         records = []
         for record in Parallel(n_jobs=jobs, return_as="generator_unordered")(
-                delayed(run_cell)(cell, results_dir) for cell in pending):
+                delayed(run_cell)(cell, store) for cell in pending):
             records.append(record)
             bar.step(record)
     failures = [r for r in records if r.get("status", "").startswith("failed")]
     skipped = sum(1 for r in records if r.get("status", "").startswith("skipped"))
 
-    rows, columns = build_table(exp, results_dir)
-    table_path = results_dir / "cells.csv"
+    store = ResultStore(results_root, exp.name, exp.tiny)  # what the workers saved
+    rows, columns = build_table(exp, store)
+    table_path = store.table_path("cells.csv")
     _write_csv(table_path, rows, columns)
     value_columns = [c for c in columns if c not in ("dataset", "method", "label", "kind",
                                                      "k", "rep", "status", "key")]
     summary_rows, summary_columns = _summarize(rows, value_columns)
-    summary_path = results_dir / "summary.csv"
+    summary_path = store.table_path("summary.csv")
     _write_csv(summary_path, summary_rows, summary_columns)
 
     if "pivot" in exp.summary:
-        _write_pivot(exp, rows, results_dir, exp.summary["pivot"])
+        _write_pivot(exp, rows, store, exp.summary["pivot"])
 
     from .plots import draw_figure
 
     figure_paths = []
     for fig in exp.figures:
-        path = figures_dir / f"{exp.name}_{fig['name']}.png"
-        draw_figure(fig, exp, rows, results_dir, path)
+        path = store.figure_path(figures_dir, fig["name"])
+        draw_figure(fig, exp, rows, store, path)
         figure_paths.append(path)
     return RunReport(exp.name, table_path, summary_path, figure_paths,
                      ran=len(pending), cached=len(cells) - len(pending), skipped=skipped,

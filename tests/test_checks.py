@@ -79,3 +79,21 @@ def test_random_state_is_a_generator_and_never_global_state():
 def test_complex_input_is_refused_not_silently_truncated():
     with pytest.raises(NMFInputError, match="X has complex entries"):
         check_matrix(np.array([[1 + 2j, 1.0]]))
+
+
+@pytest.mark.parametrize("X, message", [
+    (np.array([["1", "2"], ["3", "4"]]), "its dtype <U1 holds strings"),
+    (np.array([[b"1", b"2"]]), "holds bytes"),
+    (np.array([["2020-01-01", "2021-01-01"]], dtype="datetime64[D]"), "holds datetimes"),
+    (np.array([[1.0, "2"]], dtype=object), "holds str values such as '2'"),
+])
+def test_non_numeric_dtypes_are_refused_by_name_not_coerced(X, message):
+    with pytest.raises(NMFInputError, match=message):
+        check_matrix(X)
+
+
+@pytest.mark.parametrize("value", [1e308, 1e200])
+def test_data_that_overflow_float64_are_named_with_a_rescaling_hint(value):
+    with pytest.raises(NMFInputError, match="X overflows float64: .* rescale it"):
+        check_matrix(np.full((3, 3), value))
+    check_matrix(np.full((3, 3), value) / value)  # rescaled, it is fine

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from nnmf_research import losses
+from nnmf_research.checks import NMFInputError
 from nnmf_research.cli import build_parser, main
 
 
@@ -221,3 +222,148 @@ def test_rank_unknown_bound_is_named(tmp_path, capsys):
     path.write_text(THOMAS_CSV)
     assert main(["rank", str(path), "--bounds", "fooling,rank"]) == 2
     assert "unknown bound 'fooling'" in capsys.readouterr().err
+
+
+# ------------------------------------------------------ robustness (issue 11)
+
+import os  # noqa: E402
+import signal  # noqa: E402
+
+
+def _strict(text):
+    return json.loads(text, parse_constant=lambda c: pytest.fail(f"non-strict JSON {c}"))
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["factorize", "X", "-k", "2", "--seed", "-1"], "--seed: -1 is out of range: must be >= 0"),
+    (["factorize", "X", "-k", "2", "--tol", "2"], "--tol: 2 is out of range: must be in [0, 1)"),
+    (["factorize", "X", "-k", "2", "--tol", "nan"], "--tol: nan is out of range"),
+    (["factorize", "X", "-k", "2", "--time-limit", "-1"], "--time-limit: -1 must be a finite"),
+    (["reproduce", "all", "--jobs", "0"], "--jobs: 0 is out of range: must be >= 1"),
+    (["exact", "X", "-r", "2", "--tol", "2"], "--tol: 2 is out of range"),
+    (["exact", "X", "-r", "2", "--jobs", "0"], "--jobs: 0 is out of range"),
+    (["rank", "X", "--time-limit", "-5"], "--time-limit: -5 must be a finite"),
+])
+def test_bad_options_are_named_errors(argv, message, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_an_out_that_is_a_file_or_unwritable_is_refused_before_computing(data_files, tmp_path,
+                                                                         capsys, monkeypatch):
+    _, npy, _ = data_files
+    import nnmf_research.cli as cli
+
+    monkeypatch.setattr(cli, "factorize", lambda *a, **k: pytest.fail("computed"))
+    (tmp_path / "file").write_text("")
+    assert main(["factorize", str(npy), "-k", "2", "--out", str(tmp_path / "file")]) == 2
+    assert "exists and is not a folder" in capsys.readouterr().err
+    assert main(["reproduce", "all", "--results", str(tmp_path / "file")]) == 2
+    assert "--results" in capsys.readouterr().err
+    assert main(["rank", str(npy), "--out", str(tmp_path)]) == 2
+    assert "is a folder, not a file" in capsys.readouterr().err
+
+
+def test_a_rerun_into_the_same_out_leaves_no_file_of_the_old_run(data_files, tmp_path):
+    _, npy, _ = data_files
+    out = tmp_path / "run"
+    main(["factorize", str(npy), "-k", "2", "--out", str(out), "--quiet"])
+    (out / "W.npy").write_bytes(b"stale")
+    assert main(["factorize", str(npy), "-k", "3", "--out", str(out), "--quiet"]) == 0
+    assert np.load(out / "W.npy").shape[1] == 3 and _strict((out / "summary.json")
+                                                           .read_text())["k"] == 3
+
+
+@pytest.mark.parametrize("method", ["anls", "cvxpy", "hals", "mu"])
+def test_an_all_zero_matrix_factorizes_to_zero_factors_with_strict_json(tmp_path, capsys,
+                                                                       method):
+    path = tmp_path / "zero.npy"
+    np.save(path, np.zeros((6, 5)))
+    assert main(["factorize", str(path), "-k", "2", "--method", method, "--json",
+                 "--quiet"]) == 0
+    summary = _strict(capsys.readouterr().out)
+    assert summary["loss"] == 0.0 and summary["relative_error"] is None
+    assert "0/0" in summary["null_because"]["relative_error"]
+
+
+def test_rank_of_an_all_zero_matrix_is_a_named_refusal(tmp_path, capsys):
+    path = tmp_path / "zero.csv"
+    path.write_text("0,0\n0,0\n")
+    assert main(["rank", str(path)]) == 2
+    assert "X is all zeros; its nonnegative rank is 0" in capsys.readouterr().err
+
+
+def test_rank_json_is_strict(tmp_path, capsys):
+    path = tmp_path / "thomas.csv"
+    path.write_text(THOMAS_CSV)
+    assert main(["rank", str(path), "--json", "--quiet", "--time-limit", "20",
+                 "--bounds", "rank,fooling_set,exact_nmf"]) == 0
+    assert _strict(capsys.readouterr().out)["lower"] == 4
+
+
+def test_the_dense_kl_model_refuses_a_size_it_cannot_solve_before_computing(tmp_path, capsys):
+    path = tmp_path / "digits_like.npy"
+    np.save(path, np.ones((200, 64)))
+    assert main(["factorize", str(path), "-k", "10", "--loss", "kl", "--method", "cvxpy"]) == 2
+    err = capsys.readouterr().err
+    assert "12800 exponential cones" in err and "up to 8000 entries" in err
+    assert "use method 'mu'" in err
+    from nnmf_research.models.kl import kl_model
+
+    with pytest.raises(NMFInputError, match="exponential cones"):
+        kl_model(2, 100, 81)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_verify_refuses_a_fifo_instead_of_blocking(tmp_path, capsys):
+    X, path = _integer_matrix(tmp_path)
+    fifo = tmp_path / "certificate.json"
+    os.mkfifo(fifo)
+    assert main(["verify", str(path), str(fifo)]) == 2
+    assert "is a FIFO (named pipe), not a regular file" in capsys.readouterr().err
+    assert main(["factorize", str(fifo).replace(".json", ".csv"), "-k", "1"]) == 2
+
+
+@pytest.mark.parametrize("error", [MemoryError(), OSError(28, "No space left on device")])
+def test_memory_and_os_errors_are_one_line_not_a_traceback(data_files, capsys, monkeypatch,
+                                                           error):
+    _, npy, _ = data_files
+    import nnmf_research.cli as cli
+
+    def fail(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(cli, "factorize", fail)
+    assert main(["factorize", str(npy), "-k", "2", "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("nnmf: error:") and "Traceback" not in err
+    assert ("out of memory" if isinstance(error, MemoryError) else "No space left") in err
+
+
+def test_init_time_is_counted_in_seconds(data_files, capsys):
+    _, npy, _ = data_files
+    main(["factorize", str(npy), "-k", "3", "--json", "--quiet"])
+    summary = _strict(capsys.readouterr().out)
+    assert 0 < summary["init_seconds"] <= summary["seconds"]
+
+
+@pytest.mark.parametrize("method", ["cvxpy", "hals"])
+def test_ctrl_c_in_factorize_writes_the_last_complete_iterate_and_exits_130(tmp_path, method):
+    X = np.random.default_rng(0).random((120, 80))
+    np.save(tmp_path / "x.npy", X)
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "nnmf_research.cli", "factorize",
+                             str(tmp_path / "x.npy"), "-k", "5", "--method", method,
+                             "--max-iter", "1000000", "--tol", "0", "--out", str(out)],
+                            stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    line = proc.stderr.readline()  # the first progress line: it is iterating
+    assert line.startswith("[nnmf] iter"), line
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    summary = _strict((out / "summary.json").read_text())
+    assert summary["stop_reason"].startswith("interrupted after")
+    W, H = np.load(out / "W.npy"), np.load(out / "H.npy")
+    assert summary["loss"] == pytest.approx(losses.frobenius(X, W, H))

@@ -196,3 +196,21 @@ def test_nothing_is_printed(random_matrix, capsys):
     for method in INIT_METHODS:
         initialize(random_matrix, 3, method=method, random_state=0)
     assert capsys.readouterr() == ("", "")
+
+
+def test_above_the_size_threshold_nndsvd_uses_a_seeded_randomized_svd(monkeypatch):
+    from nnmf_research import init
+
+    rng = np.random.default_rng(0)
+    X = rng.random((300, 5)) @ rng.random((5, 200))  # rank 5: randomized = exact SVD
+    full = initialize(X, 5, method="nndsvd")
+    monkeypatch.setattr(init, "RANDOMIZED_SVD_ABOVE", 1000)
+    a = initialize(X, 5, method="nndsvd", random_state=1)
+    b = initialize(X, 5, method="nndsvd", random_state=1)
+    np.testing.assert_array_equal(a[0], b[0])  # seeded: the same seed, the same factors
+    np.testing.assert_allclose(a[0] @ a[1], full[0] @ full[1], rtol=1e-8, atol=1e-8)
+    calls = []
+    monkeypatch.setattr(init.scipy.linalg, "svd",
+                        lambda A, **kw: calls.append(A.shape) or np.linalg.svd(A, False))
+    initialize(X, 5, method="nndsvda", random_state=0)
+    assert calls == [(15, 200)]  # only the small (k + 10) × n projection is decomposed

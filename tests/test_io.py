@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from nnmf_research.checks import NMFInputError
+from nnmf_research.checks import NMFInputError, check_matrix
 from nnmf_research.io import (atomic_write_bytes, atomic_write_text, load_matrix,
                               read_matrix, save_json, save_matrix)
 
@@ -177,7 +177,7 @@ UNPARSABLE = {
     "ragged.tsv": (b"1\t2\n3\n", "number of columns changed"),
     "garbage.npy": (b"not a numpy file", "magic string"),
     "empty.npy": (b"", "EOF"),
-    "truncated.npy": (_truncated_npy(), "Failed to read all data"),
+    "truncated.npy": (_truncated_npy(), "truncated: the header declares 20000 bytes"),
     "object.npy": (_object_npy(), "Object arrays"),
     "zip.npy": (_npz_with_two_arrays(), "magic string"),
     "garbage.npz": (b"not a zip", "not a zip archive"),
@@ -316,3 +316,120 @@ def test_save_json_refuses_an_object_it_cannot_convert(tmp_path):
     with pytest.raises(TypeError, match="object is not JSON serializable"):
         save_json(tmp_path / "s.json", {"x": object()})
     assert list(tmp_path.iterdir()) == []
+
+
+# ------------------------------------------------------- hostile files (issue 11)
+
+from nnmf_research.io import check_output_dir, json_text, output_dir  # noqa: E402
+
+
+def _npy_header_only(shape) -> bytes:
+    buf = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buf, {"descr": "<f8", "fortran_order": False,
+                                               "shape": shape})
+    return buf.getvalue()
+
+
+def test_an_npy_header_claiming_a_huge_array_is_refused_before_allocating(tmp_path):
+    path = tmp_path / "huge.npy"
+    path.write_bytes(_npy_header_only((10**6, 10**6)))
+    with pytest.raises(NMFInputError, match=r"declared shape \(1000000, 1000000\).*needs "
+                                            r"8.0 TB, more than the memory limit"):
+        read_matrix(path)
+
+
+def test_an_npy_header_claiming_more_than_the_file_holds_is_truncated(tmp_path):
+    path = tmp_path / "short.npy"
+    path.write_bytes(_npy_header_only((100, 100)) + b"\0" * 64)
+    with pytest.raises(NMFInputError, match="truncated: the header declares 80000 bytes"):
+        read_matrix(path)
+
+
+def test_a_matrix_market_header_claiming_a_huge_matrix_is_refused(tmp_path, monkeypatch):
+    path = tmp_path / "huge.mtx"
+    path.write_text("%%MatrixMarket matrix array real general\n1000000000 1000000000\n1\n")
+    with pytest.raises(NMFInputError, match="declared 1000000000×1000000000 array"):
+        read_matrix(path)
+    coo = tmp_path / "coo.mtx"
+    coo.write_text("%%MatrixMarket matrix coordinate real general\n"
+                   "1000000000 1000000000 1\n1 1 1\n")
+    with pytest.raises(NMFInputError, match=r"1000000000×1000000000 sparse, densified"):
+        load_matrix(coo)
+
+
+def test_an_npz_that_inflates_beyond_the_limit_is_refused(tmp_path, monkeypatch):
+    path = tmp_path / "bomb.npz"
+    np.savez_compressed(path, X=np.zeros((1000, 1000)))  # 8 MB that compresses to ~8 KB
+    assert path.stat().st_size < 100_000
+    monkeypatch.setenv("NNMF_MAX_BYTES", "1000000")
+    with pytest.raises(NMFInputError, match=r"inflated archive\) needs 8.0 MB"):
+        read_matrix(path)
+
+
+@pytest.mark.parametrize("index, message", [(10**9, "indices must be < 3"),
+                                            (7, "indices must be < 3"),
+                                            (-100000, "indices must be >= 0")])
+def test_a_crafted_csr_index_is_refused_by_name(tmp_path, index, message):
+    S = sp.csr_matrix(np.eye(3))
+    S.indices[1] = index
+    path = tmp_path / "crafted.npz"
+    np.savez(path, data=S.data, indices=S.indices, indptr=S.indptr,
+             shape=np.array(S.shape), format=np.array("csr"))
+    with pytest.raises(NMFInputError, match=f"malformed sparse matrix: {message}"):
+        load_matrix(path)
+
+
+def test_a_crafted_coo_index_is_refused_by_name():
+    C = sp.coo_matrix(np.eye(3))
+    C.row[0] = 5
+    with pytest.raises(NMFInputError, match=r"row index 5 is out of range \[0, 3\)"):
+        check_matrix(C)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_fifo_or_a_folder_is_refused_not_read(tmp_path):
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    with pytest.raises(NMFInputError, match="is a FIFO \\(named pipe\\), not a regular file"):
+        read_matrix(fifo)
+    (tmp_path / "dir.csv").mkdir()
+    with pytest.raises(NMFInputError, match="is a folder, not a regular file"):
+        read_matrix(tmp_path / "dir.csv")
+
+
+def test_an_output_folder_is_replaced_as_a_set_or_not_at_all(tmp_path):
+    out = tmp_path / "run"
+    with output_dir(out) as tmp:
+        atomic_write_text(tmp / "W.npy", "old W")
+        atomic_write_text(tmp / "certificate.json", "old certificate")
+    with pytest.raises(RuntimeError):
+        with output_dir(out) as tmp:
+            atomic_write_text(tmp / "W.npy", "new W")
+            raise RuntimeError("the write of H.npy failed")
+    assert (out / "W.npy").read_text() == "old W"  # no new W beside an old H
+    with output_dir(out) as tmp:
+        atomic_write_text(tmp / "W.npy", "new W")
+    assert sorted(p.name for p in out.iterdir()) == ["W.npy"]  # no stale certificate
+    assert [p.name for p in tmp_path.iterdir()] == ["run"]  # no temporary siblings left
+
+
+def test_an_output_folder_with_foreign_files_or_a_file_in_its_place_is_refused(tmp_path):
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep me")
+    with pytest.raises(NMFInputError, match=r"holds files this command does not write "
+                                            r"\(notes.txt\)"):
+        check_output_dir(tmp_path / "mine", owned=("W.npy",))
+    (tmp_path / "file").write_text("")
+    with pytest.raises(NMFInputError, match="exists and is not a folder"):
+        check_output_dir(tmp_path / "file")
+    with pytest.raises(NMFInputError, match="is not a folder"):
+        check_output_dir(tmp_path / "file" / "below")
+
+
+def test_json_is_strict_and_says_why_a_number_is_null():
+    text = json_text({"relative_error": float("inf"), "bounds": [{"value": float("nan")}]},
+                     why_null={"relative_error": "X is all zeros"})
+    data = json.loads(text, parse_constant=lambda c: pytest.fail(f"non-strict {c}"))
+    assert data["relative_error"] is None and data["bounds"][0]["value"] is None
+    assert data["null_because"] == {"relative_error": "X is all zeros",
+                                    "bounds.0.value": "was nan (not a JSON number)"}

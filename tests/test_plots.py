@@ -30,3 +30,32 @@ def test_figure_specs_are_checked():
                      datasets, "x.toml")
     with pytest.raises(NMFInputError, match="has no 'name'"):
         check_figure({"kind": "loss_curves"}, methods, datasets, "x.toml")
+
+
+def test_importing_the_experiment_modules_and_drawing_keep_the_users_backend(tmp_path):
+    import subprocess
+    import sys
+
+    code = (
+        "import matplotlib; matplotlib.use('svg')\n"
+        "import nnmf_research.plots, nnmf_research.runner, sys\n"
+        "from nnmf_research.plots import _subplots, _save\n"
+        "import pathlib\n"
+        "fig, ax = _subplots(figsize=(2, 2)); ax.plot([0, 1])\n"
+        f"_save(fig, pathlib.Path({str(tmp_path / 'a.png')!r}))\n"
+        "print(matplotlib.get_backend(), 'matplotlib.pyplot' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["svg", "False"]
+    assert (tmp_path / "a.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_plots_do_not_import_the_runner():
+    import ast
+    from pathlib import Path
+
+    import nnmf_research.plots as plots
+
+    tree = ast.parse(Path(plots.__file__).read_text())
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert "runner" not in imported

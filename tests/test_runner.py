@@ -191,3 +191,233 @@ def test_figures_are_written_only_from_saved_results(tmp_path, monkeypatch):
     path.unlink()
     run_experiment(exp, tmp_path / "r", tmp_path / "f", progress=False)
     assert path.read_bytes()[:8] == png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# ------------------------------------------------------------- Ctrl-C, names, caches
+
+import json  # noqa: E402
+import os  # noqa: E402
+import signal  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import warnings  # noqa: E402
+
+from nnmf_research.store import DamagedCacheWarning, ResultStore  # noqa: E402
+
+
+def _ctrl_c_inside(how):
+    """An nmf kind that receives SIGINT during its second cell, handled as ``how``."""
+    real = methods.METHOD_KINDS["nmf"]
+    count = {"n": 0}
+
+    def method(X, k, W0, H0, rng, **params):
+        count["n"] += 1
+        if count["n"] != 2:
+            return real(X, k, W0, H0, rng, **params)
+        try:
+            signal.raise_signal(signal.SIGINT)
+        except KeyboardInterrupt:
+            if how == "swallowed":  # as the alternating loop does: a partial result
+                out = real(X, k, W0, H0, rng, **{**params, "max_iter": 1})
+                out.extra["stop_reason"] = "interrupted after 1 iterations (Ctrl-C)"
+                return out
+            if how == "solver failure":  # as OSQP does
+                raise RuntimeError("Solver interrupted")
+            raise
+        raise AssertionError("SIGINT was not delivered")
+
+    return method
+
+
+@pytest.mark.parametrize("how", ["swallowed", "solver failure", "propagated"])
+def test_ctrl_c_in_a_cell_saves_it_not_and_a_rerun_gives_the_uninterrupted_table(
+        tmp_path, monkeypatch, how):
+    exp = load_experiment(_write(tmp_path))
+    real = methods.METHOD_KINDS["nmf"]
+    monkeypatch.setitem(methods.METHOD_KINDS, "nmf", _ctrl_c_inside(how))
+    with pytest.raises(KeyboardInterrupt):
+        run_experiment(exp, tmp_path / "r", tmp_path / "f", progress=False)
+    store = ResultStore(tmp_path / "r", "toy")
+    done = [c for c in experiment_cells(exp) if store.record(c.key) is not None]
+    assert len(done) == 1  # the first cell finished; the interrupted one is not done
+    assert not (store.dir / "failures").exists() or not any((store.dir / "failures").iterdir())
+    monkeypatch.setitem(methods.METHOD_KINDS, "nmf", real)
+    again = run_experiment(exp, tmp_path / "r", tmp_path / "f", progress=False)
+    assert (again.ran, again.cached) == (3, 1)
+    fresh = run_experiment(exp, tmp_path / "b", tmp_path / "f2", progress=False)
+    assert _table(again.table) == _table(fresh.table)
+
+
+SLOW_CONFIG = CONFIG.replace("max_iter = 30", "max_iter = 3000").replace(
+    "m = 20\nn = 15", "m = 120\nn = 90")
+
+
+def test_sigint_to_nnmf_reproduce_at_several_points_then_a_rerun_gives_the_same_table(
+        tmp_path):
+    config = tmp_path / "configs"
+    config.mkdir()
+    _write(config, SLOW_CONFIG)
+    base = [sys.executable, "-m", "nnmf_research.cli", "reproduce", "toy", "--config-dir",
+            str(config), "--figures", str(tmp_path / "figs")]
+    fresh = subprocess.run([*base, "--results", str(tmp_path / "fresh"), "--quiet"],
+                           capture_output=True, text=True)
+    assert fresh.returncode == 0, fresh.stderr
+    results = str(tmp_path / "r")
+    for after_lines in (1, 1, 2):  # inside the next cell, once some finished in this run
+        proc = subprocess.Popen([*base, "--results", results], stderr=subprocess.PIPE,
+                                stdout=subprocess.DEVNULL, text=True)
+        seen = 0
+        while seen < after_lines:
+            line = proc.stderr.readline()
+            if not line:
+                break  # every remaining cell finished first
+            seen += "cells" in line
+        proc.send_signal(signal.SIGINT)
+        err = proc.communicate(timeout=120)[1]
+        assert proc.returncode in (130, 0), err
+        assert "Traceback" not in err
+    rerun = subprocess.run([*base, "--results", results, "--quiet"], capture_output=True,
+                           text=True)
+    assert rerun.returncode == 0, rerun.stderr
+    assert (_table(tmp_path / "r" / "toy" / "cells.csv")
+            == _table(tmp_path / "fresh" / "toy" / "cells.csv"))
+
+
+@pytest.mark.parametrize("name", ['".."', '"../../tmp/x"', '"/tmp/abs"', '"a\\u0000b"'])
+def test_an_experiment_name_that_is_a_path_is_refused(tmp_path, name):
+    path = _write(tmp_path, CONFIG.replace('name = "toy"', f"name = {name}", 1))
+    with pytest.raises(NMFInputError, match="experiment name .* is not a name"):
+        load_experiment(path)
+
+
+def test_a_figure_name_that_is_a_path_is_refused(tmp_path):
+    path = _write(tmp_path, CONFIG.replace('name = "curves"', 'name = "../../escape"'))
+    with pytest.raises(NMFInputError, match="figure name '../../escape' is not a name"):
+        load_experiment(path)
+
+
+def test_a_store_path_never_leaves_its_root(tmp_path):
+    store = ResultStore(tmp_path, "toy")
+    with pytest.raises(NMFInputError, match="outside"):
+        store.table_path("../../x.csv")
+
+
+@pytest.mark.parametrize("old,new,message", [
+    ("repetitions = 2", "repetitions = 100000000",
+     "the grid has 200000000 cells .* at most 100000"),
+    ("k = [3]", "k = " + str(list(range(1, 30001))), "the grid has 120000 cells"),
+])
+def test_a_grid_too_large_to_build_is_refused_before_it_is_built(tmp_path, old, new, message):
+    with pytest.raises(NMFInputError, match=message):
+        load_experiment(_write(tmp_path, CONFIG.replace(old, new, 1)))
+
+
+@pytest.mark.parametrize("old,new", [("k = [3]", "k = [1000000]"),
+                                     ("k = 3\n", "k = 3\nranks = [16]\n")])
+def test_a_k_the_data_set_cannot_have_is_refused_before_any_cell_runs(tmp_path, old, new):
+    exp = load_experiment(_write(tmp_path, CONFIG.replace(old, new, 1)))
+    with pytest.raises(NMFInputError, match=r"k=\d+ is out of range \[1, 15\] for data set "
+                                            r"'planted' \(20×15\)"):
+        run_experiment(exp, tmp_path / "r", tmp_path / "f", progress=False)
+    assert not (tmp_path / "r" / "toy" / "cells").exists()
+
+
+@pytest.mark.parametrize("old,new,message", [
+    ("seed = 3", 'seed = "abc"', "seed must be an integer, got str 'abc'"),
+    ("seed = 3", "seed = -1", r"seed=-1 is out of range \[0, inf\]"),
+    ("[datasets.planted]\nm = 20\nn = 15\nk = 3", 'datasets = "planted"',
+     r"\[datasets\] must be a table, got str"),
+    ("[methods.mu]\nkind", "[methods.mu2]\nkind", None),
+    ("[datasets.planted]", '[datasets."pl\\u0000anted"]', "data set name .* is not a name"),
+    ("m = 20", "mm = 20", "unknown parameter for loader 'planted' 'mm'"),
+    ('title = "toy"', "title = 3", "title must be a string"),
+])
+def test_malformed_configs_are_named_errors_before_any_cell_runs(tmp_path, old, new, message):
+    assert old in CONFIG
+    text = CONFIG.replace(old, new, 1)
+    if message is None:  # methods as a list
+        head, rest = CONFIG.split("[methods.hals]")
+        text = (head.replace("metrics = [", 'methods = ["hals", "mu"]\nmetrics = [', 1)
+                + "[[figures]]" + rest.split("[[figures]]")[1])
+        message = r"\[methods\] must be a table, got list"
+    with pytest.raises(NMFInputError, match=message):
+        load_experiment(_write(tmp_path, text))
+
+
+def test_a_config_that_is_not_utf8_is_named(tmp_path):
+    path = tmp_path / "toy.toml"
+    path.write_bytes(CONFIG.encode().replace(b'"toy"', b'"t\xffy"', 1))
+    with pytest.raises(NMFInputError, match="not UTF-8 text"):
+        load_experiment(path)
+
+
+def _damage(store, key, how):
+    record = store.dir / "cells" / f"{key}.json"
+    arrays = store.dir / "cells" / f"{key}.npz"
+    if how == "truncated record":
+        record.write_bytes(record.read_bytes()[:40])
+    elif how == "empty record":
+        record.write_bytes(b"")
+    elif how == "garbage arrays":
+        arrays.write_bytes(b"garbage")
+    elif how == "hand-edited metric":
+        data = json.loads(record.read_text())
+        data["metrics"]["relative_error"] = 0.0
+        record.write_text(json.dumps(data))
+
+
+@pytest.mark.parametrize("how", ["truncated record", "empty record", "garbage arrays",
+                                 "hand-edited metric"])
+def test_a_damaged_cached_cell_is_discarded_with_a_warning_and_recomputed(tmp_path, how):
+    exp = load_experiment(_write(tmp_path))
+    first = run_experiment(exp, tmp_path / "r", tmp_path / "f", progress=False)
+    key = experiment_cells(exp)[1].key
+    _damage(ResultStore(tmp_path / "r", "toy"), key, how)
+    with pytest.warns(DamagedCacheWarning, match=f"discarding the cached cell {key}"):
+        again = run_experiment(exp, tmp_path / "r", tmp_path / "f", progress=False)
+    assert (again.ran, again.cached) == (1, 3)
+    assert _table(again.table) == _table(first.table)
+
+
+def test_renaming_a_label_or_adding_a_metric_reruns_no_cell(tmp_path, monkeypatch):
+    exp = load_experiment(_write(tmp_path))
+    run_experiment(exp, tmp_path / "r", tmp_path / "f", progress=False)
+    changed = CONFIG.replace('method = "mu"', 'method = "mu"\nlabel = "Lee-Seung MU"', 1)
+    changed = changed.replace('"n_iter", "seconds"]', '"n_iter", "seconds", "kl_loss"]')
+    exp2 = load_experiment(_write(tmp_path, changed, "toy2.toml"))
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("a cell was recomputed")
+
+    fresh = run_experiment(exp2, tmp_path / "fresh", tmp_path / "f3", progress=False)
+    monkeypatch.setitem(methods.METHOD_KINDS, "nmf", must_not_run)
+    report = run_experiment(exp2, tmp_path / "r", tmp_path / "f2", progress=False)
+    assert (report.ran, report.cached) == (0, 4)
+    rows = _table(report.table)
+    assert {r["label"] for r in rows if r["method"] == "mu"} == {"Lee-Seung MU"}
+    assert ([r["kl_loss"] for r in rows] == [r["kl_loss"] for r in _table(fresh.table)]
+            and all(r["kl_loss"] for r in rows))
+
+
+def test_cells_saved_under_the_old_key_are_found_and_migrated(tmp_path, monkeypatch):
+    from nnmf_research import runner
+
+    exp = load_experiment(_write(tmp_path))
+    first = run_experiment(exp, tmp_path / "r", tmp_path / "f", progress=False)
+    store = ResultStore(tmp_path / "r", "toy")
+    for cell in experiment_cells(exp):  # rewrite every cell as the old layout had it
+        old = cell.spec["legacy_key"]
+        data = json.loads((store.dir / "cells" / f"{cell.key}.json").read_text())
+        for k in ("checksum", "arrays_sha256", "outputs"):
+            data.pop(k)
+        data["key"] = old
+        (store.dir / "cells" / f"{old}.json").write_text(json.dumps(data))
+        os.replace(store.dir / "cells" / f"{cell.key}.npz", store.dir / "cells" / f"{old}.npz")
+        (store.dir / "cells" / f"{cell.key}.json").unlink()
+    monkeypatch.setitem(methods.METHOD_KINDS, "nmf", lambda *a, **k: 1 / 0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DamagedCacheWarning)
+        again = run_experiment(exp, tmp_path / "r", tmp_path / "f", progress=False)
+    assert (again.ran, again.cached) == (0, 4)
+    assert _table(again.table) == _table(first.table)
+    assert runner._legacy_key(exp, "planted", "hals", 3, 0) != experiment_cells(exp)[0].key
