@@ -35,3 +35,17 @@ def digits():
 def random_matrix():
     """A dense 80×60 uniform random matrix (not low rank)."""
     return np.random.default_rng(7).random((80, 60))
+
+
+@pytest.fixture
+def item4_matrix():
+    """Item 4 of the soundness issue: a 4×5 matrix spanning 1e-11..1e11 whose fooling set
+    {(0, 4), (2, 3), (3, 2)} proves rank₊ ≥ 3, while a rank-2 fit has Frobenius relative
+    error 2e-16 and misses its worst entry by 100 %; its stored values have rank 4."""
+    return np.array([
+        [78720374542.31801, 0.0, 0.0, 0.0020061915020648273, 4.113956141381498e-09],
+        [1.570026420915569e-08, 8.86524177993303e-08, 1.1768277059884908e-11,
+         3.570629384670995e-10, 0.0],
+        [1845.5170251224524, 0.0, 0.0, 2.542189878144466e-10, 0.0],
+        [5.693107989158165e-05, 266.74808227652505, 0.17071561975113614, 0.06929584552071741,
+         0.002969923247390117]])

@@ -33,13 +33,6 @@ ITEM1_W = np.array([[0.0, 0.0625, 0.125], [0.0, 0.0078125, 0.0],
 ITEM1_H = np.array([[4.0, 0.0, 0.0, 256.0, 1.0, 256.0, 2048.0, 2048.0],
                     [0.0, 32.0, 0.5, 256.0, 2.0, 256.0, 0.0, 4096.0],
                     [0.0, 16.0, 0.5, 0.0, 1.0, 512.0, 1024.0, 4096.0]])
-ITEM4_X = np.array([
-    [78720374542.31801, 0.0, 0.0, 0.0020061915020648273, 4.113956141381498e-09],
-    [1.570026420915569e-08, 8.86524177993303e-08, 1.1768277059884908e-11,
-     3.570629384670995e-10, 0.0],
-    [1845.5170251224524, 0.0, 0.0, 2.542189878144466e-10, 0.0],
-    [5.693107989158165e-05, 266.74808227652505, 0.17071561975113614, 0.06929584552071741,
-     0.002969923247390117]])
 CHEAP = "rank,fooling_set,rectangle_cover,rectangle_cover_fractional,hyperplane_separation"
 
 
@@ -90,7 +83,8 @@ def test_item3_the_nuclear_norm_bound_survives_subnormal_and_huge_scales(c, X, t
     assert b.bound == nuclear_norm_bound(X).bound      # (ν/‖X‖_F)² is invariant under X ↦ cX
 
 
-def test_item4_a_frobenius_fit_that_misses_small_entries_is_not_an_upper_bound():
+def test_item4_a_frobenius_fit_that_misses_small_entries_is_not_an_upper_bound(item4_matrix):
+    ITEM4_X = item4_matrix
     b = exact_nmf_upper_bound(ITEM4_X, start=2, time_limit=10)
     assert b.bound >= 3           # the fooling set {(0,4), (2,3), (3,2)} proves rank₊ ≥ 3
     assert b.bound >= stored_rank(ITEM4_X)[0]

@@ -288,11 +288,12 @@ def test_an_all_zero_matrix_factorizes_to_zero_factors_with_strict_json(tmp_path
     assert "0/0" in summary["null_because"]["relative_error"]
 
 
-def test_rank_of_an_all_zero_matrix_is_a_named_refusal(tmp_path, capsys):
+def test_rank_of_an_all_zero_matrix_is_the_proved_bracket_0(tmp_path, capsys):
     path = tmp_path / "zero.csv"
     path.write_text("0,0\n0,0\n")
-    assert main(["rank", str(path)]) == 2
-    assert "X is all zeros; its nonnegative rank is 0" in capsys.readouterr().err
+    assert main(["rank", str(path), "--json", "--quiet"]) == 0
+    summary = _strict(capsys.readouterr().out)
+    assert (summary["lower"], summary["upper"], summary["exact"]) == (0, 0, True)
 
 
 def test_rank_json_is_strict(tmp_path, capsys):
@@ -367,3 +368,16 @@ def test_ctrl_c_in_factorize_writes_the_last_complete_iterate_and_exits_130(tmp_
     assert summary["stop_reason"].startswith("interrupted after")
     W, H = np.load(out / "W.npy"), np.load(out / "H.npy")
     assert summary["loss"] == pytest.approx(losses.frobenius(X, W, H))
+
+
+def test_exact_never_calls_a_factorization_exact_that_misses_small_entries(tmp_path, capsys,
+                                                                          item4_matrix):
+    # item 4 of the soundness issue: Frobenius 2e-16 at r = 2, worst entry 100 % off
+    path = tmp_path / "x4.npy"
+    np.save(path, item4_matrix)
+    assert main(["exact", str(path), "-r", "2", "--time-limit", "3", "--json"]) == 3
+    summary = _strict(capsys.readouterr().out)
+    assert "exact" not in summary["status"]
+    assert main(["exact", str(path), "--smallest", "--time-limit", "3", "--json"]) == 0
+    summary = _strict(capsys.readouterr().out)
+    assert (summary["r"], summary["status"]) == (4, "certified exact")

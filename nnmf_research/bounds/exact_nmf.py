@@ -354,7 +354,9 @@ def exact_nmf(X, r: int, *, heuristic: str = "hybrid", tol: float = 1e-6,
     if r == min(m, n):
         W, H = trivial_factorization(X, r)
         return result(W, H, "trivial", "r = min(m, n): X·I or I·X")
-    rank = int(np.linalg.matrix_rank(X))
+    from .rank import matrix_rank
+
+    rank = matrix_rank(X)   # ≤ the exact rank of the stored values; invariant under scaling
     if rank <= 2 and r >= rank:
         W, H = rank_two_factorization(X)
         W = np.hstack([W, np.zeros((m, r - W.shape[1]))])
