@@ -36,7 +36,7 @@ import numpy as np
 from . import __version__
 from .bounds.nonnegative_rank import METHODS as RANK_METHODS
 from .checks import NMFInputError, SolverFailedError, check_rank, check_solver
-from .factorize import METHODS, factorize, make_updates
+from .factorize import METHODS, factorize, make_updates, zero_factorization
 from .init import INIT_METHODS, initialize
 from .interrupts import InterruptGuard, mentions_interrupt
 from .io import (check_output_dir, check_output_file, check_regular_file, json_text,
@@ -390,43 +390,6 @@ def _reproduce(args) -> int:
     return 1 if failed else 0
 
 
-def _zero_fit(X, k: int, loss: str) -> Factorization:
-    """X = 0 is factorized exactly by W = 0, H = 0 (its relative error is 0/0: undefined)."""
-    m, n = X.shape
-    return Factorization(np.zeros((m, k)), np.zeros((k, n)), 0.0, loss, 0,
-                         "X is all zeros: W = 0, H = 0 is an exact factorization",
-                         (0.0,), (0.0,), float("nan"), 0.0)
-
-
-class _SolverOutput:
-    """Collects what C solvers print on file descriptor 1 during the block (OSQP says
-    "Solver interrupted" there, and only there, when it caught a Ctrl-C) and passes it on
-    to stdout afterwards."""
-
-    def __enter__(self):
-        import tempfile
-
-        self.text = ""
-        sys.stdout.flush()
-        self._file = tempfile.TemporaryFile()
-        self._saved = os.dup(1)
-        os.dup2(self._file.fileno(), 1)
-        return self
-
-    def __exit__(self, *exc) -> bool:
-        sys.stdout.flush()
-        os.dup2(self._saved, 1)
-        os.close(self._saved)
-        self._file.seek(0)
-        data = self._file.read()
-        self._file.close()
-        self.text = data.decode("utf-8", "replace")
-        if data:
-            sys.stdout.buffer.write(data)
-            sys.stdout.flush()
-        return False
-
-
 def _remember(last: dict, it, W, H, loss) -> bool:
     """Callback: keep the last complete iterate (for a solver that loses it on Ctrl-C)."""
     last.update(W=W, H=H, n_iter=it)
@@ -465,7 +428,7 @@ def _factorize(args) -> int:
     start = time.perf_counter()
     interrupted = False
     if not X.any():
-        fit, init_seconds = _zero_fit(X, args.k, args.loss), 0.0
+        fit, init_seconds = zero_factorization(X.shape, args.k, args.loss), 0.0
     else:
         last = {}
         with InterruptGuard() as guard, _SolverOutput() as solver_output:

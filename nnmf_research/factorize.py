@@ -162,6 +162,14 @@ def factorize(
     )
 
 
+def zero_factorization(shape: tuple[int, int], k: int, loss: str) -> Factorization:
+    """X = 0 is factorized exactly by W = 0, H = 0 (its relative error is 0/0: undefined)."""
+    m, n = shape
+    return Factorization(np.zeros((m, k)), np.zeros((k, n)), 0.0, loss, 0,
+                         "X is all zeros: W = 0, H = 0 is an exact factorization",
+                         (0.0,), (0.0,), float("nan"), 0.0)
+
+
 def factorize_checked(X: np.ndarray, k, *, loss, method, init, random_state, W, H,
                       updates: Mapping, loop: Mapping,
                       factors_checked: bool = False) -> Factorization:
@@ -178,6 +186,8 @@ def factorize_checked(X: np.ndarray, k, *, loss, method, init, random_state, W, 
     if (W is None) != (H is None):
         raise NMFInputError("give both initial factors W and H, or neither")
     update_H, update_W = make_updates(method, loss, X.shape, k, **updates)
+    if not X.any():
+        return zero_factorization(X.shape, k, loss)
     if W is None:
         W, H = initialize(X, k, method=init, random_state=random_state)
     elif not factors_checked:

@@ -195,3 +195,12 @@ def test_factor_shapes_are_checked(random_matrix):
     W, H = _start(random_matrix, 4)
     with pytest.raises(NMFInputError, match="H has shape \\(3, 60\\), expected \\(4, 60\\)"):
         alternate(random_matrix, W, H[:3], HALS())
+
+
+@pytest.mark.parametrize("method", ["mu", "hals", "anls", "cvxpy"])
+def test_an_all_zero_matrix_is_factorized_exactly_by_zero_factors(method):
+    from nnmf_research import factorize
+
+    fit = factorize(np.zeros((3, 4)), 2, method=method)
+    assert not fit.W.any() and not fit.H.any() and fit.loss == 0.0
+    assert "all zeros" in fit.stop_reason

@@ -205,3 +205,12 @@ def test_certificate_entries_are_strict_integers_or_fractions_with_a_digit_cap(t
                                 "W": [[text]], "H": [["1"]]}))
     with pytest.raises(NMFInputError, match=r"W entry \(0, 0\) is not a rational 'p/q'"):
         load_certificate(path)
+
+
+def test_loading_a_certificate_from_a_fifo_is_refused_instead_of_blocking(tmp_path):
+    import os
+
+    fifo = tmp_path / "c.json"
+    os.mkfifo(fifo)
+    with pytest.raises(NMFInputError, match="FIFO"):
+        load_certificate(fifo)

@@ -64,7 +64,7 @@ import numpy as np
 
 from ..balance import balance, max_exponents
 from ..checks import NMFInputError, check_matrix
-from ..io import atomic_write_text
+from ..io import atomic_write_text, check_regular_file
 from ..rational import (READINGS, Matrix, exact_rank, matmul, nullspace, read_values,
                         rounded_rationals, solve_exact, stored_values)
 
@@ -400,7 +400,7 @@ def _parse(name: str, rows) -> Matrix:
 
 def load_certificate(path) -> Certificate:
     """Read a certificate file, naming whatever is malformed."""
-    path = Path(path)
+    path = check_regular_file(Path(path), "certificate")   # a FIFO would block the read
     try:
         data = json.loads(path.read_text())
     except FileNotFoundError:
