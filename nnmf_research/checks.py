@@ -132,8 +132,13 @@ def _first_index(mask: np.ndarray) -> tuple[int, ...]:
     return tuple(int(i) for i in np.argwhere(mask)[0])
 
 
-def check_matrix(X, name: str = "X", *, allow_zero: bool = True) -> np.ndarray:
+def check_matrix(X, name: str = "X", *, allow_zero: bool = True,
+                 finite_norm: bool = False) -> np.ndarray:
     """Return ``X`` as a finite, non-negative, 2-D float64 array, or raise naming the problem.
+
+    ``finite_norm=True`` (the approximate-NMF entries, whose losses use ‖X‖²_F) also refuses
+    data whose squared norm overflows float64, with a rescaling hint; the rank bounds accept
+    any finite values (they balance first).
 
     Accepts array-likes and ``scipy.sparse`` matrices (densified: the toolkit's targets are
     matrices that fit in memory). Rejects 1-D or >2-D input, empty matrices, NaN/inf and
@@ -172,7 +177,7 @@ def check_matrix(X, name: str = "X", *, allow_zero: bool = True) -> np.ndarray:
     if not allow_zero and not A.any():
         raise NMFInputError(f"{name} is all zeros")
     with np.errstate(over="ignore"):
-        overflows = not np.isfinite(np.vdot(A, A))
+        overflows = finite_norm and not np.isfinite(np.vdot(A, A))
     if overflows:
         raise NMFInputError(
             f"{name} overflows float64: its squared norm is not finite (largest entry "

@@ -398,6 +398,35 @@ def _remember(last: dict, it, W, H, loss) -> bool:
     return False
 
 
+class _SolverOutput:
+    """Collects what C solvers print on file descriptor 1 during the block (OSQP says
+    "Solver interrupted" there, and only there, when it caught a Ctrl-C) and passes it on
+    to stdout afterwards."""
+
+    def __enter__(self):
+        import tempfile
+
+        self.text = ""
+        sys.stdout.flush()
+        self._file = tempfile.TemporaryFile()
+        self._saved = os.dup(1)
+        os.dup2(self._file.fileno(), 1)
+        return self
+
+    def __exit__(self, *exc) -> bool:
+        sys.stdout.flush()
+        os.dup2(self._saved, 1)
+        os.close(self._saved)
+        self._file.seek(0)
+        data = self._file.read()
+        self._file.close()
+        self.text = data.decode("utf-8", "replace")
+        if data:
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
+        return False
+
+
 def _last_complete(X, loss: str, last: dict) -> Factorization:
     W, H, n_iter = last["W"], last["H"], last["n_iter"]
     return Factorization(

@@ -145,7 +145,7 @@ class NMF:
 
     def fit_transform(self, X, y=None, W=None, H=None) -> np.ndarray:
         """Fit to X (n_samples × n_features) and return the encodings (n_samples × k)."""
-        X = check_matrix(X)
+        X = check_matrix(X, finite_norm=True)
         k = min(X.shape) if self.n_components is None else self.n_components
         check_choice(self.init, "init", (*INIT_METHODS, "custom"))
         if self.init == "custom":
@@ -192,7 +192,7 @@ class NMF:
     def transform(self, X) -> np.ndarray:
         """Encodings of new samples with the basis fixed: min_{H ≥ 0} L(Xᵀ, W H)."""
         self._check_fitted()
-        X = check_matrix(X)
+        X = check_matrix(X, finite_norm=True)
         if X.shape[1] != self.n_features_in_:
             raise NMFInputError(
                 f"X has {X.shape[1]} features, but this NMF was fitted with "

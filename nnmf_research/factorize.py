@@ -151,7 +151,7 @@ def factorize(
     Factorization
     """
     return factorize_checked(
-        check_matrix(X), k, loss=loss, method=method, init=init, random_state=random_state,
+        check_matrix(X, finite_norm=True), k, loss=loss, method=method, init=init, random_state=random_state,
         W=W, H=H,
         updates={"solver": solver, "solver_options": solver_options,
                  "constraints_H": constraints_H, "penalty_H": penalty_H,

@@ -142,7 +142,7 @@ def alternate(
     -------
     Factorization
     """
-    X = check_matrix(X)
+    X = check_matrix(X, finite_norm=True)
     m, n = X.shape
     W = check_matrix(W, "W")
     k = W.shape[1]
