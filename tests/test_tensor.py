@@ -240,3 +240,15 @@ def test_k_may_exceed_every_mode_length():
     T = noisy((2, 2, 2), 1)
     fit = ntf(T, 5, method="hals", max_iter=20, random_state=0)
     assert all(A.shape == (2, 5) for A in fit.factors)
+
+
+def test_the_readme_ntf_example_runs_as_pasted_and_fits_exactly(capsys):
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme[readme.index("## Non-negative tensor factorization (NTF)"):]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    assert namespace["fit"].relative_error < 1e-6
+    assert "[(12, 3), (10, 3), (8, 3)]" in capsys.readouterr().out
