@@ -63,11 +63,13 @@ import time
 from math import prod
 from typing import Callable, Mapping, Sequence
 
+from pathlib import Path
+
 import numpy as np
+import scipy.sparse as sp
 
 from . import kernels
-from .checks import (NMFInputError, check_choice, check_positive_int, check_random_state,
-                     check_solver)
+from .checks import NMFInputError, check_choice, check_positive_int, check_random_state
 from .drivers.block_coordinate import block_coordinate
 from .gram import FrobeniusStats
 from .losses import LOSSES, kl_divergence
@@ -87,6 +89,8 @@ __all__ = [
     "TensorMultiplicativeKL",
     "random_factors",
     "ntf",
+    "load_tensor",
+    "save_ntf",
 ]
 
 NTF_METHODS = ("mu", "hals", "cvxpy")
@@ -169,7 +173,7 @@ def khatri_rao(matrices: Sequence[np.ndarray]) -> np.ndarray:
     return out
 
 
-def _peak(shape, mode, block) -> int:
+def _peak(shape, block) -> int:
     """Numbers held by :func:`mttkrp` (per rank index) when ``block`` goes first by matmul."""
     size = prod(shape[m] for m in block)
     return prod(shape) // size + (size if len(block) > 1 else 0)
@@ -187,7 +191,7 @@ def mttkrp(T: np.ndarray, factors: Sequence[np.ndarray], mode: int) -> np.ndarra
     k = factors[0].shape[1]
     candidates = [tuple(range(s, n)) for s in range(mode + 1, n)]
     candidates += [tuple(range(0, e)) for e in range(1, mode + 1)]
-    block = min(candidates, key=lambda b: (_peak(T.shape, mode, b), -len(b)))
+    block = min(candidates, key=lambda b: (_peak(T.shape, b), -len(b)))
     size = prod(T.shape[m] for m in block)
     kr = khatri_rao([factors[m] for m in block])
     if block[0] > mode:          # a suffix: T viewed as (rest, block)
@@ -208,7 +212,8 @@ def mttkrp(T: np.ndarray, factors: Sequence[np.ndarray], mode: int) -> np.ndarra
 
 
 def hadamard_grams(grams: Sequence[np.ndarray], mode: int) -> np.ndarray:
-    """V_r = ⊛_{m≠r} G_m, the Hadamard product of the other modes' Grams G_m = A_mᵀA_m."""
+    """V_r = ⊛_{m≠r} G_m, the Hadamard product of the other modes' Grams G_m = A_mᵀA_m
+    (``grams[mode]`` is not read and may be None)."""
     others = [G for m, G in enumerate(grams) if m != mode]
     V = others[0].copy()
     for G in others[1:]:
@@ -322,7 +327,8 @@ class _TensorBlocks:
             if self.kl_update is not None:
                 return self.kl_update(self.T, blocks, mode)
             M = mttkrp(self.T, blocks, mode)
-            V = hadamard_grams([self.gram(m, A) for m, A in enumerate(blocks)], mode)
+            V = hadamard_grams(
+                [None if m == mode else self.gram(m, A) for m, A in enumerate(blocks)], mode)
             self._last = (mode, blocks, M, V)
             return self.mode_updates[mode](M, V, blocks[mode], rows=self.rows[mode])
         return step
@@ -382,7 +388,6 @@ def _make_updates(method, loss_name, shape, k, solver, solver_options, kernel_op
             return [TensorHALS(**dict(kernel_options or {}))] * n, None
     except TypeError as exc:
         raise NMFInputError(f"bad kernel_options for method {method!r}: {exc}") from None
-    check_solver(solver)
     common = {"solver": solver, "solver_options": solver_options}
     if loss_name == "kl":
         from .models.kl import kl_model
@@ -477,3 +482,33 @@ def ntf(
         relative_error=float(np.sqrt(residual) / norm_t) if norm_t > 0 else 0.0,
         seconds=time.perf_counter() - start,
     )
+
+
+# --- files ----------------------------------------------------------------------------------
+
+def load_tensor(path, name: str = "T") -> np.ndarray:
+    """Read an array of any order from ``path`` (``.npy``, or ``.npz`` holding one array; other
+    :func:`~nnmf_research.io.read_matrix` formats give matrices) and validate it with
+    :func:`check_tensor`; errors are prefixed with the path."""
+    from .io import read_matrix
+
+    A = read_matrix(path)
+    try:
+        return check_tensor(A.toarray() if sp.issparse(A) else A, name)
+    except NMFInputError as exc:
+        raise NMFInputError(f"{path}: {exc}") from None
+
+
+def save_ntf(fit: TensorFactorization, out, summary: Mapping | None = None) -> list[Path]:
+    """Write ``A1.npy`` … ``An.npy`` and ``summary.json`` (``fit.summary()`` updated with
+    ``summary``) into the folder ``out``, each file atomically; returns the paths written."""
+    from .io import save_json, save_matrix
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for r, A in enumerate(fit.factors, start=1):
+        save_matrix(out / f"A{r}.npy", A)
+        paths.append(out / f"A{r}.npy")
+    save_json(out / "summary.json", {**fit.summary(), **dict(summary or {})})
+    return paths + [out / "summary.json"]

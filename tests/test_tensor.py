@@ -252,3 +252,21 @@ def test_the_readme_ntf_example_runs_as_pasted_and_fits_exactly(capsys):
     exec(compile(code, "README.md", "exec"), namespace)
     assert namespace["fit"].relative_error < 1e-6
     assert "[(12, 3), (10, 3), (8, 3)]" in capsys.readouterr().out
+
+
+def test_a_tensor_file_round_trips_through_load_tensor_and_save_ntf(tmp_path):
+    from nnmf_research.tensor import load_tensor, save_ntf
+
+    T, _ = planted((4, 3, 5, 2), 2)
+    np.save(tmp_path / "stack.npy", T)
+    loaded = load_tensor(tmp_path / "stack.npy")
+    assert loaded.shape == (4, 3, 5, 2) and np.array_equal(loaded, T)
+    fit = ntf(loaded, 2, method="mu", max_iter=3, random_state=0)
+    paths = save_ntf(fit, tmp_path / "run", {"input": "stack.npy"})
+    assert [p.name for p in paths] == ["A1.npy", "A2.npy", "A3.npy", "A4.npy", "summary.json"]
+    assert all(np.array_equal(np.load(p), A) for p, A in zip(paths, fit.factors))
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["input"] == "stack.npy" and summary["shape"] == [4, 3, 5, 2]
+    np.save(tmp_path / "bad.npy", -T)
+    with pytest.raises(NMFInputError, match=r"bad.npy: T entry \(0, 0, 0, 0\) is negative"):
+        load_tensor(tmp_path / "bad.npy")
