@@ -61,3 +61,10 @@ __all__ = [
     "SolverUnavailableError",
     "ModelNotDPPError",
 ]
+
+# Non-negative tensor factorization (Shashua & Hazan 2005): the n-way family's public face.
+from .results import TensorFactorization  # noqa: E402
+from .tensor import ntf  # noqa: E402
+from .models.tensor import tensor_mode_model  # noqa: E402
+
+__all__ += ["ntf", "TensorFactorization", "tensor_mode_model"]

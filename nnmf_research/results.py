@@ -98,3 +98,73 @@ class RankBound:
             "seconds": float(self.seconds),
             "status": self.status,
         }
+
+
+__all__ += ["TensorFactorization"]
+
+
+@dataclass(frozen=True)
+class TensorFactorization:
+    """T ≈ Σ_j a_j⁽¹⁾ ⊗ … ⊗ a_j⁽ⁿ⁾ with factor matrices A_r = [a_1⁽ʳ⁾ … a_k⁽ʳ⁾] ≥ 0 (I_r×k).
+
+    The non-negative CP / PARAFAC model of Shashua & Hazan (ICML 2005); n = 2 is NMF with
+    T ≈ A₁A₂ᵀ. ``loss`` and ``relative_error`` are computed directly from T and the factors,
+    not from the history.
+
+    Attributes
+    ----------
+    factors : tuple of ndarray
+        (A₁, …, Aₙ), A_r of shape (I_r, k), all entries ≥ 0.
+    loss : float
+        Final ``loss_name``: ‖T − [[A₁, …, Aₙ]]‖²_F (``"frobenius"``, no ½) or the
+        generalized KL divergence (``"kl"``).
+    loss_name, method : str
+    n_iter : int
+        Complete sweeps (each updates every mode once, in the order 1, …, n).
+    stop_reason : str
+        Why the loop stopped, in words.
+    history, times : tuple of float
+        Loss after each sweep (``history[0]`` at the initial factors) and seconds since start.
+    relative_error : float
+        ‖T − [[A₁, …, Aₙ]]‖_F / ‖T‖_F.
+    """
+
+    factors: tuple[np.ndarray, ...]
+    loss: float
+    loss_name: str
+    method: str
+    n_iter: int
+    stop_reason: str
+    history: tuple[float, ...] = ()
+    times: tuple[float, ...] = ()
+    relative_error: float = float("nan")
+    seconds: float = 0.0
+
+    @property
+    def k(self) -> int:
+        return int(self.factors[0].shape[1])
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(int(A.shape[0]) for A in self.factors)
+
+    def to_tensor(self) -> np.ndarray:
+        """The full reconstruction Σ_j a_j⁽¹⁾ ⊗ … ⊗ a_j⁽ⁿ⁾ (an array of ``shape``)."""
+        out = self.factors[0]
+        for A in self.factors[1:]:
+            out = out[..., None, :] * A
+        return out.sum(axis=-1)
+
+    def summary(self) -> dict[str, Any]:
+        """A JSON-ready summary (no factor matrices)."""
+        return {
+            "shape": list(self.shape),
+            "k": self.k,
+            "method": self.method,
+            "loss_name": self.loss_name,
+            "loss": float(self.loss),
+            "relative_error": float(self.relative_error),
+            "n_iter": int(self.n_iter),
+            "stop_reason": self.stop_reason,
+            "seconds": float(self.seconds),
+        }

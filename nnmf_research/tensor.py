@@ -1,0 +1,514 @@
+"""``ntf``: n-way non-negative tensor factorization (Shashua & Hazan, ICML 2005).
+
+Given an n-way array T ≥ 0 (n ≥ 2, shape I₁×…×Iₙ) and k ≥ 1, find factor matrices
+A_r ≥ 0 (I_r×k) minimising
+
+    L(T, [[A₁, …, Aₙ]]),     [[A₁, …, Aₙ]] = Σ_{j=1..k} a_j⁽¹⁾ ⊗ a_j⁽²⁾ ⊗ … ⊗ a_j⁽ⁿ⁾,
+
+with L = ‖·‖²_F of the difference (``loss="frobenius"``, no ½) or the generalized KL
+divergence Σ T log(T/Y) − T + Y (``loss="kl"``). This is the non-negative CP/PARAFAC model of
+A. Shashua & T. Hazan, "Non-negative tensor factorization with applications to statistics and
+computer vision", ICML 2005, pp. 792–799; n = 2 is NMF, T ≈ A₁A₂ᵀ.
+
+Every method runs on the toolkit's one loop,
+:func:`nnmf_research.drivers.block_coordinate.block_coordinate`: the blocks are (A₁, …, Aₙ),
+one sweep updates the modes in the order 1, …, n (as TensorLy does), and the loop owns
+stopping, history, callback, progress and Ctrl-C.
+
+Mode-r statistics (unfolding T_(r) in C order, K_r the Khatri–Rao product of the other
+factors in increasing mode order):
+
+    M_r = T_(r) K_r  (the MTTKRP, I_r×k),     V_r = K_rᵀK_r = ⊛_{m≠r} A_mᵀA_m  (k×k).
+
+Methods
+-------
+``"mu"``   Shashua & Hazan's multiplicative update (their eq. for u^r_{s,l}; Lee–Seung for the
+           unfolded problem): A_r ← max(eps, A_r ⊙ M_r / (A_r V_r)); for KL,
+           A_r ← max(eps, A_r ⊙ [(T/Y)_(r) K_r] / (1ᵀK_r)) with 1ᵀK_r = Π_{m≠r} 1ᵀA_m.
+           Each step minimises a majoriser, so the loss never increases.
+``"hals"`` accelerated HALS (Cichocki & Phan 2009; Gillis & Glineur 2012) on the mode-r
+           non-negative least-squares problem, which reads only (M_r, V_r): the toolkit's
+           :class:`~nnmf_research.kernels.HALS` on the statistics. Frobenius only.
+``"cvxpy"`` the Gram-form CVXPY model :func:`nnmf_research.models.tensor.tensor_mode_model`
+           (Parameters √V_r and M_r: its size is independent of the other modes' lengths),
+           one compiled model per mode; for KL, the toolkit's ``kl_model`` on the unfolded
+           problem (which needs K_r explicitly).
+
+The numpy MU and HALS steps are the toolkit's matrix kernels
+(:class:`~nnmf_research.kernels.MultiplicativeFrobenius`, :class:`~nnmf_research.kernels.HALS`)
+fed the tensor statistics, so for n = 2 ``ntf(T, ...)`` makes the same iterates as
+``factorize``/``alternate`` on X = Tᵀ with W = A₂, H = A₁ᵀ (the matrix driver updates H first).
+
+MTTKRP without the Khatri–Rao product: :func:`mttkrp` contracts a contiguous block of the
+other modes (before or after r, so T is only reshaped, never copied) by one matrix product
+with that block's Khatri–Rao product, then the remaining modes one at a time, diagonally in
+the rank index. It picks the block with the smallest peak memory and forms the full K_r only
+when that is no larger (a cubic 3-way tensor: no saving; a 25×25×100 image stack, mode 1:
+625k instead of 2500k numbers).
+
+Example
+-------
+>>> import numpy as np
+>>> rng = np.random.default_rng(0)
+>>> A, B, C = rng.random((6, 2)), rng.random((5, 2)), rng.random((4, 2))
+>>> T = np.einsum("ir,jr,kr->ijk", A, B, C)
+>>> fit = ntf(T, 2, method="hals", max_iter=2000, tol=0, random_state=0)
+>>> fit.relative_error < 1e-6
+True
+"""
+
+from __future__ import annotations
+
+import time
+from math import prod
+from typing import Callable, Mapping, Sequence
+
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from . import kernels
+from .checks import NMFInputError, check_choice, check_positive_int, check_random_state
+from .drivers.block_coordinate import block_coordinate
+from .gram import FrobeniusStats
+from .losses import LOSSES, kl_divergence
+from .results import TensorFactorization
+
+__all__ = [
+    "NTF_METHODS",
+    "check_tensor",
+    "unfold",
+    "khatri_rao",
+    "mttkrp",
+    "hadamard_grams",
+    "cp_to_tensor",
+    "tensor_loss",
+    "TensorMU",
+    "TensorHALS",
+    "TensorMultiplicativeKL",
+    "random_factors",
+    "ntf",
+    "load_tensor",
+    "save_ntf",
+]
+
+NTF_METHODS = ("mu", "hals", "cvxpy")
+
+_TINY = np.finfo(np.float64).tiny
+
+_DIRECT_BELOW = 1e-4
+"""Below this fraction of ‖T‖²_F the Frobenius loss is computed directly (the Gram identity's
+rounding, ~1e-13·‖T‖²_F, would otherwise stall near-exact fits), as in the matrix driver."""
+
+
+# --- input -------------------------------------------------------------------------------
+
+def check_tensor(T, name: str = "T") -> np.ndarray:
+    """Return ``T`` as a finite, non-negative float64 array of order ≥ 2 with no empty mode.
+
+    Raises :class:`~nnmf_research.checks.NMFInputError` naming the problem: an order-0/1
+    array, a mode of length 0, a NaN/inf or a negative entry (with its index and value).
+    """
+    if np.iscomplexobj(T):
+        raise NMFInputError(f"{name} has complex entries; NTF needs real non-negative data")
+    try:
+        A = np.asarray(T, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise NMFInputError(f"{name} is not a numeric array: {exc}") from None
+    if A.ndim < 2:
+        raise NMFInputError(
+            f"{name} must have at least 2 modes (an order-n array, n >= 2), got an order-"
+            f"{A.ndim} array of shape {A.shape}"
+        )
+    empty = [r for r, length in enumerate(A.shape) if length == 0]
+    if empty:
+        raise NMFInputError(
+            f"{name} mode {empty[0]} has length 0 (shape {A.shape}); every mode needs at "
+            "least one entry"
+        )
+    finite = np.isfinite(A)
+    if not finite.all():
+        idx = tuple(int(i) for i in np.argwhere(~finite)[0])
+        raise NMFInputError(f"{name} entry {idx} is not finite: {A[idx]}")
+    negative = A < 0
+    if negative.any():
+        idx = tuple(int(i) for i in np.argwhere(negative)[0])
+        raise NMFInputError(
+            f"{name} entry {idx} is negative: {A[idx]:.6g} "
+            f"({int(negative.sum())} negative entries in all)"
+        )
+    return A
+
+
+def _check_factors(factors, shape: tuple[int, ...], k: int) -> tuple[np.ndarray, ...]:
+    factors = list(factors)
+    if len(factors) != len(shape):
+        raise NMFInputError(
+            f"an order-{len(shape)} tensor needs {len(shape)} initial factors, got {len(factors)}")
+    out = []
+    for r, F in enumerate(factors):
+        A = check_tensor(F, f"factor {r}")
+        if A.shape != (shape[r], k):
+            raise NMFInputError(f"factor {r} has shape {A.shape}, expected {(shape[r], k)}")
+        out.append(A)
+    return tuple(out)
+
+
+# --- statistics --------------------------------------------------------------------------
+
+def unfold(T: np.ndarray, mode: int) -> np.ndarray:
+    """The mode-``mode`` unfolding T_(r) (I_r × Π_{m≠r} I_m), other modes in C order."""
+    return np.moveaxis(T, mode, 0).reshape(T.shape[mode], -1)
+
+
+def khatri_rao(matrices: Sequence[np.ndarray]) -> np.ndarray:
+    """Column-wise Kronecker product, row index (i₁, i₂, …) with the last varying fastest.
+
+    With it T_(r) = A_r K_rᵀ for T = [[A₁, …, Aₙ]] and :func:`unfold`'s C order.
+    """
+    out = matrices[0]
+    for A in matrices[1:]:
+        out = (out[:, None, :] * A[None, :, :]).reshape(-1, A.shape[1])
+    return out
+
+
+def _peak(shape, block) -> int:
+    """Numbers held by :func:`mttkrp` (per rank index) when ``block`` goes first by matmul."""
+    size = prod(shape[m] for m in block)
+    return prod(shape) // size + (size if len(block) > 1 else 0)
+
+
+def mttkrp(T: np.ndarray, factors: Sequence[np.ndarray], mode: int) -> np.ndarray:
+    """M_r = T_(r) K_r (I_r×k), without forming K_r unless that is the cheapest way.
+
+    A contiguous block of other modes (a suffix after ``mode`` or a prefix before it) is
+    contracted first by one matrix product of the reshaped T (a view) with the block's
+    Khatri–Rao product; the rest are contracted one mode at a time, diagonally in the rank
+    index (``einsum``). The block with the smallest peak memory is chosen.
+    """
+    n = T.ndim
+    k = factors[0].shape[1]
+    candidates = [tuple(range(s, n)) for s in range(mode + 1, n)]
+    candidates += [tuple(range(0, e)) for e in range(1, mode + 1)]
+    block = min(candidates, key=lambda b: (_peak(T.shape, b), -len(b)))
+    size = prod(T.shape[m] for m in block)
+    kr = khatri_rao([factors[m] for m in block])
+    if block[0] > mode:          # a suffix: T viewed as (rest, block)
+        Y = (T.reshape(-1, size) @ kr).reshape(*T.shape[:block[0]], k)
+        kept = list(range(block[0]))
+    else:                        # a prefix: T viewed as (block, rest)
+        Y = (kr.T @ T.reshape(size, -1)).reshape(k, *T.shape[block[-1] + 1:])
+        Y = np.moveaxis(Y, 0, -1)
+        kept = list(range(block[-1] + 1, n))
+    # Y has the axes `kept` (which include `mode`) and a last rank axis.
+    for m in [m for m in kept if m != mode][::-1]:
+        axis = kept.index(m)
+        subs = list(range(len(kept))) + [len(kept) + 1]
+        out = [a for a in subs if a != axis]
+        Y = np.einsum(Y, subs, factors[m], [axis, len(kept) + 1], out)
+        kept.remove(m)
+    return Y
+
+
+def hadamard_grams(grams: Sequence[np.ndarray], mode: int) -> np.ndarray:
+    """V_r = ⊛_{m≠r} G_m, the Hadamard product of the other modes' Grams G_m = A_mᵀA_m
+    (``grams[mode]`` is not read and may be None)."""
+    others = [G for m, G in enumerate(grams) if m != mode]
+    V = others[0].copy()
+    for G in others[1:]:
+        V *= G
+    return V
+
+
+def cp_to_tensor(factors: Sequence[np.ndarray]) -> np.ndarray:
+    """The full array [[A₁, …, Aₙ]] = Σ_j a_j⁽¹⁾ ⊗ … ⊗ a_j⁽ⁿ⁾."""
+    shape = tuple(A.shape[0] for A in factors)
+    return (factors[0] @ khatri_rao(list(factors[1:])).T).reshape(shape)
+
+
+def tensor_loss(name: str, T: np.ndarray, factors: Sequence[np.ndarray]) -> float:
+    """The named loss of [[A₁, …, Aₙ]] against T, computed directly."""
+    check_choice(name, "loss", LOSSES)
+    Y = cp_to_tensor(factors)
+    if name == "kl":
+        return kl_divergence(T, Y)
+    Y -= T
+    return float(np.vdot(Y, Y))
+
+
+# --- one-mode updates: update(M, V, A) -> A_new (Frobenius), see the module docstring ----
+
+class _MatrixKernelOnStats:
+    """A toolkit matrix kernel run on the mode statistics: H = A_rᵀ, (WᵀX, WᵀW) = (M_rᵀ, V_r).
+
+    ``rows`` is Π_{m≠r} I_m, the m of the unfolded problem (HALS's acceleration reads it);
+    it is passed as a zero-memory broadcast array of the right shape.
+    """
+
+    def __init__(self, kernel):
+        self.kernel = kernel
+        self.eps = kernel.eps
+        self.loss = kernel.loss
+
+    def __call__(self, M, V, A, rows: int = 1):
+        shape_only = np.broadcast_to(np.float64(0.0), (rows, A.shape[0]))
+        return self.kernel(shape_only, None, A.T, FrobeniusStats(M.T, V)).T
+
+
+class TensorMU(_MatrixKernelOnStats):
+    """Shashua–Hazan multiplicative update A ← max(eps, A ⊙ M / (A V))."""
+
+    def __init__(self, eps: float = kernels.EPS):
+        super().__init__(kernels.MultiplicativeFrobenius(eps=eps))
+
+
+class TensorHALS(_MatrixKernelOnStats):
+    """Accelerated HALS on the mode subproblem min_{A ≥ 0} −2⟨M, A⟩ + ⟨V, AᵀA⟩."""
+
+    def __init__(self, **options):
+        super().__init__(kernels.HALS(**options))
+
+
+class TensorMultiplicativeKL:
+    """KL multiplicative update of one mode: A ← max(eps, A ⊙ [(T/Y)_(r)K_r] / (1ᵀK_r)).
+
+    Lee & Seung (2001) Theorem 2 on the unfolded problem T_(r) ≈ A K_rᵀ; 1ᵀK_r is the
+    product of the other factors' column sums, so K_r is never formed.
+    """
+
+    loss = "kl"
+
+    def __init__(self, eps: float = kernels.EPS):
+        self.eps = eps
+
+    def __call__(self, T, factors, mode):
+        Y = cp_to_tensor(factors)
+        np.maximum(Y, _TINY, out=Y)
+        ratio = np.divide(T, Y, out=Y)
+        numer = mttkrp(ratio, factors, mode)
+        denom = np.ones(factors[0].shape[1])
+        for m, A in enumerate(factors):
+            if m != mode:
+                denom *= A.sum(axis=0)
+        A_new = factors[mode] * numer
+        A_new /= np.maximum(denom, _TINY)
+        np.maximum(A_new, self.eps, out=A_new)
+        return A_new
+
+
+# --- the blocks for the block-coordinate loop -------------------------------------------
+
+class _TensorBlocks:
+    """The blocks (A₁, …, Aₙ) as block updates and a loss for :func:`block_coordinate`.
+
+    Grams are cached keyed by the identity of their factor (the loop's contract: no array is
+    modified in place); the last mode's (M, V) give the Frobenius loss in O(I_n k + k²).
+    """
+
+    def __init__(self, T, mode_updates, loss_name, kl_update=None):
+        self.T = T
+        self.n = T.ndim
+        self.rows = [T.size // T.shape[r] for r in range(self.n)]
+        self.mode_updates = mode_updates
+        self.kl_update = kl_update
+        self.loss_name = loss_name
+        self.norm_t2 = float(np.vdot(T, T))
+        self._grams = [(None, None)] * self.n
+        self._last = None    # (mode, blocks it was computed from, M, V)
+
+    def gram(self, m, A):
+        if self._grams[m][0] is not A:
+            self._grams[m] = (A, A.T @ A)
+        return self._grams[m][1]
+
+    def update(self, mode):
+        def step(blocks):
+            if self.kl_update is not None:
+                return self.kl_update(self.T, blocks, mode)
+            M = mttkrp(self.T, blocks, mode)
+            V = hadamard_grams(
+                [None if m == mode else self.gram(m, A) for m, A in enumerate(blocks)], mode)
+            self._last = (mode, blocks, M, V)
+            return self.mode_updates[mode](M, V, blocks[mode], rows=self.rows[mode])
+        return step
+
+    def loss(self, blocks):
+        if self.loss_name == "frobenius" and self._last is not None:
+            mode, seen, M, V = self._last
+            if all(a is b for m, (a, b) in enumerate(zip(seen, blocks)) if m != mode):
+                A = blocks[mode]
+                value = max(self.norm_t2 - 2.0 * float(np.vdot(M, A))
+                            + float(np.vdot(V, self.gram(mode, A))), 0.0)
+                if not value < _DIRECT_BELOW * self.norm_t2:
+                    return value
+        return tensor_loss(self.loss_name, self.T, blocks)
+
+
+class _CvxpyMode:
+    """A compiled Gram-form mode model behind the ``update(M, V, A, rows)`` signature."""
+
+    def __init__(self, model):
+        self.model = model
+        self.eps = 0.0
+
+    def __call__(self, M, V, A, rows=1):
+        return self.model(M, V, A)
+
+
+class _CvxpyKL:
+    """``kl_model`` on the unfolded mode problem T_(r)ᵀ ≈ K_r A_rᵀ (forms K_r)."""
+
+    eps = 0.0
+
+    def __init__(self, models):
+        self.models = models
+
+    def __call__(self, T, factors, mode):
+        K = khatri_rao([A for m, A in enumerate(factors) if m != mode])
+        return self.models[mode](unfold(T, mode).T, K, factors[mode].T).T
+
+
+def _make_updates(method, loss_name, shape, k, solver, solver_options, kernel_options):
+    n = len(shape)
+    if method == "hals" and loss_name != "frobenius":
+        raise NMFInputError(
+            f"method 'hals' supports loss 'frobenius' only; for loss {loss_name!r} use one of: "
+            "mu, cvxpy")
+    if method != "cvxpy" and (solver is not None or solver_options):
+        raise NMFInputError(f"solver= applies to method='cvxpy' only, got method={method!r}")
+    if method == "cvxpy" and kernel_options:
+        raise NMFInputError("kernel_options apply to the NumPy methods, not method='cvxpy'")
+    try:
+        if method == "mu":
+            if loss_name == "kl":
+                return None, TensorMultiplicativeKL(**dict(kernel_options or {}))
+            return [TensorMU(**dict(kernel_options or {}))] * n, None
+        if method == "hals":
+            return [TensorHALS(**dict(kernel_options or {}))] * n, None
+    except TypeError as exc:
+        raise NMFInputError(f"bad kernel_options for method {method!r}: {exc}") from None
+    common = {"solver": solver, "solver_options": solver_options}
+    if loss_name == "kl":
+        from .models.kl import kl_model
+        rows = [prod(shape) // shape[r] for r in range(n)]
+        return None, _CvxpyKL([kl_model(k, rows[r], shape[r], **common) for r in range(n)])
+    from .models.tensor import tensor_mode_model
+    return [_CvxpyMode(tensor_mode_model(k, shape[r], **common)) for r in range(n)], None
+
+
+def random_factors(T: np.ndarray, k: int, random_state=None) -> tuple[np.ndarray, ...]:
+    """Initial factors A_r = a·|N(0, 1)| (I_r×k), drawn for r = 1, …, n from one Generator.
+
+    a = (mean(T)/k)^(1/n), so each entry of [[A₁, …, Aₙ]] has mean (2/π)^(n/2)·mean(T): the
+    scale of T (the tensor version of the toolkit's ``initialize(method="random")``).
+    """
+    rng = check_random_state(random_state)
+    scale = (float(T.mean()) / k) ** (1.0 / T.ndim)
+    if scale == 0.0:
+        scale = 1.0
+    return tuple(scale * np.abs(rng.standard_normal((length, k))) for length in T.shape)
+
+
+def ntf(
+    T,
+    k: int,
+    *,
+    method: str = "hals",
+    loss: str = "frobenius",
+    random_state=None,
+    factors: Sequence | None = None,
+    max_iter: int = 200,
+    tol: float = 1e-4,
+    time_limit: float | None = None,
+    callback: Callable | None = None,
+    progress: float | None = None,
+    solver: str | None = None,
+    solver_options: Mapping | None = None,
+    kernel_options: Mapping | None = None,
+) -> TensorFactorization:
+    """Non-negative tensor factorization T ≈ [[A₁, …, Aₙ]] (see the module docstring).
+
+        minimize_{A_r ≥ 0}  L(T, Σ_j a_j⁽¹⁾ ⊗ … ⊗ a_j⁽ⁿ⁾)
+
+    Parameters
+    ----------
+    T : array_like of order n >= 2, non-negative, no mode of length 0
+    k : number of rank-one terms, k >= 1 (may exceed the mode lengths)
+    method : "hals" | "mu" | "cvxpy"
+    loss : "frobenius" | "kl" (HALS: frobenius only)
+    random_state : None, int or numpy Generator (seeds :func:`random_factors`)
+    factors : optional initial factors (A₁, …, Aₙ), A_r of shape (I_r, k); not modified
+    max_iter, tol, time_limit, callback, progress : see :func:`block_coordinate`;
+        ``callback(iteration, factors, loss)`` returns True to stop
+    solver, solver_options : CVXPY solver for method="cvxpy"
+    kernel_options : options of the NumPy update (e.g. ``{"alpha": 0}`` for plain HALS)
+
+    Returns
+    -------
+    TensorFactorization
+    """
+    start = time.perf_counter()
+    T = check_tensor(T)
+    k = check_positive_int(k, "k")
+    check_choice(method, "method", NTF_METHODS)
+    check_choice(loss, "loss", LOSSES)
+    mode_updates, kl_update = _make_updates(method, loss, T.shape, k, solver, solver_options,
+                                            kernel_options)
+    if factors is None:
+        factors = random_factors(T, k, random_state)
+    else:
+        factors = _check_factors(factors, T.shape, k)
+    eps = (kl_update or mode_updates[0]).eps
+    factors = tuple(np.maximum(A, eps) for A in factors)
+
+    blocks = _TensorBlocks(T, mode_updates, loss, kl_update)
+    run = block_coordinate(
+        factors, [blocks.update(r) for r in range(T.ndim)], blocks.loss,
+        max_iter=max_iter, tol=tol, time_limit=time_limit, callback=callback,
+        progress=progress, loss_scale=blocks.norm_t2, loss_name=loss)
+    final = tuple(run.blocks)
+    residual = tensor_loss("frobenius", T, final)
+    norm_t = np.sqrt(blocks.norm_t2)
+    return TensorFactorization(
+        factors=final,
+        loss=residual if loss == "frobenius" else tensor_loss(loss, T, final),
+        loss_name=loss,
+        method=method,
+        n_iter=run.n_iter,
+        stop_reason=run.stop_reason,
+        history=run.history,
+        times=run.times,
+        relative_error=float(np.sqrt(residual) / norm_t) if norm_t > 0 else 0.0,
+        seconds=time.perf_counter() - start,
+    )
+
+
+# --- files ----------------------------------------------------------------------------------
+
+def load_tensor(path, name: str = "T") -> np.ndarray:
+    """Read an array of any order from ``path`` (``.npy``, or ``.npz`` holding one array; other
+    :func:`~nnmf_research.io.read_matrix` formats give matrices) and validate it with
+    :func:`check_tensor`; errors are prefixed with the path."""
+    from .io import read_matrix
+
+    A = read_matrix(path)
+    try:
+        return check_tensor(A.toarray() if sp.issparse(A) else A, name)
+    except NMFInputError as exc:
+        raise NMFInputError(f"{path}: {exc}") from None
+
+
+def save_ntf(fit: TensorFactorization, out, summary: Mapping | None = None) -> list[Path]:
+    """Write ``A1.npy`` … ``An.npy`` and ``summary.json`` (``fit.summary()`` updated with
+    ``summary``) into the folder ``out``, each file atomically; returns the paths written."""
+    from .io import save_json, save_matrix
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for r, A in enumerate(fit.factors, start=1):
+        save_matrix(out / f"A{r}.npy", A)
+        paths.append(out / f"A{r}.npy")
+    save_json(out / "summary.json", {**fit.summary(), **dict(summary or {})})
+    return paths + [out / "summary.json"]

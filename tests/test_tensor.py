@@ -1,0 +1,272 @@
+"""n-way NTF (Shashua & Hazan 2005): the MTTKRP against its definition, planted exact tensors
+recovered by HALS, MU never increasing the loss, n = 2 equal to the matrix NMF iterate for
+iterate, TensorLy's MU equal to ours from the same start, and named errors for bad input."""
+
+from __future__ import annotations
+
+import json
+import tracemalloc
+
+import numpy as np
+import pytest
+
+from nnmf_research import NMFInputError, TensorFactorization, factorize, ntf
+from nnmf_research.tensor import (cp_to_tensor, hadamard_grams, khatri_rao, mttkrp,
+                                  random_factors, tensor_loss, unfold)
+
+
+def planted(shape, k, seed=0):
+    rng = np.random.default_rng(seed)
+    factors = [rng.random((length, k)) for length in shape]
+    return cp_to_tensor(factors), factors
+
+
+def noisy(shape, k, seed=0, level=0.05):
+    T, _ = planted(shape, k, seed)
+    rng = np.random.default_rng(seed + 100)
+    return T + level * T.mean() * rng.random(shape)
+
+
+# --- statistics ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("shape", [(4, 5), (4, 5, 6), (3, 4, 5, 6), (25, 25, 30), (2, 3, 4, 2, 3)])
+def test_mttkrp_equals_the_unfolding_times_the_khatri_rao_product_in_every_mode(shape):
+    rng = np.random.default_rng(1)
+    T = rng.random(shape)
+    factors = [rng.random((length, 3)) for length in shape]
+    for mode in range(len(shape)):
+        K = khatri_rao([A for m, A in enumerate(factors) if m != mode])
+        expected = unfold(T, mode) @ K
+        got = mttkrp(T, factors, mode)
+        assert got.shape == (shape[mode], 3)
+        assert np.max(np.abs(got - expected)) <= 1e-12 * np.max(np.abs(expected))
+
+
+def test_cp_to_tensor_is_the_sum_of_outer_products_and_unfolds_as_a_times_k_transposed():
+    rng = np.random.default_rng(2)
+    A, B, C, D = (rng.random((n, 2)) for n in (3, 4, 2, 5))
+    T = cp_to_tensor([A, B, C, D])
+    assert np.allclose(T, np.einsum("ir,jr,kr,lr->ijkl", A, B, C, D), rtol=1e-14, atol=0)
+    assert np.allclose(unfold(T, 2), C @ khatri_rao([A, B, D]).T, rtol=1e-14, atol=0)
+
+
+def test_hadamard_of_the_other_grams_is_the_gram_of_the_khatri_rao_product():
+    rng = np.random.default_rng(3)
+    factors = [rng.random((n, 3)) for n in (3, 4, 5)]
+    grams = [A.T @ A for A in factors]
+    K = khatri_rao([factors[0], factors[2]])
+    assert np.allclose(hadamard_grams(grams, 1), K.T @ K, rtol=1e-13, atol=0)
+
+
+def test_mttkrp_of_an_image_stack_holds_less_than_the_khatri_rao_product():
+    """25×25×100, k = 10, mode 0: K_0 has 2500×10 entries; contracting mode 2 first holds 625×10."""
+    rng = np.random.default_rng(4)
+    T = rng.random((25, 25, 100))
+    factors = [rng.random((n, 10)) for n in T.shape]
+    kr_bytes = 25 * 100 * 10 * 8
+    tracemalloc.start()
+    mttkrp(T, factors, 0)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 0.5 * kr_bytes
+
+
+# --- what must be true ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("shape, k", [((12, 10, 8), 3), ((6, 5, 4, 3), 2)])
+def test_hals_reaches_relative_error_below_1e_6_on_planted_exact_tensors(shape, k):
+    T, _ = planted(shape, k)
+    fit = ntf(T, k, method="hals", max_iter=5000, tol=0, random_state=0)
+    assert fit.relative_error < 1e-6, fit.stop_reason
+    assert all(np.all(A >= 0) and A.shape == (n, k) for A, n in zip(fit.factors, shape))
+    assert np.linalg.norm(fit.to_tensor() - T) <= 1e-6 * np.linalg.norm(T)
+
+
+@pytest.mark.parametrize("loss", ["frobenius", "kl"])
+@pytest.mark.parametrize("shape, k", [((12, 10, 8), 3), ((6, 5, 4, 3), 2)])
+def test_multiplicative_updates_never_increase_the_loss(shape, k, loss):
+    T = noisy(shape, k)
+    direct = []
+    fit = ntf(T, k, method="mu", loss=loss, max_iter=150, tol=0, random_state=1,
+              callback=lambda it, blocks, value: direct.append(tensor_loss(loss, T, blocks)))
+    scale = float(np.vdot(T, T)) if loss == "frobenius" else fit.history[0]
+    assert np.all(np.diff(fit.history) <= 1e-12 * scale)
+    assert np.all(np.diff(direct) <= 1e-13 * scale)
+    assert direct[-1] < 0.5 * fit.history[0]          # and it does decrease
+
+
+def _collect(store):
+    """An ntf callback keeping a copy of every sweep's factors."""
+    def callback(it, blocks, value):
+        store.append([A.copy() for A in blocks])
+    return callback
+
+
+def _collect_matrix(store):
+    """A factorize callback keeping a copy of every iteration's (W, H)."""
+    def callback(it, W, H, value):
+        store.append((W.copy(), H.copy()))
+    return callback
+
+
+@pytest.mark.parametrize("method, loss", [("mu", "frobenius"), ("mu", "kl"), ("hals", "frobenius")])
+def test_two_way_ntf_makes_the_matrix_nmf_iterates_from_the_same_start(method, loss):
+    """T ≈ A₁A₂ᵀ is X = Tᵀ ≈ WH with W = A₂, H = A₁ᵀ (the matrix driver updates H first)."""
+    T = noisy((15, 12), 3, seed=5)
+    A1, A2 = random_factors(T, 3, random_state=2)
+    ours, matrix = [], []
+    fit = ntf(T, 3, method=method, loss=loss, factors=(A1, A2), max_iter=60, tol=0,
+              callback=_collect(ours))
+    ref = factorize(T.T, 3, method=method, loss=loss, W=A2, H=A1.T, max_iter=60, tol=0,
+                    callback=_collect_matrix(matrix))
+    assert len(ours) == len(matrix) == 60
+    for (a1, a2), (W, H) in zip(ours, matrix):
+        assert np.max(np.abs(a1 - H.T)) <= 1e-12 * np.max(H)
+        assert np.max(np.abs(a2 - W)) <= 1e-12 * np.max(W)
+    # Both histories come from Gram identities, each rounded at about 1e-13·‖T‖²_F.
+    assert np.allclose(fit.history, ref.history, rtol=0, atol=1e-12 * float(np.vdot(T, T)))
+    assert fit.loss == pytest.approx(ref.loss, rel=1e-12)
+
+
+def test_our_mu_equals_tensorly_non_negative_parafac_iterate_for_iterate():
+    tl = pytest.importorskip(
+        "tensorly", reason="tensorly is not installed (a 7.4 MB wheel, so not in the test "
+        "extra); pip install tensorly to run this check")
+    from tensorly.cp_tensor import CPTensor
+    from tensorly.decomposition import non_negative_parafac
+
+    T = noisy((12, 10, 8), 3, level=0.01)
+    init = random_factors(T, 3, random_state=1)
+    ours = []
+    ntf(T, 3, method="mu", factors=init, max_iter=200, tol=0, callback=_collect(ours))
+    for t in (1, 2, 3, 5, 10, 50, 200):
+        theirs = non_negative_parafac(
+            tl.tensor(T), 3, init=CPTensor((np.ones(3), [A.copy() for A in init])),
+            n_iter_max=t, tol=0)
+        for a, b in zip(ours[t - 1], theirs.factors):
+            assert np.max(np.abs(a - b)) <= 1e-13 * np.max(np.abs(b)), t
+
+
+# --- the record, the loop's rules, reproducibility -----------------------------------------
+
+def test_the_record_is_frozen_and_its_summary_is_json():
+    T, _ = planted((5, 4, 3), 2)
+    fit = ntf(T, 2, method="mu", max_iter=5, tol=0, random_state=0)
+    assert isinstance(fit, TensorFactorization)
+    assert fit.shape == (5, 4, 3) and fit.k == 2 and fit.n_iter == 5
+    assert len(fit.history) == 6 and fit.stop_reason == "max_iter=5 reached"
+    assert fit.loss == pytest.approx(tensor_loss("frobenius", T, fit.factors), rel=1e-14)
+    assert fit.relative_error == pytest.approx(np.sqrt(fit.loss) / np.linalg.norm(T), rel=1e-14)
+    with pytest.raises(AttributeError):
+        fit.loss = 0.0
+    assert json.loads(json.dumps(fit.summary()))["shape"] == [5, 4, 3]
+
+
+def test_the_same_seed_gives_the_same_factors_and_the_input_is_not_modified():
+    T = noisy((6, 5, 4), 2)
+    init = random_factors(T, 2, random_state=3)
+    copies = [T.copy()] + [A.copy() for A in init]
+    first = ntf(T, 2, method="hals", factors=init, max_iter=10)
+    again = ntf(T, 2, method="hals", factors=init, max_iter=10)
+    assert all(np.array_equal(a, b) for a, b in zip(first.factors, again.factors))
+    assert all(np.array_equal(a, b) for a, b in zip([T, *init], copies))
+    seeded = [ntf(T, 2, method="mu", random_state=7, max_iter=3).factors for _ in range(2)]
+    assert all(np.array_equal(a, b) for a, b in zip(*seeded))
+
+
+def test_callback_stop_and_ctrl_c_return_the_last_complete_sweep():
+    T = noisy((6, 5, 4), 2)
+    stopped = ntf(T, 2, method="mu", max_iter=50, tol=0, random_state=0,
+                  callback=lambda it, blocks, value: it == 3)
+    assert stopped.n_iter == 3 and stopped.stop_reason == "stopped by callback after 3 iterations"
+
+    seen = {}
+
+    def interrupt(it, blocks, value):
+        seen[it] = [A.copy() for A in blocks]
+        if it == 5:
+            raise KeyboardInterrupt
+
+    fit = ntf(T, 2, method="hals", max_iter=50, tol=0, random_state=0, callback=interrupt)
+    assert fit.n_iter == 5 and fit.stop_reason.startswith("interrupted after 5 iterations")
+    assert all(np.array_equal(a, b) for a, b in zip(fit.factors, seen[5]))
+
+
+def test_cvxpy_sweeps_never_increase_the_frobenius_loss_beyond_solver_accuracy():
+    T = noisy((6, 5, 4), 2)
+    fit = ntf(T, 2, method="cvxpy", max_iter=8, tol=0, random_state=0)
+    assert np.all(np.diff(fit.history) <= 1e-7 * float(np.vdot(T, T)))
+    assert fit.history[-1] < 0.1 * fit.history[0]
+
+
+# --- named errors ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("T, message", [
+    (np.array([[[1.0, 2.0], [3.0, -0.5]]]), r"T entry \(0, 1, 1\) is negative: -0.5"),
+    (np.ones(4), r"T must have at least 2 modes .* got an order-1 array of shape \(4,\)"),
+    (np.float64(3.0), r"at least 2 modes .* order-0 array"),
+    (np.ones((3, 0, 2)), r"T mode 1 has length 0 \(shape \(3, 0, 2\)\)"),
+    (np.array([[1.0, np.nan], [1.0, 1.0]]), r"T entry \(0, 1\) is not finite: nan"),
+])
+def test_bad_tensors_get_a_named_error(T, message):
+    with pytest.raises(NMFInputError, match=message):
+        ntf(T, 2)
+
+
+@pytest.mark.parametrize("k, message", [(0, r"k=0 is out of range \[1, inf\]"),
+                                        (-2, r"k=-2 is out of range"),
+                                        (1.5, r"k=1.5 must be an integer")])
+def test_k_below_one_or_not_an_integer_is_refused(k, message):
+    with pytest.raises(NMFInputError, match=message):
+        ntf(np.ones((3, 3, 3)), k)
+
+
+def test_options_that_do_not_fit_are_refused_by_name():
+    T = np.ones((3, 4, 2))
+    with pytest.raises(NMFInputError, match="method 'hals' supports loss 'frobenius' only"):
+        ntf(T, 2, method="hals", loss="kl")
+    with pytest.raises(NMFInputError, match="unknown method 'als'"):
+        ntf(T, 2, method="als")
+    with pytest.raises(NMFInputError, match=r"factor 1 has shape \(3, 2\), expected \(4, 2\)"):
+        ntf(T, 2, factors=[np.ones((3, 2))] * 3)
+    with pytest.raises(NMFInputError, match="needs 3 initial factors, got 2"):
+        ntf(T, 2, factors=[np.ones((3, 2)), np.ones((4, 2))])
+    with pytest.raises(NMFInputError, match="solver= applies to method='cvxpy' only"):
+        ntf(T, 2, method="mu", solver="OSQP")
+
+
+def test_k_may_exceed_every_mode_length():
+    """Tensor rank can exceed the lengths (unlike matrix rank): k = 5 on 2×2×2 is allowed."""
+    T = noisy((2, 2, 2), 1)
+    fit = ntf(T, 5, method="hals", max_iter=20, random_state=0)
+    assert all(A.shape == (2, 5) for A in fit.factors)
+
+
+def test_the_readme_ntf_example_runs_as_pasted_and_fits_exactly(capsys):
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme[readme.index("## Non-negative tensor factorization (NTF)"):]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    assert namespace["fit"].relative_error < 1e-6
+    assert "[(12, 3), (10, 3), (8, 3)]" in capsys.readouterr().out
+
+
+def test_a_tensor_file_round_trips_through_load_tensor_and_save_ntf(tmp_path):
+    from nnmf_research.tensor import load_tensor, save_ntf
+
+    T, _ = planted((4, 3, 5, 2), 2)
+    np.save(tmp_path / "stack.npy", T)
+    loaded = load_tensor(tmp_path / "stack.npy")
+    assert loaded.shape == (4, 3, 5, 2) and np.array_equal(loaded, T)
+    fit = ntf(loaded, 2, method="mu", max_iter=3, random_state=0)
+    paths = save_ntf(fit, tmp_path / "run", {"input": "stack.npy"})
+    assert [p.name for p in paths] == ["A1.npy", "A2.npy", "A3.npy", "A4.npy", "summary.json"]
+    assert all(np.array_equal(np.load(p), A) for p, A in zip(paths, fit.factors))
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["input"] == "stack.npy" and summary["shape"] == [4, 3, 5, 2]
+    np.save(tmp_path / "bad.npy", -T)
+    with pytest.raises(NMFInputError, match=r"bad.npy: T entry \(0, 0, 0, 0\) is negative"):
+        load_tensor(tmp_path / "bad.npy")
