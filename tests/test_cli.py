@@ -381,3 +381,20 @@ def test_exact_never_calls_a_factorization_exact_that_misses_small_entries(tmp_p
     assert main(["exact", str(path), "--smallest", "--time-limit", "3", "--json"]) == 0
     summary = _strict(capsys.readouterr().out)
     assert (summary["r"], summary["status"]) == (4, "certified exact")
+
+
+def test_tensor_factorizes_a_planted_3_way_array_and_writes_its_factors(tmp_path, capsys):
+    g = np.random.default_rng(0)
+    A = [g.uniform(0.1, 1, (n, 2)) for n in (5, 4, 3)]
+    path = tmp_path / "t.npy"
+    np.save(path, np.einsum("ir,jr,kr->ijk", *A))
+    out = tmp_path / "run"
+    assert main(["tensor", str(path), "-k", "2", "--max-iter", "20000", "--tol", "0",
+                 "--out", str(out), "--json", "--quiet"]) == 0
+    summary = _strict(capsys.readouterr().out)
+    assert summary["relative_error"] < 1e-6 and summary["k"] == 2
+    assert sorted(p.name for p in out.iterdir()) == ["A1.npy", "A2.npy", "A3.npy",
+                                                      "summary.json"]
+    assert np.load(out / "A1.npy").shape == (5, 2)
+    assert main(["tensor", str(path), "-k", "0"]) == 2
+    assert "k=0 is out of range" in capsys.readouterr().err
