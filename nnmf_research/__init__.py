@@ -61,3 +61,11 @@ __all__ = [
     "SolverUnavailableError",
     "ModelNotDPPError",
 ]
+
+# Convex/semi-NMF (Ding, Li & Jordan 2010) and separable NMF (SPA, Gillis–Luce, Hottopixx).
+from .convex import convex_nmf, kernel_convex_nmf, semi_nmf
+from .results import ConvexFactorization, SeparableFactorization
+from .separable import separable_nmf, spa
+
+__all__ += ["semi_nmf", "convex_nmf", "kernel_convex_nmf", "spa", "separable_nmf",
+            "ConvexFactorization", "SeparableFactorization"]
