@@ -68,3 +68,11 @@ from .tensor import ntf  # noqa: E402
 from .models.tensor import tensor_mode_model  # noqa: E402
 
 __all__ += ["ntf", "TensorFactorization", "tensor_mode_model"]
+
+# Convex/semi-NMF (Ding, Li & Jordan 2010) and separable NMF (SPA, Gillis–Luce, Hottopixx).
+from .convex import convex_nmf, kernel_convex_nmf, semi_nmf  # noqa: E402
+from .results import ConvexFactorization, SeparableFactorization  # noqa: E402
+from .separable import separable_nmf, spa  # noqa: E402
+
+__all__ += ["semi_nmf", "convex_nmf", "kernel_convex_nmf", "spa", "separable_nmf",
+            "ConvexFactorization", "SeparableFactorization"]

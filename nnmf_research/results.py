@@ -168,3 +168,97 @@ class TensorFactorization:
             "stop_reason": self.stop_reason,
             "seconds": float(self.seconds),
         }
+
+
+@dataclass(frozen=True)
+class ConvexFactorization:
+    """Semi-NMF X ≈ F Gᵀ (F free, G ≥ 0), or convex NMF X ≈ X W Gᵀ (W ≥ 0, G ≥ 0, F = XW).
+
+    Orientation of Ding, Li & Jordan (2010): X is p×n with columns as samples, F is p×k,
+    G and W are n×k (row i of G holds the cluster memberships of sample i).
+
+    Attributes
+    ----------
+    F : ndarray or None
+        The basis (p×k); None for kernel convex NMF, where φ(X) W has no explicit form.
+    G : ndarray
+        The non-negative encodings (n×k).
+    W : ndarray or None
+        The non-negative weights of the data columns in F (n×k); None for semi-NMF.
+    loss : float
+        ‖X − F Gᵀ‖²_F (kernel form Tr K − 2Tr(GᵀKW) + Tr(WᵀKWGᵀG)), recomputed at the end.
+    model : str
+        ``"semi"``, ``"convex"`` or ``"kernel-convex"``; ``method`` is ``"mu"`` or ``"cvxpy"``.
+    n_iter, stop_reason, history, times, seconds
+        From the block-coordinate loop (``history[0]`` is the loss of the initial factors).
+    relative_error : float
+        sqrt(loss / ‖X‖²_F) (‖X‖²_F = Tr K).
+    """
+
+    F: np.ndarray | None
+    G: np.ndarray
+    W: np.ndarray | None
+    loss: float
+    model: str
+    method: str
+    n_iter: int
+    stop_reason: str
+    history: tuple[float, ...] = ()
+    times: tuple[float, ...] = ()
+    relative_error: float = float("nan")
+    seconds: float = 0.0
+    loss_name: str = "frobenius"
+
+    @property
+    def k(self) -> int:
+        return int(self.G.shape[1])
+
+    @property
+    def labels(self) -> np.ndarray:
+        """Cluster of each sample: argmax over the rows of G (the paper's clustering rule)."""
+        return np.argmax(self.G, axis=1)
+
+    def summary(self) -> dict[str, Any]:
+        """A JSON-ready summary (no factor matrices)."""
+        return {
+            "model": self.model, "method": self.method, "n": int(self.G.shape[0]), "k": self.k,
+            "loss_name": self.loss_name, "loss": float(self.loss),
+            "relative_error": float(self.relative_error), "n_iter": int(self.n_iter),
+            "stop_reason": self.stop_reason, "seconds": float(self.seconds),
+        }
+
+
+@dataclass(frozen=True)
+class SeparableFactorization:
+    """Separable NMF X ≈ X[:, anchors] H with H ≥ 0 (W = X[:, anchors], H by exact NNLS).
+
+    ``method`` is ``"spa"``, ``"gillis_luce"`` or ``"hottopixx"``; ``anchors`` are column
+    indices of X in the order chosen; ``loss`` = ‖X − WH‖²_F; ``diagnostics`` holds what the
+    method reports (the LP's diagonal and trace, SPA's residual norms, the solver status).
+    """
+
+    W: np.ndarray
+    H: np.ndarray
+    anchors: tuple[int, ...]
+    loss: float
+    relative_error: float
+    method: str
+    stop_reason: str
+    seconds: float = 0.0
+    diagnostics: Any = field(default=None, repr=False)
+    loss_name: str = "frobenius"
+
+    @property
+    def k(self) -> int:
+        return len(self.anchors)
+
+    def summary(self) -> dict[str, Any]:
+        """A JSON-ready summary (no factor matrices)."""
+        return {
+            "method": self.method, "shape": [int(self.W.shape[0]), int(self.H.shape[1])],
+            "k": self.k, "anchors": [int(a) for a in self.anchors], "loss": float(self.loss),
+            "relative_error": float(self.relative_error), "stop_reason": self.stop_reason,
+            "seconds": float(self.seconds),
+        }
+
+__all__ += ["ConvexFactorization", "SeparableFactorization"]

@@ -1,0 +1,249 @@
+"""Semi-NMF, convex NMF and kernel convex NMF (Ding, Li & Jordan, IEEE TPAMI 32(1):45–55, 2010).
+
+X is p×n of any sign (columns are samples), k the number of factors (clusters):
+
+semi_nmf           minimize ‖X − F Gᵀ‖²_F          subject to G ≥ 0           (F free)
+convex_nmf         minimize ‖X − X W Gᵀ‖²_F        subject to W ≥ 0, G ≥ 0    (F = XW)
+kernel_convex_nmf  minimize Tr K − 2Tr(GᵀKW) + Tr(WᵀKWGᵀG)  subject to W, G ≥ 0   (K PSD)
+
+Each is a run of :func:`nnmf_research.drivers.block_coordinate.block_coordinate` over two
+blocks; the block updates are the NumPy rules of :mod:`nnmf_research.convex_kernels`
+(``method="mu"``, the paper's multiplicative rules, monotone by its Theorems 2 and 4) or the
+compiled CVXPY models of :mod:`nnmf_research.models.convex` (``method="cvxpy"``, exact block
+minimisation). The F-step of semi-NMF is always the closed form F = XG(GᵀG)⁻¹.
+
+Initialization (``init="kmeans"``, the paper's §6 and its public codes): k-means labels
+(scikit-learn ``KMeans(n_init=10, random_state=seed)``) give an indicator H (n×k),
+G₀ = H + 0.2 and W₀ = G₀ D⁻¹ with D = diag(cluster sizes). ``init="random"``: uniform
+[0, 1) + 0.2 entries from the seeded generator. Semi-NMF with G restricted to indicators is
+k-means (F holds the centroids), so the k-means start is the paper's natural one.
+
+Example
+-------
+>>> import numpy as np
+>>> X = np.array([[1.0, 1.1, -1.0, -0.9], [2.0, 2.1, 0.5, 0.4]])
+>>> fit = semi_nmf(X, 2, random_state=0)
+>>> fit.labels[0] == fit.labels[1] != fit.labels[2] == fit.labels[3]
+np.True_
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from .checks import (NMFInputError, check_choice, check_nonnegative_real, check_positive_int,
+                     check_random_state)
+from .convex_kernels import kernel_loss, mu_G, mu_W, neg, pos, semi_F, semi_loss
+from .drivers.block_coordinate import block_coordinate
+from .kernels import EPS
+from .models.convex import g_model, w_model
+from .results import ConvexFactorization
+
+__all__ = ["semi_nmf", "convex_nmf", "kernel_convex_nmf", "convex_init", "check_real_matrix",
+           "check_kernel", "METHODS"]
+
+METHODS = ("mu", "cvxpy")
+
+
+def check_real_matrix(X, name: str = "X") -> np.ndarray:
+    """X as a finite 2-D float array of any sign, not constant; errors name the problem."""
+    try:
+        A = np.asarray(X.toarray() if hasattr(X, "toarray") else X, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise NMFInputError(f"{name} is not a numeric matrix: {exc}") from None
+    if A.ndim != 2:
+        raise NMFInputError(f"{name} must be a 2-D matrix, got a {A.ndim}-D array of shape {A.shape}")
+    if A.size == 0:
+        raise NMFInputError(f"{name} is empty (shape {A.shape})")
+    finite = np.isfinite(A)
+    if not finite.all():
+        idx = tuple(int(i) for i in np.argwhere(~finite)[0])
+        raise NMFInputError(f"{name} entry {idx} is not finite: {A[idx]}")
+    if np.all(A == A.flat[0]):
+        raise NMFInputError(f"{name} is constant (every entry is {A.flat[0]:g}): nothing to factorize")
+    return A
+
+
+def check_kernel(K, name: str = "K", *, tol: float = 1e-10) -> np.ndarray:
+    """K as a symmetric positive semidefinite n×n matrix, else a named error.
+
+    Symmetric to relative 1e-12 of max|K|; PSD when its smallest eigenvalue is ≥ −tol·λ_max
+    (the message states the smallest eigenvalue).
+    """
+    A = check_real_matrix(K, name)
+    if A.shape[0] != A.shape[1]:
+        raise NMFInputError(f"{name} must be square (a kernel matrix), got shape {A.shape}")
+    scale = float(np.max(np.abs(A)))
+    asym = float(np.max(np.abs(A - A.T)))
+    if asym > 1e-12 * scale:
+        idx = tuple(int(i) for i in np.unravel_index(np.argmax(np.abs(A - A.T)), A.shape))
+        raise NMFInputError(f"{name} is not symmetric: |K - Kᵀ| = {asym:.3g} at entry {idx}")
+    A = 0.5 * (A + A.T)
+    lam = np.linalg.eigvalsh(A)
+    if lam[0] < -tol * max(lam[-1], 0.0) or lam[-1] <= 0:
+        raise NMFInputError(
+            f"{name} is not positive semidefinite: smallest eigenvalue {lam[0]:.6g} "
+            f"(largest {lam[-1]:.6g})")
+    return A
+
+
+def convex_init(X_or_K, k: int, *, init: str = "kmeans", random_state=None,
+                kernel: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """(G₀, W₀), both n×k: the k-means indicator + 0.2 and G₀D⁻¹ (module docstring), or random.
+
+    With ``kernel=True`` the argument is K and k-means runs on the rows of L, K = LLᵀ (the
+    kernel k-means embedding: squared distances between rows of L are those of φ(X)).
+    """
+    rng = check_random_state(random_state)
+    init = check_choice(init, "init", ("kmeans", "random"))
+    n = X_or_K.shape[1]
+    if init == "random":
+        G0 = rng.random((n, k)) + 0.2
+        return G0, G0 / n
+    from sklearn.cluster import KMeans
+
+    if kernel:
+        from .convex_kernels import gram_factor
+        points = gram_factor(X_or_K).T
+    else:
+        points = X_or_K.T
+    seed = int(rng.integers(2**31 - 1)) if not isinstance(random_state, int) else random_state
+    labels = KMeans(n_clusters=k, n_init=10, random_state=seed).fit(points).labels_
+    H = np.zeros((n, k))
+    H[np.arange(n), labels] = 1.0
+    G0 = H + 0.2
+    sizes = np.maximum(H.sum(axis=0), 1.0)
+    return G0, G0 / sizes
+
+
+def _check_common(n: int, k, method: str, max_iter, tol):
+    k = check_positive_int(k, "k", low=1, high=n)
+    method = check_choice(method, "method", METHODS)
+    return k, method, check_positive_int(max_iter, "max_iter", low=0), check_nonnegative_real(tol, "tol")
+
+
+def _start(G0, W0, shape, X, k, init, random_state, kernel):
+    if G0 is None or W0 is None:
+        Gi, Wi = convex_init(X, k, init=init, random_state=random_state, kernel=kernel)
+        G0 = Gi if G0 is None else G0
+        W0 = Wi if W0 is None else W0
+    out = []
+    for name, A in (("G0", G0), ("W0", W0)):
+        A = np.asarray(A, dtype=float)
+        if A.shape != shape:
+            raise NMFInputError(f"{name} has shape {A.shape}, expected {shape}")
+        if not np.all(np.isfinite(A)) or (A < 0).any():
+            idx = tuple(int(i) for i in np.argwhere(~(np.isfinite(A) & (A >= 0)))[0])
+            raise NMFInputError(f"{name} entry {idx} must be finite and >= 0: {A[idx]}")
+        out.append(np.maximum(A, EPS))
+    return out
+
+
+def semi_nmf(X, k: int, *, method: str = "mu", init: str = "kmeans", random_state=None,
+             G0=None, max_iter: int = 500, tol: float = 1e-6, time_limit=None,
+             constraints: Callable | None = None, penalty: Callable | None = None,
+             solver: str | None = None, progress=None) -> ConvexFactorization:
+    """Semi-NMF: minimize ‖X − F Gᵀ‖²_F subject to G ≥ 0, F free (Ding, Li & Jordan 2010, §3).
+
+    X (p×n) may have any sign. Each sweep: F ← XG(GᵀG)⁻¹, then G by the paper's
+    multiplicative rule (``method="mu"``) or by the exact NNLS model
+    (``method="cvxpy"``, :func:`~nnmf_research.models.convex.g_model`, where
+    ``constraints=`` / ``penalty=`` act on G). Returns a
+    :class:`~nnmf_research.results.ConvexFactorization` with ``W = None``.
+    """
+    X = check_real_matrix(X)
+    p, n = X.shape
+    k, method, max_iter, tol = _check_common(n, k, method, max_iter, tol)
+    G0, _ = _start(G0, np.ones((n, k)), (n, k), X, k, init, random_state, False)
+    norm2 = float(np.vdot(X, X))
+    if method == "mu":
+        if constraints is not None or penalty is not None:
+            raise NMFInputError("constraints= and penalty= need method='cvxpy'")
+        g_update = lambda b: mu_G(X.T @ b[0], b[0].T @ b[0], b[1])  # noqa: E731
+    else:
+        model = g_model(n, k, constraints=constraints, penalty=penalty, solver=solver)
+        g_update = lambda b: model(X.T @ b[0], b[0].T @ b[0], b[1])  # noqa: E731
+    res = block_coordinate(
+        (semi_F(X, G0), G0), (lambda b: semi_F(X, b[1]), g_update),
+        lambda b: semi_loss(X, b[0], b[1]), max_iter=max_iter, tol=tol,
+        time_limit=time_limit, progress=progress, loss_scale=norm2, loss_name="frobenius")
+    F, G = res.blocks
+    loss = semi_loss(X, F, G)
+    return ConvexFactorization(F=F, G=G, W=None, loss=loss, model="semi", method=method,
+                               n_iter=res.n_iter, stop_reason=res.stop_reason,
+                               history=res.history, times=res.times,
+                               relative_error=float(np.sqrt(loss / norm2)), seconds=res.seconds)
+
+
+def _convex_run(K, X, k, model_name, method, init, random_state, G0, W0, max_iter, tol,
+                time_limit, constraints_W, penalty_W, constraints_G, penalty_G, solver,
+                progress) -> ConvexFactorization:
+    n = K.shape[0]
+    k, method, max_iter, tol = _check_common(n, k, method, max_iter, tol)
+    G0, W0 = _start(G0, W0, (n, k), K if X is None else X, k, init, random_state, X is None)
+    trace_K = float(np.trace(K))
+    if method == "mu":
+        if any(h is not None for h in (constraints_W, penalty_W, constraints_G, penalty_G)):
+            raise NMFInputError("constraints= and penalty= need method='cvxpy'")
+        Kp, Km = pos(K), neg(K)
+        g_update = lambda b: mu_G(K @ b[1], b[1].T @ K @ b[1], b[0])  # noqa: E731
+        w_update = lambda b: mu_W(Kp, Km, b[1], b[0])  # noqa: E731
+    else:
+        gm = g_model(n, k, constraints=constraints_G, penalty=penalty_G, solver=solver)
+        wm = w_model(K, k, constraints=constraints_W, penalty=penalty_W, solver=solver)
+        g_update = lambda b: gm(K @ b[1], b[1].T @ K @ b[1], b[0])  # noqa: E731
+        w_update = lambda b: wm(b[1], b[0])  # noqa: E731
+    # Blocks (G, W), G first as in the paper's algorithm and its public codes.
+    res = block_coordinate(
+        (G0, W0), (g_update, w_update), lambda b: kernel_loss(K, b[1], b[0], trace_K),
+        max_iter=max_iter, tol=tol, time_limit=time_limit, progress=progress,
+        loss_scale=trace_K, loss_name="frobenius")
+    G, W = res.blocks
+    if X is not None:
+        F = X @ W
+        loss = semi_loss(X, F, G)
+    else:
+        F, loss = None, kernel_loss(K, W, G, trace_K)
+    return ConvexFactorization(F=F, G=G, W=W, loss=loss, model=model_name, method=method,
+                               n_iter=res.n_iter, stop_reason=res.stop_reason,
+                               history=res.history, times=res.times,
+                               relative_error=float(np.sqrt(loss / trace_K)), seconds=res.seconds)
+
+
+def convex_nmf(X, k: int, *, method: str = "mu", init: str = "kmeans", random_state=None,
+               G0=None, W0=None, max_iter: int = 500, tol: float = 1e-6, time_limit=None,
+               constraints_W: Callable | None = None, penalty_W: Callable | None = None,
+               constraints_G: Callable | None = None, penalty_G: Callable | None = None,
+               solver: str | None = None, progress=None) -> ConvexFactorization:
+    """Convex NMF: minimize ‖X − X W Gᵀ‖²_F subject to W ≥ 0, G ≥ 0 (Ding, Li & Jordan 2010, §4).
+
+    The basis F = XW holds non-negative combinations of data columns. X (p×n) may have any
+    sign. Each sweep updates G then W, by the paper's multiplicative rules on K = XᵀX
+    (``method="mu"``) or by the compiled CVXPY block models (``method="cvxpy"``; OSQP by
+    default, see :mod:`nnmf_research.models.convex`). Returns a
+    :class:`~nnmf_research.results.ConvexFactorization` with F = X @ W.
+    """
+    X = check_real_matrix(X)
+    return _convex_run(X.T @ X, X, k, "convex", method, init, random_state, G0, W0, max_iter,
+                       tol, time_limit, constraints_W, penalty_W, constraints_G, penalty_G,
+                       solver, progress)
+
+
+def kernel_convex_nmf(K, k: int, *, method: str = "mu", init: str = "kmeans",
+                      random_state=None, G0=None, W0=None, max_iter: int = 500,
+                      tol: float = 1e-6, time_limit=None,
+                      constraints_W: Callable | None = None, penalty_W: Callable | None = None,
+                      constraints_G: Callable | None = None, penalty_G: Callable | None = None,
+                      solver: str | None = None, progress=None) -> ConvexFactorization:
+    """Kernel convex NMF: minimize ‖φ(X) − φ(X) W Gᵀ‖² = Tr K − 2Tr(GᵀKW) + Tr(WᵀKWGᵀG)
+    subject to W ≥ 0, G ≥ 0, from the n×n kernel K = φ(X)ᵀφ(X) alone (Ding, Li & Jordan
+    2010, §5). K must be symmetric PSD (else a named error stating its smallest eigenvalue).
+    With K = XᵀX it is :func:`convex_nmf` (the same iterates from the same start); ``F`` is
+    None in the result. The k-means start clusters the rows of L, K = LLᵀ.
+    """
+    K = check_kernel(K)
+    return _convex_run(K, None, k, "kernel-convex", method, init, random_state, G0, W0,
+                       max_iter, tol, time_limit, constraints_W, penalty_W, constraints_G,
+                       penalty_G, solver, progress)

@@ -1,0 +1,118 @@
+"""Fast NumPy block updates of semi-NMF and convex NMF (Ding, Li & Jordan, IEEE TPAMI 2010).
+
+Notation as in the paper: X (p×n, any sign, columns are samples), F (p×k) free, G (n×k) ≥ 0,
+W (n×k) ≥ 0, K = XᵀX (n×n, or any symmetric PSD kernel), and A⁺ = (|A| + A)/2,
+A⁻ = (|A| − A)/2 elementwise, so A = A⁺ − A⁻ with both parts ≥ 0.
+
+Semi-NMF      minimize ‖X − F Gᵀ‖²_F      subject to G ≥ 0 (F free)
+Convex NMF    minimize ‖X − X W Gᵀ‖²_F    subject to W ≥ 0, G ≥ 0
+              = Tr K − 2 Tr(Gᵀ K W) + Tr(Wᵀ K W GᵀG)         (the kernel form, K alone)
+
+Updates (Ding, Li & Jordan 2010, §3 eq. (7)-(8) for semi-NMF, §4 eq. (14)-(15) for convex NMF):
+
+    F ← X G (GᵀG)⁻¹                                             (exact, least squares)
+    G ← G ∘ sqrt( [(XᵀF)⁺ + G (FᵀF)⁻] / [(XᵀF)⁻ + G (FᵀF)⁺] )    (semi-NMF G)
+    G ← G ∘ sqrt( [(KW)⁺ + G WᵀK⁻W] / [(KW)⁻ + G WᵀK⁺W] )       (convex G)
+    W ← W ∘ sqrt( [K⁺G + K⁻W GᵀG] / [K⁻G + K⁺W GᵀG] )           (convex W)
+
+The paper's theorems (2 and 4): none of these increases its objective. Each multiplicative
+step minimises an auxiliary function that is a sum of one-variable convex terms (a G², b/G-free
+quadratics and −c·log G), so its minimiser over the box [eps, ∞) is max(eps, the rule); the
+floor ``eps`` (1e-16, as in :mod:`nnmf_research.kernels`, to keep iterates out of the subnormal
+range) therefore keeps the theorems. The convex G-step is the semi-NMF G-step with F = XW
+(XᵀF = KW, FᵀF = WᵀKW), so one function serves both. Every function returns a new array and
+modifies none of its inputs (the block-coordinate contract).
+
+Example
+-------
+>>> import numpy as np
+>>> rng = np.random.default_rng(0)
+>>> X = rng.standard_normal((4, 10)); G = rng.random((10, 2)) + 0.1
+>>> F = semi_F(X, G)
+>>> before = semi_loss(X, F, G)
+>>> bool(semi_loss(X, F, mu_G(X.T @ F, F.T @ F, G)) <= before)
+True
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .kernels import EPS
+
+__all__ = [
+    "pos", "neg", "semi_F", "mu_G", "mu_W", "semi_loss", "kernel_loss", "gram_factor",
+]
+
+_TINY = np.finfo(np.float64).tiny
+
+
+def pos(A: np.ndarray) -> np.ndarray:
+    """A⁺ = (|A| + A)/2."""
+    return (np.abs(A) + A) / 2.0
+
+
+def neg(A: np.ndarray) -> np.ndarray:
+    """A⁻ = (|A| − A)/2 (≥ 0; A = A⁺ − A⁻)."""
+    return (np.abs(A) - A) / 2.0
+
+
+def semi_F(X: np.ndarray, G: np.ndarray) -> np.ndarray:
+    """F = X G (GᵀG)⁻¹, the exact minimiser of ‖X − FGᵀ‖² over F (least squares; the
+    minimum-norm solution when G is rank deficient)."""
+    return np.linalg.lstsq(G, X.T, rcond=None)[0].T
+
+
+def _ratio_step(B: np.ndarray, num: np.ndarray, den: np.ndarray, eps: float) -> np.ndarray:
+    return np.maximum(eps, B * np.sqrt(num / np.maximum(den, _TINY)))
+
+
+def mu_G(cross: np.ndarray, gram: np.ndarray, G: np.ndarray, eps: float = EPS) -> np.ndarray:
+    """Ding–Li–Jordan G-step from the statistics ``cross`` = XᵀF (n×k), ``gram`` = FᵀF (k×k).
+
+    G ← max(eps, G ∘ sqrt([cross⁺ + G gram⁻] / [cross⁻ + G gram⁺])). For convex NMF pass
+    cross = KW and gram = WᵀKW.
+    """
+    num = pos(cross) + G @ neg(gram)
+    den = neg(cross) + G @ pos(gram)
+    return _ratio_step(G, num, den, eps)
+
+
+def mu_W(Kp: np.ndarray, Km: np.ndarray, W: np.ndarray, G: np.ndarray,
+         eps: float = EPS) -> np.ndarray:
+    """Convex-NMF W-step with K split as K = Kp − Km (Kp = K⁺, Km = K⁻, precomputed once).
+
+    W ← max(eps, W ∘ sqrt([K⁺G + K⁻W GᵀG] / [K⁻G + K⁺W GᵀG])).
+    """
+    GtG = G.T @ G
+    num = Kp @ G + (Km @ W) @ GtG
+    den = Km @ G + (Kp @ W) @ GtG
+    return _ratio_step(W, num, den, eps)
+
+
+def semi_loss(X: np.ndarray, F: np.ndarray, G: np.ndarray) -> float:
+    """‖X − F Gᵀ‖²_F, computed directly."""
+    R = X - F @ G.T
+    return float(np.vdot(R, R))
+
+
+def kernel_loss(K: np.ndarray, W: np.ndarray, G: np.ndarray, trace_K: float | None = None) -> float:
+    """Tr K − 2 Tr(Gᵀ K W) + Tr(Wᵀ K W GᵀG) = ‖φ(X) − φ(X) W Gᵀ‖², clipped at 0.
+
+    With K = XᵀX this is ‖X − XWGᵀ‖²_F, to rounding of order 1e-13·Tr K.
+    """
+    trace_K = float(np.trace(K)) if trace_K is None else trace_K
+    KW = K @ W
+    value = trace_K - 2.0 * float(np.vdot(KW, G)) + float(np.vdot(W.T @ KW, G.T @ G))
+    return max(value, 0.0)
+
+
+def gram_factor(K: np.ndarray) -> np.ndarray:
+    """Lᵀ (q×n) with K = L Lᵀ, from the eigendecomposition of a symmetric PSD K, keeping the
+    q eigenvalues above n·u·λ_max (u = machine epsilon): the constant of the Gram-form
+    W-model, q = rank K (≤ min(p, n) when K = XᵀX)."""
+    lam, V = np.linalg.eigh(0.5 * (K + K.T))
+    keep = lam > K.shape[0] * np.finfo(float).eps * max(float(lam[-1]), 0.0)
+    if not keep.any():
+        keep[-1] = True
+    return np.sqrt(np.clip(lam[keep], 0.0, None))[:, None] * V[:, keep].T

@@ -1,0 +1,139 @@
+"""Semi-NMF, convex NMF and kernel convex NMF (Ding, Li & Jordan 2010): the paper's theorems
+and the re-implementation anchors of REFERENCES Part B §1.4."""
+
+import numpy as np
+import pytest
+from scipy.optimize import linear_sum_assignment
+from sklearn.datasets import load_iris, load_wine
+
+from nnmf_research import NMFInputError, convex_nmf, kernel_convex_nmf, semi_nmf
+from nnmf_research.convex import convex_init
+
+
+def standardized(load):
+    d = load()
+    return ((d.data - d.data.mean(0)) / d.data.std(0)).T, d.target
+
+
+def accuracy(y, labels):
+    C = np.zeros((labels.max() + 1, y.max() + 1))
+    np.add.at(C, (labels, y), 1)
+    r, c = linear_sum_assignment(-C)
+    return C[r, c].sum() / len(y)
+
+
+def never_increases(history):
+    h = np.asarray(history)
+    return bool(np.all(np.diff(h) <= 1e-12 * h[0]))
+
+
+@pytest.fixture(scope="module", params=["iris", "wine"])
+def dataset(request):
+    X, y = standardized({"iris": load_iris, "wine": load_wine}[request.param])
+    return request.param, X, y
+
+
+def test_mu_rules_never_increase_their_objective_on_iris_wine_and_random_mixed_sign(dataset):
+    _, X, _ = dataset
+    rng = np.random.default_rng(3)
+    for data in (X, rng.standard_normal((7, 40))):
+        for fit in (semi_nmf(data, 3, random_state=0, max_iter=300, tol=0),
+                    convex_nmf(data, 3, random_state=0, max_iter=300, tol=0)):
+            assert fit.n_iter == 300
+            assert never_increases(fit.history), fit.model
+
+
+def test_svd_residual_below_semi_below_convex(dataset):
+    _, X, _ = dataset
+    s = np.linalg.svd(X, compute_uv=False)
+    semi = semi_nmf(X, 3, random_state=0, max_iter=2000, tol=0)
+    conv = convex_nmf(X, 3, random_state=0, max_iter=2000, tol=0)
+    assert (s[3:] ** 2).sum() <= semi.loss <= conv.loss
+
+
+def test_semi_nmf_reproduces_the_reimplementation_anchors(dataset):
+    # REFERENCES Part B §1.4: iris 15.81 / 0.807, wine 923.83 / 0.725 (2000 MU, k-means + 0.2).
+    name, X, y = dataset
+    fit = semi_nmf(X, 3, random_state=0, max_iter=2000, tol=0)
+    want = {"iris": (15.81, 0.807), "wine": (923.83, 0.725)}[name]
+    assert fit.loss == pytest.approx(want[0], abs=0.01)
+    assert accuracy(y, fit.labels) == pytest.approx(want[1], abs=0.001)
+
+
+def test_convex_basis_is_a_nonnegative_combination_of_data_columns():
+    X, _ = standardized(load_iris)
+    fit = convex_nmf(X, 3, random_state=0, max_iter=200)
+    assert fit.W.min() >= 0 and fit.G.min() >= 0
+    np.testing.assert_allclose(fit.F, X @ fit.W)
+    assert fit.loss == pytest.approx(np.linalg.norm(X - fit.F @ fit.G.T) ** 2)
+
+
+def test_mu_never_produces_exact_zeros():
+    X, _ = standardized(load_iris)
+    fit = convex_nmf(X, 3, random_state=0, max_iter=500, tol=0)
+    assert np.count_nonzero(fit.W == 0) == 0 and np.count_nonzero(fit.G == 0) == 0
+
+
+def test_kernel_convex_nmf_on_gram_equals_convex_nmf_from_the_same_start():
+    X, _ = standardized(load_wine)
+    G0, W0 = convex_init(X, 3, random_state=0)
+    a = convex_nmf(X, 3, G0=G0, W0=W0, max_iter=100, tol=0)
+    b = kernel_convex_nmf(X.T @ X, 3, G0=G0, W0=W0, max_iter=100, tol=0)
+    assert b.F is None and b.model == "kernel-convex"
+    np.testing.assert_allclose(b.W, a.W, rtol=1e-8)
+    assert b.loss == pytest.approx(a.loss, rel=1e-9)
+
+
+def test_kernel_convex_nmf_with_an_rbf_kernel_clusters_two_blobs():
+    rng = np.random.default_rng(0)
+    P = np.hstack([rng.normal(-3, 0.3, (2, 20)), rng.normal(3, 0.3, (2, 20))])
+    D2 = ((P[:, :, None] - P[:, None, :]) ** 2).sum(0)
+    fit = kernel_convex_nmf(np.exp(-D2 / 2), 2, random_state=0, max_iter=200)
+    assert accuracy(np.repeat([0, 1], 20), fit.labels) == 1.0
+    assert never_increases(fit.history)
+
+
+def test_cvxpy_method_decreases_and_reaches_below_mu_after_few_sweeps():
+    X, _ = standardized(load_iris)
+    mu = convex_nmf(X, 3, random_state=0, max_iter=4, tol=0)
+    cv = convex_nmf(X, 3, method="cvxpy", random_state=0, max_iter=4, tol=0)
+    assert never_increases(np.asarray(cv.history) * (1 + 1e-7))  # solver tolerance 1e-7
+    assert cv.loss < mu.loss
+    semi = semi_nmf(X, 3, method="cvxpy", random_state=0, max_iter=5, tol=0)
+    assert semi.loss <= semi_nmf(X, 3, random_state=0, max_iter=5, tol=0).loss + 1e-6
+
+
+def test_semi_nmf_accepts_mixed_sign_and_the_k_means_start_is_seeded():
+    X, _ = standardized(load_iris)
+    assert (X < 0).any()
+    a = semi_nmf(X, 3, random_state=7, max_iter=20)
+    b = semi_nmf(X, 3, random_state=7, max_iter=20)
+    np.testing.assert_array_equal(a.G, b.G)
+
+
+@pytest.mark.parametrize("k", [0, 151, 2.5])
+def test_k_out_of_range_is_refused(k):
+    X, _ = standardized(load_iris)
+    with pytest.raises(NMFInputError, match="k="):
+        semi_nmf(X, k)
+
+
+def test_bad_input_errors_name_the_problem():
+    X, _ = standardized(load_iris)
+    Y = X.copy(); Y[1, 2] = np.nan
+    with pytest.raises(NMFInputError, match=r"entry \(1, 2\) is not finite"):
+        convex_nmf(Y, 2)
+    with pytest.raises(NMFInputError, match="constant"):
+        semi_nmf(np.full((3, 5), 2.0), 2)
+    K = X.T @ X
+    K[0, 0] -= 1e3
+    with pytest.raises(NMFInputError, match="not positive semidefinite: smallest eigenvalue -"):
+        kernel_convex_nmf(K, 3)
+    K = X.T @ X
+    K[0, 1] += 1.0
+    with pytest.raises(NMFInputError, match="not symmetric"):
+        kernel_convex_nmf(K, 3)
+    with pytest.raises(NMFInputError, match="method='cvxpy'"):
+        convex_nmf(X, 3, constraints_W=lambda W: [W <= 1])
+    with pytest.raises(NMFInputError, match="unknown method"):
+        semi_nmf(X, 3, method="hals")
