@@ -116,6 +116,7 @@ def _search_until(X, r: int, seconds: float, heuristic: str, tol: float, random_
     from dataclasses import replace
 
     from ..balance import balance
+    from ..drivers.restarts import restart_seed, run_restarts
     from .entrywise import clean_zeros, entrywise_relative_error
     from .exact_nmf import exact_nmf
 
@@ -126,22 +127,28 @@ def _search_until(X, r: int, seconds: float, heuristic: str, tol: float, random_
     use_balanced = b.exact and spread > BALANCE_SPREAD
     Xs = b.X if use_balanced else X
     t0 = time.perf_counter()
-    best, best_err = None, float("inf")
-    for restart in range(10**6):
+
+    def restart(i):
         left = seconds - (time.perf_counter() - t0)
-        seed = int(np.random.SeedSequence([random_state, r, restart]).generate_state(1)[0])
+        seed = int(restart_seed((random_state, r), i).generate_state(1)[0])
         result = exact_nmf(Xs, r, heuristic=heuristic, tol=tol, random_state=seed,
                            time_limit=max(left, MIN_SECONDS))
         W, H = clean_zeros(Xs, result.W, result.H)   # where the scale is even
         if use_balanced:
             W, H = b.unscale(W, H)
         err = entrywise_relative_error(X, W, H) if result.found else float("inf")
-        if best is None or (err, result.relative_error) < (best_err, best.relative_error):
-            best, best_err = replace(result, W=W, H=H), err
-        deterministic = result.heuristic in ("trivial", "rank", "rank<=2")
-        if err <= tol or deterministic or seconds - (time.perf_counter() - t0) < MIN_SECONDS:
-            break
-    return replace(best, attempts=restart + 1), best_err
+        return replace(result, W=W, H=H), err
+
+    def stop(run):
+        deterministic = run[0].heuristic in ("trivial", "rank", "rank<=2")
+        return deterministic or seconds - (time.perf_counter() - t0) < MIN_SECONDS
+
+    runs = run_restarts(restart, 10**6, accept=lambda run: run[1] <= tol, stop=stop)
+    best, best_err = runs[0]
+    for result, err in runs[1:]:
+        if (err, result.relative_error) < (best_err, best.relative_error):
+            best, best_err = result, err
+    return replace(best, attempts=len(runs)), best_err
 
 
 def exact_nmf_upper_bound(X, start: int = 1, time_limit: float = 60.0, *,
