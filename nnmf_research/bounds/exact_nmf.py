@@ -49,6 +49,7 @@ from ..checks import NMFInputError, check_choice, check_matrix, check_positive_i
 from ..drivers.alternating import alternate
 from ..drivers.restarts import checkpoint_for, restart_seed, run_restarts
 from ..kernels import HALS
+from ..status import Kind, kind_of
 
 __all__ = ["HEURISTICS", "ExactNMFResult", "exact_nmf", "trivial_factorization",
            "rank_two_factorization"]
@@ -149,7 +150,7 @@ class _Search:
     def iterate(self, W, H, n_iter):
         pair = self.update if isinstance(self.update, tuple) else (self.update, "same")
         fit = alternate(self.X, W, H, *pair, max_iter=n_iter, tol=0)
-        if fit.stop_reason.startswith("interrupted"):
+        if kind_of(fit.stop_reason) is Kind.INTERRUPTED:
             # the loop turned Ctrl-C into a partial result; a search stops on it (a finished
             # restart is saved, this one is not)
             raise KeyboardInterrupt

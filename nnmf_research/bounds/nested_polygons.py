@@ -97,6 +97,7 @@ from scipy.spatial import ConvexHull, HalfspaceIntersection
 
 from ..checks import NMFInputError, check_matrix
 from ..results import RankBound
+from ..status import Kind
 from ..balance import balance
 from .entrywise import UPPER_BOUND_TOL, clean_zeros, entrywise_relative_error
 from .rank import rank_info, rounding_level_rank
@@ -535,9 +536,8 @@ def _rank3_solution(method: str, kind: str, X: np.ndarray, t0: float):
     values: ≤ 2 gives rank₊ = rank₊* = rank (Cohen & Rothblum 1993), certified by the exact
     rank; the geometry needs three singular values above rounding level; "failed" on
     degenerate geometry, a qhull failure or a balanced copy that leaves the float range."""
-    def no_bound(status):
-        return RankBound(method, kind, float("nan"), None, False, time.perf_counter() - t0,
-                         status)
+    def no_bound(status, status_kind=Kind.FAILED):
+        return RankBound.no_bound(method, kind, status_kind, status, time.perf_counter() - t0)
 
     info = rank_info(X)
     if info.exact <= 2:
@@ -549,7 +549,7 @@ def _rank3_solution(method: str, kind: str, X: np.ndarray, t0: float):
         return no_bound(f"not applicable: rank(X) = {info.counted}"
                         + (f" above rounding level (the stored values have rank {info.exact})"
                            if info.rounding != info.exact else "")
-                        + ", the method needs rank 3")
+                        + ", the method needs rank 3", Kind.SKIPPED)
     b = balance(X)
     if not b.exact:
         return no_bound("failed: the balanced copy leaves the float64 range (entries span "

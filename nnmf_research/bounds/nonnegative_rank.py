@@ -41,6 +41,7 @@ import numpy as np
 
 from ..checks import NMFInputError, check_matrix
 from ..results import RankBound
+from ..status import Kind
 from .entrywise import UPPER_BOUND_TOL
 
 __all__ = ["LOWER_BOUNDS", "UPPER_BOUNDS", "METHODS", "DEFAULT_METHODS", "RankReport",
@@ -353,14 +354,15 @@ def nonnegative_rank(X, bounds: str | Sequence[str] | None = None, time_limit: f
         best_lower = max([b.bound for b in results if b.kind == "lower" and b.bound is not None],
                          default=0)
         if best_lower >= min(X.shape) and name != "rank":
-            results.append(RankBound(name, kind, float("nan"), None, False, 0.0,
-                                     f"not needed: the lower bound {best_lower} is min(m, n)"))
+            results.append(RankBound.no_bound(
+                name, kind, Kind.NOT_NEEDED, f"not needed: the lower bound {best_lower} is "
+                "min(m, n)"))
             continue
         left = lower_budget - (time.perf_counter() - t0)
         if left < MIN_SECONDS and name != "rank":
             skipped.append(name)
-            results.append(RankBound(name, kind, float("nan"), None, False, 0.0,
-                                     "skipped: time budget used up"))
+            results.append(RankBound.no_bound(name, kind, Kind.SKIPPED,
+                                              "skipped: time budget used up"))
             continue
         # a fair share of what is left: a method that finishes early leaves time to the rest
         share = max(left / sum(1 for n in staged[position:] if _FUNCTIONS[n][2]), MIN_SECONDS) \
@@ -377,9 +379,9 @@ def nonnegative_rank(X, bounds: str | Sequence[str] | None = None, time_limit: f
                 + [min(X.shape)])
     if "exact_nmf" in names:
         if lower >= upper:
-            results.append(RankBound("exact_nmf", "upper", float("nan"), None, False, 0.0,
-                                     f"not needed: the lower bound {lower} meets the upper "
-                                     f"bound {upper}"))
+            results.append(RankBound.no_bound(
+                "exact_nmf", "upper", Kind.NOT_NEEDED,
+                f"not needed: the lower bound {lower} meets the upper bound {upper}"))
         else:
             # a margin for restarts that overrun their own limit and for the report
             left = (1 - RESERVE_SHARE) * time_limit - (time.perf_counter() - t0)

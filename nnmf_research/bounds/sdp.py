@@ -103,6 +103,7 @@ import scipy.sparse as sp
 
 from ..checks import NMFInputError, check_matrix, check_nonnegative_real, check_solver
 from ..results import RankBound
+from ..status import Kind, Status, solver_outcome
 
 __all__ = ["nuclear_norm_bound", "tau_sos_bound", "TauSosModel", "tau_sos_model",
            "certify_tau_sos_dual", "certify_nuclear_dual"]
@@ -146,9 +147,9 @@ def _eig_shift(S: np.ndarray) -> float:
     return max(0.0, -lam) + slack
 
 
-def _failed(method: str, status: str, seconds: float, certificate=None) -> RankBound:
-    return RankBound(method, "lower", float("nan"), None, certified=False, seconds=seconds,
-                     status=status, certificate=certificate)
+def _failed(method: str, status: str, seconds: float, certificate=None,
+            kind: Kind = Kind.FAILED) -> RankBound:
+    return RankBound.no_bound(method, "lower", kind, status, seconds, certificate)
 
 
 def _time_limit_status(time_limit: float | None) -> str:
@@ -617,9 +618,12 @@ def _run_cvxpy(prob, solver: str | None, time_limit: float | None, psd_con):
                 "r_prim": float("nan"), "r_dual": float("nan"), "iterations": -1,
                 "solve_time": time.perf_counter() - t0, "t": float("nan")}
     stats = prob.solver_stats
-    status = {cp.OPTIMAL: "Solved"}.get(prob.status, prob.status)
-    if (status != "Solved" and time_limit is not None
-            and (prob.status == cp.USER_LIMIT or (stats.solve_time or 0.0) >= time_limit)):
+    outcome = solver_outcome(prob.status, hit_time_limit=time_limit is not None and (
+        stats.solve_time or 0.0) >= time_limit)
+    status = prob.status
+    if outcome is Kind.OK:
+        status = "Solved"
+    elif outcome is Kind.TIME_LIMIT and time_limit is not None:
         status = "MaxTime"
     S = None if psd_con is None or psd_con.dual_value is None else np.asarray(psd_con.dual_value)
     value = prob.value if prob.value is not None else float("nan")
@@ -702,7 +706,7 @@ def tau_sos_bound(X, solver: str | None = None, time_limit: float | None = None,
     if model.order > MAX_PSD_ORDER:
         return _failed(method, f"skipped: the PSD block has order {model.order} (1 + the "
                        f"positive entries), above {MAX_PSD_ORDER}: no SDP solver here finishes "
-                       "it in a useful time", time.perf_counter() - t0)
+                       "it in a useful time", time.perf_counter() - t0, kind=Kind.SKIPPED)
     if solver not in (None, "CLARABEL", "SCS"):
         res = _solve_cvxpy_structured(model, solver, time_limit)
         return _finish(method, res, model, certify, t0, time_limit)
@@ -780,7 +784,7 @@ def _finish(method, res, model, certify, t0, time_limit, transform=None) -> Rank
     cert = {"stats": stats, "dual": res.get("S")}
     status = res["status"]
     if status == "MaxTime":
-        return _failed(method, _time_limit_status(time_limit), seconds, cert)
+        return _failed(method, _time_limit_status(time_limit), seconds, cert, Kind.TIME_LIMIT)
     reduced = status in _REDUCED_ACCURACY
     if status != "Solved" and not reduced:
         return _failed(method, f"solver status {status}: no bound", seconds, cert)
