@@ -57,3 +57,12 @@ def test_stop_reasons_carry_their_kind():
     assert alternate(X, W, H, HALS(), max_iter=3, tol=0).stop_reason.kind is Kind.STOPPED
     fit = alternate(X, W, H, HALS(), max_iter=10**6, tol=0, time_limit=0.05)
     assert fit.stop_reason.startswith("time limit") and fit.stop_reason.kind is Kind.TIME_LIMIT
+
+
+def test_a_time_limited_bound_says_so_as_data():
+    from nnmf_research.bounds.rectangle_cover import rectangle_cover_fractional_bound
+    from nnmf_research.data import ngon_slack
+
+    b = rectangle_cover_fractional_bound(ngon_slack(12).X, time_limit=1e-9)
+    assert b.bound is None and b.status_kind is Kind.TIME_LIMIT
+    assert b.status.startswith("time limit")

@@ -97,7 +97,7 @@ from scipy.spatial import ConvexHull, HalfspaceIntersection
 
 from ..checks import NMFInputError, check_matrix
 from ..results import RankBound
-from ..status import Kind
+from ..status import Kind, Status
 from ..balance import balance
 from .entrywise import UPPER_BOUND_TOL, clean_zeros, entrywise_relative_error
 from .rank import rank_info, rounding_level_rank
@@ -587,8 +587,8 @@ def restricted_rank3_bound(X, tol: float = UPPER_BOUND_TOL) -> RankBound:
     if not worst <= tol:
         return RankBound("restricted_rank3", "upper", float(sol.upper), None, False,
                          time.perf_counter() - t0,
-                         f"failed: the factorization misses the entrywise test ({worst:.2e} "
-                         f"> {tol:g}); {status}", certificate)
+                         Status(Kind.FAILED, f"failed: the factorization misses the entrywise "
+                                f"test ({worst:.2e} > {tol:g}); {status}"), certificate)
     cert = certify(X, W, H)
     if cert.exact:
         status += "; certified exact"
@@ -667,9 +667,9 @@ def geometric_bound(X) -> RankBound:
         if info.exact < b:
             return RankBound("geometric", "lower", float(b), None, False,
                              time.perf_counter() - t0,
-                             f"not applicable: the stored values have rank {info.exact} over "
-                             f"Q, not 3, and fewer than the {b} this would claim; {status}",
-                             certificate)
+                             Status(Kind.SKIPPED, f"not applicable: the stored values have rank "
+                                    f"{info.exact} over Q, not 3, and fewer than the {b} this "
+                                    f"would claim; {status}"), certificate)
         status += (f"; the stored values have rank {info.exact} ≥ {b} over Q (rounding "
                    "noise of a rank-3 matrix), so the bound holds for them")
     return RankBound("geometric", "lower", float(b), b, False, time.perf_counter() - t0,
