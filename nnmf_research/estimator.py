@@ -2,7 +2,7 @@
 
 Orientation. The estimator follows scikit-learn: ``fit(X)`` takes X of shape
 (n_samples, n_features), rows are samples, so it drops into scikit-learn pipelines. The rest
-of the toolkit uses the literature's orientation, columns are samples (DESIGN.md). The map:
+of the toolkit uses the literature's orientation, columns are samples (README, "Orientation map to scikit-learn"). The map:
 
 ==========================  ==========================  ===================================
 scikit-learn / this class   toolkit (``factorize``)     meaning

@@ -8,7 +8,7 @@ the k×n cross product WᵀX and the k×k Gram matrix WᵀW:
 with RᵀR = WᵀW (R = qr(W).R, or any square root of the Gram matrix). Every Frobenius kernel
 and model reads these statistics, so their cost is independent of m after one O(mnk)
 product, and the driver reuses them to evaluate the loss without forming X − WH
-(DESIGN.md principle 3; the same compression as scikit-learn's ``HHt``/``XHt`` and
+(README "Layout" and the ``dpp_compile_once`` experiment; the same compression as scikit-learn's ``HHt``/``XHt`` and
 TensorLy's ``hals_nnls(UtM, UtU)``).
 """
 

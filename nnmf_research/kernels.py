@@ -1,20 +1,20 @@
 """Fast NumPy one-factor updates: the standard cases of the alternating driver.
 
-Every update has the one signature shared with the CVXPY models (DESIGN.md principle 5):
+Every update has the one signature shared with the CVXPY models (README, "Layout"):
 
     update(X, W, H, stats=None) -> H_new
 
 It returns a new H (k×n) for fixed W (m×k), never modifying its inputs. The W-update is the
-same function on the transposed problem, ``update(Xᵀ, Hᵀ, Wᵀ).T`` (principle 4). Frobenius
-updates read only ``stats = (WᵀX, WᵀW)`` (:mod:`nnmf_research.gram`) and compute them when the
+same function on the transposed problem, ``update(Xᵀ, Hᵀ, Wᵀ).T`` (one update; the other by
+transposition). Frobenius updates read only ``stats = (WᵀX, WᵀW)`` (:mod:`nnmf_research.gram`) and compute them when the
 driver does not pass them. Each update carries ``loss``, the objective it decreases — a fact of
 its class, not a constructor option (``HALS(loss="kl")`` is refused: HALS decreases the
 Frobenius loss whatever it is called) — and ``eps``, the floor below which no entry of its
 output falls.
 
 Why a floor: entries that decay towards 0 under multiplicative updates become subnormal
-floats, which were measured to slow every later MU iteration about 8× (REFERENCES Part C
-§5.3; scikit-learn's ``mu`` has this problem). Flooring at ``eps > 0`` also keeps the
+floats, which were measured to slow every later MU iteration about 8× (README, "Why the
+floor in MU"; scikit-learn's ``mu`` has this problem). Flooring at ``eps > 0`` also keeps the
 monotonicity theorems: each MU/HALS step minimises a separable majoriser (MU) or an exact
 1-D quadratic (HALS) over the box [eps, ∞) that contains the current iterate, so the loss
 never increases (Gillis & Glineur 2012, Neural Comput. 24(4), §2). Initial factors must

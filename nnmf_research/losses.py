@@ -1,6 +1,6 @@
 """NumPy values of the NMF objectives: the one source of every reported number.
 
-Conventions (DESIGN.md):
+Conventions (README, "Methods and losses"):
 
 * ``frobenius(X, W, H) = ‖X − WH‖²_F`` (no ½). scikit-learn's objective is ``½‖X − WH‖²_F``;
   ``half_frobenius`` is that value.

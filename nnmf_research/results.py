@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from .status import Kind, Status, kind_of
+
 __all__ = ["Factorization", "RankBound"]
 
 
@@ -87,6 +89,20 @@ class RankBound:
     seconds: float = 0.0
     status: str = "ok"
     certificate: Any = field(default=None, repr=False)
+
+    @classmethod
+    def no_bound(cls, method: str, kind: str, status_kind: Kind, detail: str,
+                 seconds: float = 0.0, certificate: Any = None) -> "RankBound":
+        """The one "no bound" record: value NaN, bound None, uncertified, and a
+        :class:`~nnmf_research.status.Status` of kind ``status_kind`` whose text is ``detail``
+        (why there is no bound: not needed, skipped, a time limit, a failure)."""
+        return cls(method, kind, float("nan"), None, False, seconds,
+                   Status(status_kind, detail), certificate)
+
+    @property
+    def status_kind(self) -> Kind:
+        """What ``status`` says, as data (``Kind.OK`` for a plain-text status)."""
+        return kind_of(self.status)
 
     def summary(self) -> dict[str, Any]:
         return {

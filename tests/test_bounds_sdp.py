@@ -130,9 +130,9 @@ def test_structured_equals_naive_thomas():
 def test_cvxpy_structured_route_matches_direct():
     X = ngon_slack(6).X
     model = tau_sos_model(X / X.max())
-    via_cvxpy = sdp._solve_cvxpy_structured(model, "CLARABEL", None)
-    direct = sdp._solve_clarabel_direct(model, None)
-    assert via_cvxpy["primal"] == pytest.approx(direct["primal"], abs=1e-6)
+    via_cvxpy = sdp.solve_cvxpy_structured(model, "CLARABEL", None)
+    direct = sdp.solve_clarabel_direct(model, None)
+    assert via_cvxpy.primal == pytest.approx(direct.primal, abs=1e-6)
 
 
 def test_scs_route_certified():
@@ -180,11 +180,11 @@ def test_tau_sos_certificate_sound_for_perturbed_dual(rng):
     """Any symmetric S gives a valid bound: perturbing the optimal dual can only lower it."""
     X = ngon_slack(6).X
     model = tau_sos_model(X / X.max())
-    res = sdp._solve_clarabel_direct(model, None)
-    tau = res["primal"]
+    res = sdp.solve_clarabel_direct(model, None)
+    tau = res.primal
     for scale in (1e-6, 1e-3, 1e-1):
-        E = rng.normal(size=res["S"].shape) * scale
-        value, _ = certify_tau_sos_dual(model, res["S"] + E + E.T)
+        E = rng.normal(size=res.S.shape) * scale
+        value, _ = certify_tau_sos_dual(model, res.S + E + E.T)
         assert value is None or value <= tau + 1e-7
     value, _ = certify_tau_sos_dual(model, -np.eye(model.order))
     assert value <= tau                      # valid (if useless): S + εI ≈ tiny·I
@@ -195,7 +195,7 @@ def test_tau_sos_certificate_sound_for_perturbed_dual(rng):
 def test_nuclear_certificate_sound_for_perturbed_dual(rng):
     X = thomas_4x4().X
     nu = 4.0 * np.sqrt(2.0)                  # ν of Thomas: (ν/‖X‖_F)² = 4, ‖X‖_F² = 8
-    model = sdp._NuclearModel(X)
+    model = sdp.NuclearModel(X)
     Lam = rng.normal(size=X.shape)
     value, _ = certify_nuclear_dual(model, (Lam, None))
     assert value <= nu + 1e-9
@@ -216,20 +216,20 @@ def test_time_limited_solve_gives_no_bound():
 
 def test_failed_solve_gives_no_bound(monkeypatch):
     def broken(model, time_limit, direct_solve_method=None):
-        return {"status": "NumericalError", "primal": 4.7, "dual": 1.0, "S": None,
-                "r_prim": 1.0, "r_dual": 1.0, "iterations": 3, "solve_time": 0.0, "t": 4.7}
+        return sdp.SolveResult(status="NumericalError", primal=4.7, dual=1.0, S=None,
+                               r_prim=1.0, r_dual=1.0, iterations=3, solve_time=0.0, t=4.7)
 
-    monkeypatch.setattr(sdp, "_solve_clarabel_direct", broken)
+    monkeypatch.setattr(sdp.tau_sos, "solve_clarabel_direct", broken)
     r = tau_sos_bound(ngon_slack(6).X, symmetry=None)
     assert r.bound is None and "NumericalError" in r.status and not r.certified
 
 
 def test_inaccurate_solve_without_certificate_gives_no_bound(monkeypatch):
     def sloppy(model, time_limit, direct_solve_method=None):
-        return {"status": "AlmostSolved", "primal": 4.7, "dual": 4.6, "S": None,
-                "r_prim": 1e-3, "r_dual": 1e-3, "iterations": 3, "solve_time": 0.0, "t": 4.7}
+        return sdp.SolveResult(status="AlmostSolved", primal=4.7, dual=4.6, S=None,
+                               r_prim=1e-3, r_dual=1e-3, iterations=3, solve_time=0.0, t=4.7)
 
-    monkeypatch.setattr(sdp, "_solve_clarabel_direct", sloppy)
+    monkeypatch.setattr(sdp.tau_sos, "solve_clarabel_direct", sloppy)
     r = tau_sos_bound(ngon_slack(6).X, symmetry=None)
     assert r.bound is None and "AlmostSolved" in r.status
 
@@ -238,10 +238,10 @@ def test_uncertified_value_is_rounded_with_margin(monkeypatch):
     """A 'Solved' status with an unusable dual: the primal value is rounded after a margin of
     10 × (gap + residuals), so 5.00001 with gap 1e-4 gives 5, not 6."""
     def no_dual(model, time_limit, direct_solve_method=None):
-        return {"status": "Solved", "primal": 5.00001, "dual": 4.99991, "S": None,
-                "r_prim": 0.0, "r_dual": 0.0, "iterations": 3, "solve_time": 0.0, "t": 5.0}
+        return sdp.SolveResult(status="Solved", primal=5.00001, dual=4.99991, S=None,
+                               r_prim=0.0, r_dual=0.0, iterations=3, solve_time=0.0, t=5.0)
 
-    monkeypatch.setattr(sdp, "_solve_clarabel_direct", no_dual)
+    monkeypatch.setattr(sdp.tau_sos, "solve_clarabel_direct", no_dual)
     r = tau_sos_bound(ngon_slack(6).X, symmetry=None)
     assert not r.certified and r.bound == 5 and "uncertified" in r.status
 
@@ -308,10 +308,10 @@ def test_symmetry_reduced_blocks_are_exact():
     X = ngon_slack(7).X
     model = tau_sos_model(X / X.max())
     sym = sdp.find_cyclic_symmetry(X / X.max())
-    perm, L, orbits = sdp._position_orbits(model, *sym)
-    orbit_id, n_orbits = sdp._class_orbit_ids(model, *sym)
-    blocks = sdp._fourier_blocks(orbits, L, model.order)
-    q, A, b, n_nn = sdp._symmetric_clarabel_data(model, orbit_id, n_orbits, blocks)
+    perm, L, orbits = sdp.position_orbits(model, *sym)
+    orbit_id, n_orbits = sdp.class_orbit_ids(model, *sym)
+    blocks = sdp.fourier_blocks(orbits, L, model.order)
+    q, A, b, n_nn = sdp.symmetric_clarabel_data(model, orbit_id, n_orbits, blocks)
     z = np.random.default_rng(0).normal(size=q.size)
     y = z[1 + orbit_id[model.pair_class]]
     M = np.zeros((model.order, model.order))
@@ -325,7 +325,7 @@ def test_symmetry_reduced_blocks_are_exact():
     s, off, start = b - A @ z, n_nn, 0
     for Tk in blocks:
         d = Tk.shape[1]
-        blk = sdp._smat(s[off:off + d * (d + 1) // 2], d)
+        blk = sdp.smat(s[off:off + d * (d + 1) // 2], d)
         np.testing.assert_allclose(blk, full[start:start + d, start:start + d], atol=1e-12)
         off, start = off + d * (d + 1) // 2, start + d
     mask = np.zeros_like(full, dtype=bool)
@@ -352,10 +352,10 @@ def test_explicit_symmetry_checked():
 
 def test_inaccurate_reduced_solve_falls_back_to_full_solve(monkeypatch):
     def sloppy(model, sym, orbit_data, time_limit):
-        return {"status": "AlmostSolved", "primal": 4.7, "dual": 4.6, "S": None,
-                "r_prim": 1e-3, "r_dual": 1e-3, "iterations": 3, "solve_time": 0.0, "t": 4.7}
+        return sdp.SolveResult(status="AlmostSolved", primal=4.7, dual=4.6, S=None,
+                               r_prim=1e-3, r_dual=1e-3, iterations=3, solve_time=0.0, t=4.7)
 
-    monkeypatch.setattr(sdp, "_solve_clarabel_symmetric", sloppy)
+    monkeypatch.setattr(sdp.tau_sos, "solve_clarabel_symmetric", sloppy)
     r = tau_sos_bound(ngon_slack(6).X)
     assert r.certified and r.bound == 5
     assert "re-solved" in r.certificate["stats"]["fallback"]

@@ -101,7 +101,7 @@ def test_updates_do_not_modify_their_inputs(rng):
 
 
 def test_mu_iterates_never_become_subnormal(digits):
-    """The floor keeps every entry >= eps (no subnormal floats; REFERENCES C §5.3)."""
+    """The floor keeps every entry >= eps (no subnormal floats; README, "Why the floor in MU")."""
     X = digits
     W, H = _start(X, 16, 2)
     fit = alternate(X, W, H, MultiplicativeFrobenius(), max_iter=400, tol=0)

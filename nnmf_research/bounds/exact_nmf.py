@@ -40,13 +40,16 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
 from .. import losses
 from ..checks import NMFInputError, check_choice, check_matrix, check_positive_int
 from ..drivers.alternating import alternate
+from ..drivers.restarts import checkpoint_for, restart_seed, run_restarts
 from ..kernels import HALS
+from ..status import Kind, kind_of
 
 __all__ = ["HEURISTICS", "ExactNMFResult", "exact_nmf", "trivial_factorization",
            "rank_two_factorization"]
@@ -147,7 +150,7 @@ class _Search:
     def iterate(self, W, H, n_iter):
         pair = self.update if isinstance(self.update, tuple) else (self.update, "same")
         fit = alternate(self.X, W, H, *pair, max_iter=n_iter, tol=0)
-        if fit.stop_reason.startswith("interrupted"):
+        if kind_of(fit.stop_reason) is Kind.INTERRUPTED:
             # the loop turned Ctrl-C into a partial result; a search stops on it (a finished
             # restart is saved, this one is not)
             raise KeyboardInterrupt
@@ -274,35 +277,11 @@ def _run_heuristic(X, r, heuristic, tol, time_limit, seed, update, attempts, pol
     return W, H, err, len(search.errors)
 
 
-def _restart(X, r, heuristic, tol, time_limit, seed, index, update, attempts, polish,
-             checkpoint_dir):
-    """One independent restart (seed = (seed, index)); loaded from / saved to the checkpoint
-    folder when one is given, so a rerun after Ctrl-C or a crash resumes."""
-    import hashlib
-
-    child = np.random.SeedSequence([seed, index])
-    path = None
-    if checkpoint_dir is not None:
-        from pathlib import Path
-
-        digest = hashlib.sha256(np.ascontiguousarray(X).tobytes()
-                                + repr((X.shape, r, heuristic, tol, seed, index,
-                                        attempts)).encode()).hexdigest()[:16]
-        path = Path(checkpoint_dir) / f"restart-{digest}.npz"
-        if path.exists():
-            with np.load(path) as z:
-                return z["W"], z["H"], float(z["err"]), int(z["attempts"])
-    W, H, err, n = _run_heuristic(X, r, heuristic, tol, time_limit, child, update, attempts,
-                                  polish)
-    if path is not None:
-        import io as _io
-
-        from ..io import atomic_write_bytes
-
-        buf = _io.BytesIO()
-        np.savez(buf, W=W, H=H, err=err, attempts=n)
-        atomic_write_bytes(path, buf.getvalue())
-    return W, H, err, n
+def _restart(X, r, heuristic, tol, time_limit, seed, index, update, attempts, polish):
+    """One independent restart, seeded by (seed, index) (:func:`restart_seed`)."""
+    W, H, err, n = _run_heuristic(X, r, heuristic, tol, time_limit, restart_seed(seed, index),
+                                  update, attempts, polish)
+    return {"W": W, "H": H, "err": err, "attempts": n}
 
 
 def exact_nmf(X, r: int, *, heuristic: str = "hybrid", tol: float = 1e-6,
@@ -327,7 +306,12 @@ def exact_nmf(X, r: int, *, heuristic: str = "hybrid", tol: float = 1e-6,
     restarts : independent runs of the heuristic (seeds (random_state, i)); with
         ``n_jobs > 1`` they run in parallel through joblib, otherwise one after another
         until one succeeds
-    checkpoint_dir : folder where each finished restart is saved; a rerun loads them
+    checkpoint_dir : folder where each finished restart is saved atomically; a rerun with the
+        same X and options (r, heuristic, tol, time_limit, random_state, attempts, update,
+        polish: everything that can change a restart) loads them
+        (:mod:`nnmf_research.drivers.restarts`). An update without a faithful fingerprint (a
+        CVXPY model, a plain function) disables the cache with a ``CheckpointWarning`` and
+        the reason in ``notes``.
     polish : after success, iterate on towards machine precision
 
     Returns
@@ -366,20 +350,16 @@ def exact_nmf(X, r: int, *, heuristic: str = "hybrid", tol: float = 1e-6,
         return result(np.zeros((m, r)), np.zeros((r, n)), "rank",
                       f"r = {r} < rank(X) = {rank}: no exact NMF exists")
 
-    args = (X, r, heuristic, tol, time_limit, seed)
-    rest = (update, attempts, polish, checkpoint_dir)
-    runs = []
-    if n_jobs == 1:
-        for i in range(restarts):
-            runs.append(_restart(*args, i, *rest))
-            if runs[-1][2] < tol:
-                break
-    else:
-        from joblib import Parallel, delayed
-
-        runs = Parallel(n_jobs=n_jobs)(delayed(_restart)(*args, i, *rest)
-                                       for i in range(restarts))
-    W, H, err, _ = min(runs, key=lambda run: run[2])
-    return result(W, H, heuristic, notes=f"{len(runs)} restart(s)",
-                  attempts_done=sum(run[3] for run in runs),
-                  errors=[run[2] for run in runs])
+    update = update or HALS()
+    checkpoint, disabled = checkpoint_for(
+        checkpoint_dir, ("W", "H", "err", "attempts"), X=X, r=r, heuristic=heuristic, tol=tol,
+        time_limit=time_limit, seed=seed, attempts=attempts, update=update, polish=polish)
+    runs = run_restarts(
+        partial(_restart, X, r, heuristic, tol, time_limit, seed, update=update,
+                attempts=attempts, polish=polish),
+        restarts, accept=lambda run: run["err"] < tol, n_jobs=n_jobs, checkpoint=checkpoint)
+    best = min(runs, key=lambda run: float(run["err"]))
+    notes = f"{len(runs)} restart(s)" + (f"; {disabled}" if disabled else "")
+    return result(best["W"], best["H"], heuristic, notes=notes,
+                  attempts_done=sum(int(run["attempts"]) for run in runs),
+                  errors=[float(run["err"]) for run in runs])

@@ -33,6 +33,7 @@ import numpy as np
 
 from ..checks import check_matrix
 from ..results import RankBound
+from ..status import Kind, Status
 
 __all__ = ["rectangle_graph", "maximum_fooling_set", "check_fooling_set", "fooling_set_bound"]
 
@@ -115,10 +116,12 @@ def fooling_set_bound(X, time_limit: float | None = None) -> RankBound:
     ok, why = check_fooling_set(X, F)
     if not ok:  # pragma: no cover - would be a bug in the clique search
         return RankBound("fooling_set", "lower", float(len(F)), None, False,
-                         time.perf_counter() - t0, f"failed: {why}", F)
+                         time.perf_counter() - t0, Status(Kind.FAILED, f"failed: {why}"), F)
     return RankBound("fooling_set", "lower", float(len(F)), len(F), certified=True,
                      seconds=time.perf_counter() - t0,
-                     status=("optimal (maximum clique)" if optimal else
-                             f"time limit {time_limit:g} s reached: largest fooling set found "
-                             "so far (may not be maximum)") + "; fooling set re-checked exactly",
+                     status=Status(Kind.OK if optimal else Kind.TIME_LIMIT,
+                                   ("optimal (maximum clique)" if optimal else
+                                    f"time limit {time_limit:g} s reached: largest fooling set "
+                                    "found so far (may not be maximum)")
+                                   + "; fooling set re-checked exactly"),
                      certificate=F)

@@ -46,6 +46,7 @@ from scipy.optimize import linprog
 
 from ..checks import NMFInputError, check_matrix
 from ..results import RankBound
+from ..status import Kind
 from .rectangle_cover import cover_matrix
 
 __all__ = ["max_weight_rectangle", "hyperplane_separation_value",
@@ -143,13 +144,13 @@ def hyperplane_separation_bound(X, *, lower: float = -10.0, time_limit: float | 
     t0 = time.perf_counter()
     name = "hyperplane_separation"
     if min(X.shape) > MAX_SUBSET_SIDE:
-        return RankBound(name, "lower", float("nan"), None, False, 0.0,
-                         f"skipped: the exact max-weight rectangle needs min(m, n) <= "
-                         f"{MAX_SUBSET_SIDE}, got {min(X.shape)}")
+        return RankBound.no_bound(name, "lower", Kind.SKIPPED,
+                                  f"skipped: the exact max-weight rectangle needs min(m, n) <= "
+                                  f"{MAX_SUBSET_SIDE}, got {min(X.shape)}")
     Z, rounds, note = _optimal_weights(X, lower, time_limit, max_rounds)
     if Z is None:
-        return RankBound(name, "lower", float("nan"), None, False,
-                         time.perf_counter() - t0, f"failed: {note}")
+        return RankBound.no_bound(name, "lower", Kind.FAILED, f"failed: {note}",
+                                  time.perf_counter() - t0)
     value = hyperplane_separation_value(X, Z)
     bound = math.ceil(value) if value > 0 else None
     return RankBound(name, "lower", float(value), bound, certified=bound is not None,

@@ -104,6 +104,7 @@ from scipy.spatial import ConvexHull, HalfspaceIntersection
 
 from ..checks import NMFInputError, check_matrix
 from ..results import RankBound
+from ..status import Kind, Status
 from ..balance import balance
 from .entrywise import UPPER_BOUND_TOL, clean_zeros, entrywise_relative_error
 from .rank import rank_info, rounding_level_rank
@@ -542,9 +543,8 @@ def _rank3_solution(method: str, kind: str, X: np.ndarray, t0: float):
     values: ≤ 2 gives rank₊ = rank₊* = rank (Cohen & Rothblum 1993), certified by the exact
     rank; the geometry needs three singular values above rounding level; "failed" on
     degenerate geometry, a qhull failure or a balanced copy that leaves the float range."""
-    def no_bound(status):
-        return RankBound(method, kind, float("nan"), None, False, time.perf_counter() - t0,
-                         status)
+    def no_bound(status, status_kind=Kind.FAILED):
+        return RankBound.no_bound(method, kind, status_kind, status, time.perf_counter() - t0)
 
     info = rank_info(X)
     if info.exact <= 2:
@@ -556,7 +556,7 @@ def _rank3_solution(method: str, kind: str, X: np.ndarray, t0: float):
         return no_bound(f"not applicable: rank(X) = {info.counted}"
                         + (f" above rounding level (the stored values have rank {info.exact})"
                            if info.rounding != info.exact else "")
-                        + ", the method needs rank 3")
+                        + ", the method needs rank 3", Kind.SKIPPED)
     b = balance(X)
     if not b.exact:
         return no_bound("failed: the balanced copy leaves the float64 range (entries span "
@@ -594,8 +594,8 @@ def restricted_rank3_bound(X, tol: float = UPPER_BOUND_TOL) -> RankBound:
     if not worst <= tol:
         return RankBound("restricted_rank3", "upper", float(sol.upper), None, False,
                          time.perf_counter() - t0,
-                         f"failed: the factorization misses the entrywise test ({worst:.2e} "
-                         f"> {tol:g}); {status}", certificate)
+                         Status(Kind.FAILED, f"failed: the factorization misses the entrywise "
+                                f"test ({worst:.2e} > {tol:g}); {status}"), certificate)
     cert = certify(X, W, H)
     if cert.exact:
         status += "; certified exact"
@@ -674,9 +674,9 @@ def geometric_bound(X) -> RankBound:
         if info.exact < b:
             return RankBound("geometric", "lower", float(b), None, False,
                              time.perf_counter() - t0,
-                             f"not applicable: the stored values have rank {info.exact} over "
-                             f"Q, not 3, and fewer than the {b} this would claim; {status}",
-                             certificate)
+                             Status(Kind.SKIPPED, f"not applicable: the stored values have rank "
+                                    f"{info.exact} over Q, not 3, and fewer than the {b} this "
+                                    f"would claim; {status}"), certificate)
         status += (f"; the stored values have rank {info.exact} ≥ {b} over Q (rounding "
                    "noise of a rank-3 matrix), so the bound holds for them")
     return RankBound("geometric", "lower", float(b), b, False, time.perf_counter() - t0,

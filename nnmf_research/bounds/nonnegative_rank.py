@@ -41,6 +41,7 @@ import numpy as np
 
 from ..checks import NMFInputError, check_matrix
 from ..results import RankBound
+from ..status import Kind
 from .entrywise import UPPER_BOUND_TOL
 
 __all__ = ["LOWER_BOUNDS", "UPPER_BOUNDS", "METHODS", "DEFAULT_METHODS", "RankReport",
@@ -117,6 +118,7 @@ def _search_until(X, r: int, seconds: float, heuristic: str, tol: float, random_
     from dataclasses import replace
 
     from ..balance import balance
+    from ..drivers.restarts import restart_seed, run_restarts
     from .entrywise import clean_zeros, entrywise_relative_error
     from .exact_nmf import exact_nmf
 
@@ -127,22 +129,28 @@ def _search_until(X, r: int, seconds: float, heuristic: str, tol: float, random_
     use_balanced = b.exact and spread > BALANCE_SPREAD
     Xs = b.X if use_balanced else X
     t0 = time.perf_counter()
-    best, best_err = None, float("inf")
-    for restart in range(10**6):
+
+    def restart(i):
         left = seconds - (time.perf_counter() - t0)
-        seed = int(np.random.SeedSequence([random_state, r, restart]).generate_state(1)[0])
+        seed = int(restart_seed((random_state, r), i).generate_state(1)[0])
         result = exact_nmf(Xs, r, heuristic=heuristic, tol=tol, random_state=seed,
                            time_limit=max(left, MIN_SECONDS))
         W, H = clean_zeros(Xs, result.W, result.H)   # where the scale is even
         if use_balanced:
             W, H = b.unscale(W, H)
         err = entrywise_relative_error(X, W, H) if result.found else float("inf")
-        if best is None or (err, result.relative_error) < (best_err, best.relative_error):
-            best, best_err = replace(result, W=W, H=H), err
-        deterministic = result.heuristic in ("trivial", "rank", "rank<=2")
-        if err <= tol or deterministic or seconds - (time.perf_counter() - t0) < MIN_SECONDS:
-            break
-    return replace(best, attempts=restart + 1), best_err
+        return replace(result, W=W, H=H), err
+
+    def stop(run):
+        deterministic = run[0].heuristic in ("trivial", "rank", "rank<=2")
+        return deterministic or seconds - (time.perf_counter() - t0) < MIN_SECONDS
+
+    runs = run_restarts(restart, 10**6, accept=lambda run: run[1] <= tol, stop=stop)
+    best, best_err = runs[0]
+    for result, err in runs[1:]:
+        if (err, result.relative_error) < (best_err, best.relative_error):
+            best, best_err = result, err
+    return replace(best, attempts=len(runs)), best_err
 
 
 def exact_nmf_upper_bound(X, start: int = 1, time_limit: float = 60.0, *,
@@ -349,14 +357,15 @@ def nonnegative_rank(X, bounds: str | Sequence[str] | None = None, time_limit: f
         # a closed bracket on a large matrix: the rest cannot change it (small matrices still
         # get every bound, which is what a table of bounds is for)
         if best_lower >= min(X.shape) and X.size > SKIP_WHEN_CLOSED_ABOVE and name != "rank":
-            results.append(RankBound(name, kind, float("nan"), None, False, 0.0,
-                                     f"not needed: the lower bound {best_lower} is min(m, n)"))
+            results.append(RankBound.no_bound(
+                name, kind, Kind.NOT_NEEDED, f"not needed: the lower bound {best_lower} is "
+                "min(m, n)"))
             continue
         left = lower_budget - (time.perf_counter() - t0)
         if left < MIN_SECONDS and name != "rank":
             skipped.append(name)
-            results.append(RankBound(name, kind, float("nan"), None, False, 0.0,
-                                     "skipped: time budget used up"))
+            results.append(RankBound.no_bound(name, kind, Kind.SKIPPED,
+                                              "skipped: time budget used up"))
             continue
         # a fair share of what is left: a method that finishes early leaves time to the rest
         share = max(left / sum(1 for n in staged[position:] if _FUNCTIONS[n][2]), MIN_SECONDS) \
@@ -373,9 +382,9 @@ def nonnegative_rank(X, bounds: str | Sequence[str] | None = None, time_limit: f
                 + [min(X.shape)])
     if "exact_nmf" in names:
         if lower >= upper:
-            results.append(RankBound("exact_nmf", "upper", float("nan"), None, False, 0.0,
-                                     f"not needed: the lower bound {lower} meets the upper "
-                                     f"bound {upper}"))
+            results.append(RankBound.no_bound(
+                "exact_nmf", "upper", Kind.NOT_NEEDED,
+                f"not needed: the lower bound {lower} meets the upper bound {upper}"))
         else:
             # a margin for restarts that overrun their own limit and for the report
             left = (1 - RESERVE_SHARE) * time_limit - (time.perf_counter() - t0)

@@ -46,6 +46,7 @@ from scipy.optimize import LinearConstraint, linprog, milp
 
 from ..checks import check_matrix
 from ..results import RankBound
+from ..status import Kind, Status
 
 __all__ = ["maximal_rectangles", "cover_matrix", "rectangle_cover_bound",
            "rectangle_cover_fractional_bound", "check_fractional_cover_dual",
@@ -129,8 +130,8 @@ def _cover_system(X, name: str, time_limit: float | None, t0: float):
     try:
         rects = maximal_rectangles(X, time_limit)
     except RectangleEnumerationTimeout as exc:
-        return RankBound(name, "lower", float("nan"), None, False, time.perf_counter() - t0,
-                         f"time limit: {exc}")
+        return RankBound.no_bound(name, "lower", Kind.TIME_LIMIT, f"time limit: {exc}",
+                                  time.perf_counter() - t0)
     return (rects, *cover_matrix(X, rects))
 
 
@@ -157,8 +158,9 @@ def _fractional_bound_on(X, rects: list[Rectangle], A: sp.csr_matrix,
     name = "rectangle_cover_fractional"
     res = _solve_cover_lp(A)
     if res.status != 0:
-        return RankBound(name, "lower", float("nan"), None, False, time.perf_counter() - t0,
-                         f"failed: HiGHS LP status {res.status} ({res.message})")
+        return RankBound.no_bound(name, "lower", Kind.FAILED,
+                                  f"failed: HiGHS LP status {res.status} ({res.message})",
+                                  time.perf_counter() - t0)
     duals = np.maximum(-res.ineqlin.marginals, 0.0)
     y = {e: Fraction(float(v)).limit_denominator(10**9) for e, v in zip(entries, duals) if v > 0}
     certified_value, why = check_fractional_cover_dual(X, y, rects)
@@ -207,7 +209,8 @@ def rectangle_cover_bound(X, time_limit: float | None = None) -> RankBound:
     if res.status == 1 and dual is not None and np.isfinite(dual) and dual > 0:
         bound = math.ceil(dual - 1e-6)
         return RankBound(name, "lower", float(dual), bound, False, seconds,
-                         f"time limit {options.get('time_limit', 0):.0f} s: MILP dual bound "
-                         f"{dual:.4g} (the cover number itself is not known)")
-    return RankBound(name, "lower", float("nan"), None, False, seconds,
-                     f"failed: HiGHS MILP status {res.status} ({res.message})")
+                         Status(Kind.TIME_LIMIT,
+                                f"time limit {options.get('time_limit', 0):.0f} s: MILP dual "
+                                f"bound {dual:.4g} (the cover number itself is not known)"))
+    return RankBound.no_bound(name, "lower", Kind.FAILED,
+                              f"failed: HiGHS MILP status {res.status} ({res.message})", seconds)

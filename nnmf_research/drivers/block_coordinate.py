@@ -69,6 +69,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from ..checks import NMFInputError, check_nonnegative_real, check_positive_int
+from ..status import Kind, Status
 
 __all__ = ["BlockUpdate", "BlockCoordinateResult", "block_coordinate"]
 
@@ -98,8 +99,10 @@ class BlockCoordinateResult:
     seconds: float
 
 
-def _format_reason(kind: str, n_iter: int, detail: str = "") -> str:
-    return f"{kind} after {n_iter} iterations" + (f" ({detail})" if detail else "")
+def _format_reason(kind: str, n_iter: int, detail: str = "",
+                   status_kind: Kind = Kind.STOPPED) -> Status:
+    return Status(status_kind,
+                  f"{kind} after {n_iter} iterations" + (f" ({detail})" if detail else ""))
 
 
 def block_coordinate(
@@ -160,7 +163,7 @@ def run_sweeps(blocks, updates, loss, *, max_iter, tol, time_limit, callback, pr
     current = loss(blocks)
     history, times = [current], [0.0]
     next_report = progress if progress is not None else None
-    stop_reason = f"max_iter={max_iter} reached"
+    stop_reason = Status(Kind.STOPPED, f"max_iter={max_iter} reached")
     it = 0
     try:
         while it < max_iter:
@@ -198,11 +201,12 @@ def run_sweeps(blocks, updates, loss, *, max_iter, tol, time_limit, callback, pr
                 stop_reason = _format_reason(kind, it, detail)
                 break
             if time_limit is not None and elapsed >= time_limit:
-                stop_reason = _format_reason(f"time limit {time_limit:g} s reached", it)
+                stop_reason = _format_reason(f"time limit {time_limit:g} s reached", it,
+                                             status_kind=Kind.TIME_LIMIT)
                 break
     except KeyboardInterrupt:
         stop_reason = _format_reason(
-            "interrupted", it, "Ctrl-C; returning the last complete iterate")
+            "interrupted", it, "Ctrl-C; returning the last complete iterate", Kind.INTERRUPTED)
     return BlockCoordinateResult(blocks=blocks, n_iter=it, stop_reason=stop_reason,
                                  history=tuple(history), times=tuple(times),
                                  seconds=time.perf_counter() - start)

@@ -6,7 +6,8 @@ Gram form (default), with Parameters R (k×k, RᵀR = WᵀW, R = qr(W).R) and C 
     subject to  H ≥ 0,  constraints(H)
 
 Its parameters are independent of m, so a re-solve does not grow with the number of rows
-(measured 14–16× faster re-solves than W as a Parameter; DESIGN.md principle 3). It also
+(measured 14–16× faster re-solves than W as a Parameter; README, the ``dpp_compile_once``
+experiment and its figure). It also
 handles rank-deficient W.
 
 Direct form (``form="direct"``, needs ``m``), with Parameters X (m×n) and W (m×k):

@@ -8,7 +8,8 @@ With Parameters X (m×n, ≥ 0) and W (m×k, ≥ 0):
 where kl_div(x, y) = x log(x/y) − x + y (0 log 0 = 0): the generalized KL divergence
 D(X‖WH) of Lee & Seung (2001, NIPS 13), solved exactly (exponential cone; CLARABEL or SCS).
 Data enter as atom arguments, ``kl_div(X, W@H)``, which keeps the model DPP (a Parameter
-multiplying ``log(W@H)`` would not be; REFERENCES Part B §5).
+multiplying ``log(W@H)`` would not be: Agrawal, Amos, Barratt, Boyd, Diamond & Kolter,
+"Differentiable convex optimization layers", NeurIPS 2019, which defines the DPP rules).
 
 Size: the model has one exponential cone per entry of X, so it is refused (with the reason)
 above ``KL_MAX_ENTRIES`` entries: measured here, CLARABEL solves a 100×64 slice of the

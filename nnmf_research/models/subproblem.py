@@ -1,14 +1,15 @@
 """The Subproblem contract: a compiled-once CVXPY problem with named Parameters.
 
 A ``Subproblem`` holds a ``cp.Problem``, its named ``cp.Parameter`` objects and the output
-``cp.Variable`` (DESIGN.md principle 1). It is checked at build time:
+``cp.Variable`` (README, "Layout": a model is data, a driver never builds expressions). It is checked at build time:
 
 * DCP (convex as written), else :class:`ModelNotDPPError` naming the model;
 * DPP (``problem.is_dcp(dpp=True)``), so CVXPY compiles it once and a re-solve only writes
-  ``Parameter.value`` (principle 2), else :class:`ModelNotDPPError`.
+  ``Parameter.value`` (compile once), else :class:`ModelNotDPPError`.
 
 ``solve(**values)`` sets the named parameters and solves. Solver status is data
-(principle 7): ``optimal`` returns the value; ``optimal_inaccurate`` returns it with a
+(:func:`nnmf_research.status.solver_outcome`, the one map from a CVXPY status): ``optimal``
+returns the value; ``optimal_inaccurate`` returns it with a
 :class:`SolverInaccurateWarning` and ``last_status`` set; anything else (infeasible,
 unbounded, a time or iteration limit, a solver error) raises :class:`SolverFailedError`
 naming the solver, the status and the model.
@@ -23,6 +24,7 @@ import cvxpy as cp
 import numpy as np
 
 from ..checks import ModelNotDPPError, NMFInputError, SolverFailedError, check_solver
+from ..status import Kind, solver_outcome
 
 __all__ = ["Subproblem", "SolverInaccurateWarning", "extra_constraints", "extra_penalty"]
 
@@ -168,15 +170,16 @@ class Subproblem:
             ) from None
         status = self.problem.status
         self.last_status = status
-        if status == cp.OPTIMAL_INACCURATE:
+        outcome = solver_outcome(status)
+        if outcome is Kind.INACCURATE:
             warnings.warn(
                 f"{solver} returned 'optimal_inaccurate' on "
                 f"model {self.name!r}",
                 SolverInaccurateWarning,
                 stacklevel=2,
             )
-        elif status != cp.OPTIMAL:
-            hint = " (time or iteration limit)" if status == cp.USER_LIMIT else ""
+        elif outcome is not Kind.OK:
+            hint = " (time or iteration limit)" if outcome is Kind.TIME_LIMIT else ""
             raise SolverFailedError(
                 f"{solver} returned status {status!r}{hint} on model {self.name!r}"
             )
