@@ -7,7 +7,7 @@ convex_nmf         minimize ‖X − X W Gᵀ‖²_F        subject to W ≥ 0, 
 kernel_convex_nmf  minimize Tr K − 2Tr(GᵀKW) + Tr(WᵀKWGᵀG)  subject to W, G ≥ 0   (K PSD)
 
 Each is a run of :func:`nnmf_research.drivers.block_coordinate.block_coordinate` over two
-blocks; the block updates are the NumPy rules of :mod:`nnmf_research.convex_kernels`
+blocks; the block updates are the NumPy rules of :mod:`nnmf_research.kernels.convex`
 (``method="mu"``, the paper's multiplicative rules, monotone by its Theorems 2 and 4) or the
 compiled CVXPY models of :mod:`nnmf_research.models.convex` (``method="cvxpy"``, exact block
 minimisation). The F-step of semi-NMF is always the closed form F = XG(GᵀG)⁻¹.
@@ -35,7 +35,7 @@ import numpy as np
 
 from .checks import (NMFInputError, check_choice, check_nonnegative_real, check_positive_int,
                      check_random_state)
-from .convex_kernels import kernel_loss, mu_G, mu_W, neg, pos, semi_F, semi_loss
+from .kernels.convex import kernel_loss, mu_G, mu_W, neg, pos, semi_F, semi_loss
 from .drivers.block_coordinate import block_coordinate
 from .kernels import EPS
 from .models.convex import g_model, w_model
@@ -105,7 +105,7 @@ def convex_init(X_or_K, k: int, *, init: str = "kmeans", random_state=None,
     from sklearn.cluster import KMeans
 
     if kernel:
-        from .convex_kernels import gram_factor
+        from .kernels.convex import gram_factor
         points = gram_factor(X_or_K).T
     else:
         points = X_or_K.T

@@ -45,7 +45,7 @@ import cvxpy as cp
 import numpy as np
 
 from ..checks import check_positive_int
-from ..convex_kernels import gram_factor
+from ..kernels.convex import gram_factor
 from ..gram import gram_square_root
 from .subproblem import Subproblem, extra_constraints, extra_penalty
 
@@ -56,7 +56,7 @@ W_OSQP_OPTIONS = {"eps_abs": 1e-7, "eps_rel": 1e-7, "max_iter": 100000}
 
 
 class GModel(Subproblem):
-    """The compiled G-step; call ``model(cross, gram, G)`` like :func:`~nnmf_research.convex_kernels.mu_G`."""
+    """The compiled G-step; call ``model(cross, gram, G)`` like :func:`~nnmf_research.kernels.convex.mu_G`."""
 
     def __init__(self, n, k, *, constraints=None, penalty=None, solver=None,
                  solver_options=None):
