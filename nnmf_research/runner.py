@@ -54,7 +54,7 @@ import numpy as np
 
 from . import __version__, losses, methods, metrics as metric_fns
 from .checks import NMFInputError, check_choice, check_positive_int
-from .data import DATASETS, load_dataset
+from .datasets import DATASETS, load_dataset
 from .init import INIT_METHODS, initialize
 from .interrupts import InterruptGuard, mentions_interrupt
 from .io import atomic_write_bytes, check_regular_file

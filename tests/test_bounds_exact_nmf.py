@@ -135,7 +135,7 @@ def test_ctrl_c_stops_the_search_instead_of_being_swallowed_by_the_inner_loop():
     import time
 
     code = ("from nnmf_research.bounds.exact_nmf import exact_nmf\n"
-            "from nnmf_research.data import ngon_slack\n"
+            "from nnmf_research.datasets import ngon_slack\n"
             "print('started', flush=True)\n"
             "exact_nmf(ngon_slack(8).X, 5, time_limit=120, restarts=50)\n")
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,

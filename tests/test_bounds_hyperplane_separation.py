@@ -7,7 +7,7 @@ import numpy as np
 from nnmf_research.bounds.hyperplane_separation import (hyperplane_separation_bound,
                                                         hyperplane_separation_value,
                                                         max_weight_rectangle)
-from nnmf_research.data import cube_slack, linear_edm, ngon_slack, thomas_4x4
+from nnmf_research.datasets import cube_slack, linear_edm, ngon_slack, thomas_4x4
 
 
 def _brute_max_rectangle(Z, P):

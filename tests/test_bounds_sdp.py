@@ -17,7 +17,7 @@ from nnmf_research.bounds import sdp
 from nnmf_research.bounds.sdp import (certify_nuclear_dual, certify_tau_sos_dual,
                                       nuclear_norm_bound, tau_sos_bound, tau_sos_model)
 from nnmf_research.checks import NMFInputError, SolverUnavailableError
-from nnmf_research.data import j_minus_i, ngon_slack, thomas_4x4
+from nnmf_research.datasets import j_minus_i, ngon_slack, thomas_4x4
 
 
 def cube_slack() -> np.ndarray:
