@@ -404,7 +404,7 @@ def _verify(args) -> int:
 
 
 def _reproduce(args) -> int:
-    from .runner import list_experiments, load_experiment, run_experiment
+    from .reproduce import list_experiments, load_experiment, run_experiment
 
     check_output_dir(args.results, "--results")
     if args.figures is not None:

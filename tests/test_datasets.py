@@ -8,7 +8,7 @@ import pytest
 from nnmf_research.checks import NMFInputError
 from nnmf_research.datasets import (faces, lee_seung_normalize, load_dataset, planted, random,
                                 swimmer, ngon_slack)
-from nnmf_research.metrics import parts_recovered
+from nnmf_research.reproduce.metrics import parts_recovered
 
 
 def test_swimmer_has_256_distinct_images_of_rank_at_most_17():
