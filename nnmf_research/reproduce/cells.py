@@ -44,6 +44,7 @@ from .. import losses
 from ..checks import NMFInputError
 from ..factorize import factorize
 from ..models.frobenius import frobenius_model
+from ..status import Kind, kind_of
 
 __all__ = ["MethodOutput", "SkipCell", "METHOD_KINDS", "run_method"]
 
@@ -214,7 +215,7 @@ def _run_rank_bound(X, k, W0, H0, rng, *, bound="rank", time_limit=120.0, option
     report = nonnegative_rank(X, bounds=bounds, time_limit=time_limit, random_state=seed,
                               options={bound: dict(options or {})})
     b = next(b for b in report.bounds if b.method == bound)
-    if b.bound is None and b.status.startswith("not needed"):  # lower bound met min(m, n)
+    if b.bound is None and kind_of(b.status) is Kind.NOT_NEEDED:  # lower bound met min(m, n)
         return MethodOutput(None, None, "frobenius", report.seconds,
                             extra={"value": float(report.upper), "bound": report.upper,
                                    "certified": float(report.upper_certified),
