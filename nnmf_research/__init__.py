@@ -92,3 +92,8 @@ def __getattr__(name):
 
 def __dir__():
     return sorted(set(globals()) | set(_LAZY))
+
+# Choosing k for approximate NMF (held-out cross-validation, consensus clustering).
+from .rank_selection import RankSelection, select_rank  # noqa: E402
+
+__all__ += ["select_rank", "RankSelection"]

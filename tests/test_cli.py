@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
@@ -398,3 +399,32 @@ def test_tensor_factorizes_a_planted_3_way_array_and_writes_its_factors(tmp_path
     assert np.load(out / "A1.npy").shape == (5, 2)
     assert main(["tensor", str(path), "-k", "0"]) == 2
     assert "k=0 is out of range" in capsys.readouterr().err
+
+
+def test_rank_select_writes_a_table_a_figure_and_resumes(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    X = rng.random((20, 3)) @ rng.random((3, 16))
+    X[2, 5] = np.nan
+    path = tmp_path / "x.csv"
+    np.savetxt(path, X, delimiter=",")
+    out = tmp_path / "sel"
+    argv = ["rank-select", str(path), "--ks", "2:4", "--folds", "3", "--max-iter", "200",
+            "--out", str(out), "--json", "--quiet"]
+    assert main(argv) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["ks"] == [2, 3, 4] and summary["best_k"]["cv"] == 3
+    assert (out / "rank_selection.png").read_bytes()[:4] == b"\x89PNG"
+    saved = sorted((out / "fits").iterdir())
+    assert len(saved) == 9                            # 3 ks x 3 folds, one file per fit
+    assert main(argv) == 0                            # a rerun reuses them
+    assert json.loads(capsys.readouterr().out)["table"] == summary["table"]
+
+
+@pytest.mark.parametrize("ks,message", [("0:3", "--ks"), ("2:40", "k = 21 is out of range")])
+def test_rank_select_refuses_bad_ks(tmp_path, capsys, ks, message):
+    path = tmp_path / "x.npy"
+    np.save(path, np.random.default_rng(0).random((20, 30)))
+    with pytest.raises(SystemExit) if ks == "0:3" else contextlib.nullcontext():
+        code = main(["rank-select", str(path), "--ks", ks])
+        assert code == 2
+    assert message in capsys.readouterr().err

@@ -8,13 +8,13 @@ import warnings
 
 from .. import __version__
 from ..checks import NMFInputError, SolverFailedError
-from . import (exact_command, factorize_command, rank_command, reproduce_command, tensor_command,
-               verify_command)
+from . import (exact_command, factorize_command, rank_command, rank_select_command,
+               reproduce_command, tensor_command, verify_command)
 
 __all__ = ["main", "build_parser"]
 
 COMMANDS = (factorize_command, tensor_command, reproduce_command, exact_command, rank_command,
-            verify_command)
+            rank_select_command, verify_command)
 """The subcommands in the order ``nnmf --help`` lists them."""
 
 

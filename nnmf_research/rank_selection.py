@@ -1,0 +1,234 @@
+"""Choosing the inner dimension k of approximate NMF: held-out cross-validation and consensus.
+
+Two criteria, each over a list of candidate k (``nnmf rank`` is the nonnegative-rank bracket;
+this chooses k for *approximate* NMF):
+
+Cross-validation by held-out entries (Kanagal & Sindhwani, "Rank selection in low-rank matrix
+approximations", NIPS workshop 2010; the entry-wise hold-out of Wold's cross-validation).
+The entries of X are split at random into ``n_folds`` folds (the same split for every k). For
+each fold, NMF with missing entries (:mod:`nnmf_research.kernels.masked`) is fitted to the
+other folds, and the fold's entries are scored: the mean squared error (Frobenius) or the mean
+KL term over them. A fold that would leave a row or column of the training part without an
+observed entry is refused with a named error. ``best_k["cv"]`` minimises the mean held-out
+error.
+
+Consensus clustering (Brunet, Tamayo, Golub & Mesirov, "Metagenes and molecular pattern
+discovery using matrix factorization", PNAS 101(12), 2004). ``n_restarts`` fits from random
+starts; each assigns sample (column) j to cluster argmax_l H_lj. The connectivity matrix of a
+fit is C_ij = [j and i in the same cluster]; the consensus matrix is their mean (symmetric,
+unit diagonal). Its cophenetic correlation is the Pearson correlation between the distances
+1 − consensus and the cophenetic distances of average-linkage clustering on them (1 when every
+restart gives the same clustering; defined as 1 when all distances are equal, e.g. k = 1). The
+dispersion (Kim & Park, Bioinformatics 23(12), 2007) is (1/n²) Σ_ij 4 (consensus_ij − ½)²,
+1 for a 0/1 consensus. ``best_k["consensus"]`` follows Brunet et al.: the k just before the
+cophenetic coefficient first falls by more than ``drop`` (0.02), else the k where it is
+largest.
+
+Every fit runs through the shared restarts driver (:mod:`nnmf_research.drivers.restarts`):
+with ``checkpoint_dir``, each finished fit is saved and a rerun resumes; ``n_jobs > 1`` runs
+fits in parallel through joblib.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .checks import (NMFInputError, check_choice, check_observed, check_positive_int,
+                     check_rank)
+from .drivers.restarts import checkpoint_for, restart_seed, run_restarts
+
+__all__ = ["select_rank", "RankSelection", "consensus_matrix", "cophenetic_correlation",
+           "dispersion", "held_out_folds"]
+
+CRITERIA = ("cv", "consensus", "both")
+
+
+def held_out_folds(mask: np.ndarray, n_folds: int, random_state=0) -> np.ndarray:
+    """Fold index (0..n_folds−1) of every observed entry, −1 where missing: a seeded random
+    split. Raises naming the fold and the row or column it would leave with nothing observed
+    in training."""
+    n_folds = check_positive_int(n_folds, "n_folds", low=2)
+    observed = mask > 0
+    rng = np.random.default_rng(random_state)
+    folds = np.full(mask.shape, -1)
+    folds[observed] = rng.integers(0, n_folds, int(observed.sum()))
+    for f in range(n_folds):
+        train = observed & (folds != f)
+        for axis, what in ((1, "row"), (0, "column")):
+            empty = np.flatnonzero(~train.any(axis=axis))
+            if empty.size:
+                raise NMFInputError(
+                    f"fold {f} of {n_folds} holds every observed entry of {what} {empty[0]}, "
+                    f"which leaves it without training data; use fewer folds (n_folds) or a "
+                    f"larger matrix")
+    return folds
+
+
+def consensus_matrix(labels: np.ndarray) -> np.ndarray:
+    """Mean connectivity of the clusterings in the rows of ``labels`` (restarts × samples)."""
+    labels = np.atleast_2d(labels)
+    return np.mean([lab[:, None] == lab[None, :] for lab in labels], axis=0)
+
+
+def cophenetic_correlation(consensus: np.ndarray) -> float:
+    """Pearson correlation of 1 − consensus with the cophenetic distances of its
+    average-linkage tree (Brunet et al. 2004); 1 when all distances are equal."""
+    from scipy.cluster.hierarchy import cophenet, linkage
+    from scipy.spatial.distance import squareform
+
+    distances = squareform(1.0 - consensus, checks=False)
+    if distances.size == 0 or np.ptp(distances) == 0:
+        return 1.0
+    tree = linkage(distances, method="average")
+    value = float(cophenet(tree, distances)[0])
+    return float(np.clip(value, -1.0, 1.0))
+
+
+def dispersion(consensus: np.ndarray) -> float:
+    """(1/n²) Σ 4 (C_ij − ½)² (Kim & Park 2007): 1 for a 0/1 consensus, 0 at C ≡ ½."""
+    return float(np.mean(4.0 * (consensus - 0.5) ** 2))
+
+
+@dataclass(frozen=True)
+class RankSelection:
+    """What :func:`select_rank` measured, per candidate k."""
+
+    ks: tuple[int, ...]
+    table: list[dict]
+    best_k: dict
+    consensus: dict = field(default_factory=dict, repr=False)
+    seconds: float = 0.0
+
+    def plot(self, path) -> Path:
+        """Write a figure of the criteria against k (held-out error with ±1 sd; cophenetic
+        correlation and dispersion) to ``path`` (PNG), without touching pyplot's backend."""
+        from matplotlib.figure import Figure
+
+        from .io import atomic_write_bytes
+
+        rows = self.table
+        panels = [c for c in ("cv_mean", "cophenetic") if rows[0].get(c) is not None]
+        fig = Figure(figsize=(4.2 * len(panels), 3.4), layout="constrained")
+        axes = fig.subplots(1, len(panels), squeeze=False)[0]
+        ks = [r["k"] for r in rows]
+        for ax, column in zip(axes, panels):
+            if column == "cv_mean":
+                ax.errorbar(ks, [r["cv_mean"] for r in rows], yerr=[r["cv_sd"] for r in rows],
+                            marker="o", capsize=3)
+                ax.set_ylabel("held-out error (mean over folds)")
+                ax.axvline(self.best_k["cv"], color="grey", ls="--", lw=1)
+            else:
+                ax.plot(ks, [r["cophenetic"] for r in rows], marker="o", label="cophenetic")
+                ax.plot(ks, [r["dispersion"] for r in rows], marker="s", label="dispersion")
+                ax.set_ylabel("consensus statistics")
+                ax.axvline(self.best_k["consensus"], color="grey", ls="--", lw=1)
+                ax.legend()
+            ax.set_xlabel("k")
+            ax.set_xticks(ks)
+        import io as _io
+
+        buf = _io.BytesIO()
+        fig.savefig(buf, format="png", dpi=120)
+        path = Path(path)
+        atomic_write_bytes(path, buf.getvalue())
+        return path
+
+    def summary(self) -> dict:
+        return {"ks": list(self.ks), "best_k": dict(self.best_k), "table": self.table,
+                "seconds": self.seconds}
+
+
+def _fit(X, k, mask, method, loss, seed, max_iter, tol, init):
+    from .factorize import factorize
+
+    return factorize(X, k, method=method, loss=loss, init=init, random_state=seed,
+                     max_iter=max_iter, tol=tol, mask=mask)
+
+
+def _held_out_error(loss, X, Y, test):
+    if loss == "kl":
+        from .losses import kl_divergence
+
+        return kl_divergence(X[test], Y[test]) / int(test.sum())
+    return float(np.mean((X - Y)[test] ** 2))
+
+
+def _brunet_choice(ks, values, drop):
+    for i in range(1, len(ks)):
+        if values[i - 1] - values[i] > drop:
+            return ks[i - 1]
+    return ks[int(np.argmax(values))]
+
+
+def select_rank(X, ks=range(2, 11), *, method: str = "cv", n_folds: int = 5,
+                n_restarts: int = 10, nmf_method: str = "hals", loss: str = "frobenius",
+                max_iter: int = 1000, tol: float = 1e-8, drop: float = 0.02, mask=None,
+                random_state: int = 0, n_jobs: int = 1, checkpoint_dir=None,
+                progress=None) -> RankSelection:
+    """Score each k in ``ks`` by held-out cross-validation and/or consensus clustering (see
+    the module docstring). ``X`` may have missing entries (NaN or ``mask``); they are never
+    held out or scored. ``progress(k, criterion)`` is called after each k."""
+    start = time.perf_counter()
+    check_choice(method, "method", CRITERIA)
+    X, observed = check_observed(X, mask)
+    mask = np.ones_like(X) if observed is None else observed
+    ks = tuple(sorted({check_rank(k, X.shape) for k in ks}))
+    if not ks:
+        raise NMFInputError("ks is empty: give the candidate inner dimensions, e.g. range(2, 11)")
+    n_restarts = check_positive_int(n_restarts, "n_restarts", low=1)
+    seed = check_positive_int(random_state, "random_state", low=0)
+    options = {"nmf_method": nmf_method, "loss": loss, "max_iter": max_iter, "tol": tol}
+    rows, consensus = [], {}
+    folds = held_out_folds(mask, n_folds, seed) if method in ("cv", "both") else None
+    for k in ks:
+        row = {"k": k}
+        if folds is not None:
+            def cv_run(f, k=k):
+                train = (mask > 0) & (folds != f)
+                fit = _fit(X, k, train.astype(float), nmf_method, loss,
+                           int(restart_seed((seed, k, 1), f).generate_state(1)[0]),
+                           max_iter, tol, "random")
+                return {"error": np.float64(_held_out_error(loss, X, fit.W @ fit.H,
+                                                             folds == f)),
+                        "train_error": np.float64(fit.relative_error)}
+
+            checkpoint, _ = checkpoint_for(checkpoint_dir, ("error", "train_error"),
+                                           X=X, mask=mask, k=k, folds=folds, kind="cv",
+                                           **options)
+            records = run_restarts(cv_run, n_folds, n_jobs=n_jobs, checkpoint=checkpoint,
+                                   stop=lambda r: False)
+            errors = np.array([float(r["error"]) for r in records])
+            row.update(cv_mean=float(errors.mean()), cv_sd=float(errors.std(ddof=1)),
+                       cv_folds=errors.tolist())
+            if progress is not None:
+                progress(k, "cv")
+        if method in ("consensus", "both"):
+            def consensus_run(i, k=k):
+                fit = _fit(X, k, None if observed is None else mask, nmf_method, loss,
+                           int(restart_seed((seed, k, 2), i).generate_state(1)[0]),
+                           max_iter, tol, "random")
+                return {"labels": np.argmax(fit.H, axis=0),
+                        "error": np.float64(fit.relative_error)}
+
+            checkpoint, _ = checkpoint_for(checkpoint_dir, ("labels", "error"), X=X, mask=mask,
+                                           k=k, restarts=n_restarts, kind="consensus",
+                                           **options)
+            records = run_restarts(consensus_run, n_restarts, n_jobs=n_jobs,
+                                   checkpoint=checkpoint, stop=lambda r: False)
+            C = consensus_matrix(np.array([r["labels"] for r in records]))
+            consensus[k] = C
+            row.update(cophenetic=cophenetic_correlation(C), dispersion=dispersion(C),
+                       relative_error=float(np.mean([float(r["error"]) for r in records])))
+            if progress is not None:
+                progress(k, "consensus")
+        rows.append(row)
+    best = {}
+    if folds is not None:
+        best["cv"] = min(rows, key=lambda r: (r["cv_mean"], r["k"]))["k"]
+    if method in ("consensus", "both"):
+        best["consensus"] = _brunet_choice(ks, [r["cophenetic"] for r in rows], drop)
+    return RankSelection(ks, rows, best, consensus, time.perf_counter() - start)
