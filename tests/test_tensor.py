@@ -42,6 +42,23 @@ def test_mttkrp_equals_the_unfolding_times_the_khatri_rao_product_in_every_mode(
         assert np.max(np.abs(got - expected)) <= 1e-12 * np.max(np.abs(expected))
 
 
+@pytest.mark.parametrize("shape", [(5, 6, 7), (25, 25, 30), (3, 4, 5, 6), (2, 3, 4, 2, 3)])
+def test_the_sweep_dimension_tree_gives_each_mode_its_mttkrp_as_factors_change(shape):
+    """SweepMTTKRP reuses a partial contraction while the factors it came from are the same
+    objects; through a sweep in which every mode's factor is replaced (and a call out of
+    order), each M_r must still be T_(r) K_r of the current factors."""
+    from nnmf_research.tensor import SweepMTTKRP
+
+    rng = np.random.default_rng(2)
+    T = rng.random(shape)
+    factors = [rng.random((length, 3)) for length in shape]
+    sweep = SweepMTTKRP(T)
+    for mode in [*range(len(shape)), *range(len(shape)), 0, len(shape) - 1, 0]:
+        expected = unfold(T, mode) @ khatri_rao([A for m, A in enumerate(factors) if m != mode])
+        np.testing.assert_allclose(sweep(factors, mode), expected, rtol=1e-12)
+        factors[mode] = rng.random(factors[mode].shape)   # the update: a new array
+
+
 def test_cp_to_tensor_is_the_sum_of_outer_products_and_unfolds_as_a_times_k_transposed():
     rng = np.random.default_rng(2)
     A, B, C, D = (rng.random((n, 2)) for n in (3, 4, 2, 5))
@@ -270,3 +287,4 @@ def test_a_tensor_file_round_trips_through_load_tensor_and_save_ntf(tmp_path):
     np.save(tmp_path / "bad.npy", -T)
     with pytest.raises(NMFInputError, match=r"bad.npy: T entry \(0, 0, 0, 0\) is negative"):
         load_tensor(tmp_path / "bad.npy")
+
