@@ -288,3 +288,83 @@ def test_a_tensor_file_round_trips_through_load_tensor_and_save_ntf(tmp_path):
     with pytest.raises(NMFInputError, match=r"bad.npy: T entry \(0, 0, 0, 0\) is negative"):
         load_tensor(tmp_path / "bad.npy")
 
+
+# --- experiment cells (reproduce/cells.py: the ntf and tensorly_ntf kinds) ----------------
+
+def _cell(kind, X, k, params, rep_seed=0):
+    from nnmf_research.reproduce.cells import run_method
+
+    return run_method(kind, X, k, None, None, np.random.default_rng([rep_seed, 0, 1]), params)
+
+
+def test_the_planted_tensor_loader_is_the_sum_of_its_outer_products():
+    from nnmf_research.datasets import load_dataset
+
+    data = load_dataset("planted_tensor", shape=[6, 5, 4], k=2, seed=3)
+    gen = np.random.default_rng(3)
+    factors = [gen.uniform(0.1, 1.0, (length, 2)) for length in (6, 5, 4)]
+    np.testing.assert_allclose(data.X.reshape(6, 5, 4), cp_to_tensor(factors), rtol=1e-14)
+    assert data.X.shape == (30, 4)
+
+
+def test_the_ntf_cell_is_ntf_from_the_repetition_start_and_its_w_h_are_the_model():
+    from nnmf_research.datasets import load_dataset
+
+    X = load_dataset("planted_tensor", shape=[6, 6, 5], k=3, seed=1).X
+    out = _cell("ntf", X, 3, {"method": "hals", "max_iter": 40, "tol": 0})
+    T = X.reshape(6, 6, 5)
+    fit = ntf(T, 3, method="hals", max_iter=40, tol=0,
+              factors=random_factors(T, 3, np.random.default_rng([0, 0, 1])))
+    # W = the rank-one images a_j ⊗ b_j, H = C^T: WH is the model, whatever the column order
+    np.testing.assert_allclose(out.W @ out.H, fit.to_tensor().reshape(X.shape), rtol=1e-12,
+                               atol=1e-14)
+    assert out.n_iter == 40 and len(out.trace_loss) == len(out.trace_time) == 41
+    np.testing.assert_allclose(out.trace_loss, fit.history, rtol=1e-12)
+    assert out.extra["n_parameters"] == 3 * (6 + 6 + 5)
+
+
+def test_matched_parameters_give_the_ntf_rank_with_the_nearest_count():
+    from nnmf_research.reproduce.cells import _matched_rank
+
+    X = np.ones((625, 100))   # faces: NMF at k has 725k parameters, NTF 150 k_T
+    assert [_matched_rank(k, X, (25, 25, 100)) for k in (4, 10, 20, 49)] == [19, 48, 97, 237]
+
+
+def test_time_to_relative_error_reads_the_first_trace_point_at_the_target():
+    from nnmf_research.reproduce.cells import MethodOutput
+    from nnmf_research.reproduce.metrics import METRICS
+
+    X = np.full((10, 10), 0.1)       # ||X||^2 = 1: the loss is the relative error squared
+    out = MethodOutput(trace_loss=np.array([1.0, 1e-4, 2e-6, 9e-7, 1e-8]),
+                       trace_time=np.array([0.0, 1.0, 2.0, 3.0, 4.0]))
+    ctx = {"X": X, "W": None, "H": None, "out": out}
+    assert METRICS["time_to_relative_error_1e-3"](ctx) == 3.0
+    assert METRICS["seconds_per_iteration"](ctx) == 1.0
+
+
+def test_peak_memory_counts_what_numpy_allocates():
+    from nnmf_research.reproduce.cells import _peak_memory_mb
+
+    assert tracemalloc.is_tracing() is False
+    peak = _peak_memory_mb(lambda: np.ones(2**20))          # 8 MiB
+    assert 8.0 <= peak < 8.1 and tracemalloc.is_tracing() is False
+
+
+def test_tensorly_cells_start_where_ours_do_and_their_mu_iterates_agree():
+    pytest.importorskip(
+        "tensorly", reason="tensorly is not installed (a benchmark-only peer); pip install "
+        "tensorly to run this check")
+    from nnmf_research.datasets import load_dataset
+
+    X = load_dataset("planted_tensor", shape=[10, 10, 8], k=3, seed=2).X
+    params = {"max_iter": 30, "blas_threads": 1, "memory_iterations": 2}
+    ours = _cell("ntf", X, 3, {"method": "mu", "tol": 0, **params})
+    theirs = _cell("tensorly_ntf", X, 3, {"algorithm": "mu", **params})
+    np.testing.assert_allclose(theirs.W @ theirs.H, ours.W @ ours.H, rtol=1e-11)
+    np.testing.assert_allclose(theirs.trace_loss, ours.trace_loss, rtol=1e-9)
+    assert theirs.n_iter == ours.n_iter == 30
+    for out in (ours, theirs):
+        assert np.all(np.diff(out.trace_time) > 0)
+        assert out.extra["blas_threads"] == 1.0 and out.extra["peak_memory_mb"] > 0
+    hals = _cell("tensorly_ntf", X, 3, {"algorithm": "hals", **params})
+    assert hals.n_iter == 30 and hals.trace_loss[-1] < 1e-3 * hals.trace_loss[0]
