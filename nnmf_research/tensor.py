@@ -32,12 +32,16 @@ Methods
 ``"cvxpy"`` the Gram-form CVXPY model :func:`nnmf_research.models.tensor.tensor_mode_model`
            (Parameters √V_r and M_r: its size is independent of the other modes' lengths),
            one compiled model per mode; for KL, the toolkit's ``kl_model`` on the unfolded
-           problem (which needs K_r explicitly).
+           problem, which needs K_r explicitly: the log term reads every entry of the model,
+           so KL has no Gram form (see ``_CvxpyKL``).
 
 The numpy MU and HALS steps are the toolkit's matrix kernels
 (:class:`~nnmf_research.kernels.MultiplicativeFrobenius`, :class:`~nnmf_research.kernels.HALS`)
 fed the tensor statistics, so for n = 2 ``ntf(T, ...)`` makes the same iterates as
 ``factorize``/``alternate`` on X = Tᵀ with W = A₂, H = A₁ᵀ (the matrix driver updates H first).
+
+In a sweep, :class:`SweepMTTKRP` computes the n MTTKRPs from two partial contractions (a
+dimension tree split at :func:`tree_split`), so a sweep does two large matrix products, not n.
 
 MTTKRP without the Khatri–Rao product: :func:`mttkrp` contracts a contiguous block of the
 other modes (before or after r, so T is only reshaped, never copied) by one matrix product
@@ -286,14 +290,27 @@ def cp_to_tensor(factors: Sequence[np.ndarray]) -> np.ndarray:
     return (factors[0] @ khatri_rao(list(factors[1:])).T).reshape(shape)
 
 
+_SLAB = 2**17
+"""Entries of the model held at once by :func:`tensor_loss` (1 MiB of float64)."""
+
+
 def tensor_loss(name: str, T: np.ndarray, factors: Sequence[np.ndarray]) -> float:
-    """The named loss of [[A₁, …, Aₙ]] against T, computed directly."""
+    """The named loss of [[A₁, …, Aₙ]] against T, computed directly (not by the Gram
+    identity). Frobenius: Σ over slabs of mode 1 of ‖T_(1)[s] − A₁[s] K₁ᵀ‖²_F, K₁ the
+    Khatri–Rao product of the other factors, so the model is never held whole (at most
+    ``_SLAB`` entries of it besides K₁). KL needs the whole model (its log reads every entry)."""
     check_choice(name, "loss", LOSSES)
-    Y = cp_to_tensor(factors)
     if name == "kl":
-        return kl_divergence(T, Y)
-    Y -= T
-    return float(np.vdot(Y, Y))
+        return kl_divergence(T, cp_to_tensor(factors))
+    K = khatri_rao(list(factors[1:]))
+    T1 = T.reshape(T.shape[0], -1)
+    rows = max(1, _SLAB // T1.shape[1])
+    total = 0.0
+    for s in range(0, T1.shape[0], rows):
+        R = factors[0][s:s + rows] @ K.T
+        R -= T1[s:s + rows]
+        total += float(np.vdot(R, R))
+    return total
 
 
 # --- one-mode updates: update(M, V, A) -> A_new (Frobenius), see the module docstring ----
@@ -417,7 +434,15 @@ class _CvxpyMode:
 
 
 class _CvxpyKL:
-    """``kl_model`` on the unfolded mode problem T_(r)ᵀ ≈ K_r A_rᵀ (forms K_r)."""
+    """``kl_model`` on the unfolded mode problem T_(r)ᵀ ≈ K_r A_rᵀ (forms K_r).
+
+    K_r cannot be avoided here: the KL objective Σ T log(T/Y) − T + Y has no sufficient
+    statistics of the other modes. Its linear part Σ Y = Σ_j (1ᵀa_j)·Π_{m≠r} 1ᵀa_j⁽ᵐ⁾ needs
+    only column sums, but the log part needs every entry Y_ic = Σ_j A_ij K_cj where T_ic > 0,
+    i.e. all of K_r for a dense T (the model has one exponential cone per entry of T). K_r has
+    Π_{m≠r} I_m·k numbers, k/I_r times the T_(r) Parameter the model holds anyway, and
+    ``kl_model`` refuses more than ``KL_MAX_ENTRIES`` (8000) entries, so K_r stays small.
+    """
 
     eps = 0.0
 

@@ -67,6 +67,21 @@ def test_cp_to_tensor_is_the_sum_of_outer_products_and_unfolds_as_a_times_k_tran
     assert np.allclose(unfold(T, 2), C @ khatri_rao([A, B, D]).T, rtol=1e-14, atol=0)
 
 
+def test_the_direct_loss_is_the_residual_norm_and_never_holds_the_whole_model():
+    rng = np.random.default_rng(4)
+    factors = [rng.random((80, 3)) for _ in range(3)]
+    T = rng.random((80, 80, 80))                        # 4.1 MB; the model is as large
+    expected = float(np.sum((T - np.einsum("ir,jr,kr->ijk", *factors)) ** 2))
+    tracemalloc.start()
+    try:
+        got = tensor_loss("frobenius", T, factors)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert got == pytest.approx(expected, rel=1e-12)
+    assert peak < 1.5 * 2**20                           # a 1 MiB slab and K (150 kB)
+
+
 def test_hadamard_of_the_other_grams_is_the_gram_of_the_khatri_rao_product():
     rng = np.random.default_rng(3)
     factors = [rng.random((n, 3)) for n in (3, 4, 5)]
