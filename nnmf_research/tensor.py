@@ -304,10 +304,12 @@ def tensor_loss(name: str, T: np.ndarray, factors: Sequence[np.ndarray]) -> floa
         return kl_divergence(T, cp_to_tensor(factors))
     K = khatri_rao(list(factors[1:]))
     T1 = T.reshape(T.shape[0], -1)
-    rows = max(1, _SLAB // T1.shape[1])
+    rows = min(T1.shape[0], max(1, _SLAB // T1.shape[1]))
+    slab = np.empty((rows, T1.shape[1]))
     total = 0.0
     for s in range(0, T1.shape[0], rows):
-        R = factors[0][s:s + rows] @ K.T
+        R = slab[:min(rows, T1.shape[0] - s)]
+        np.matmul(factors[0][s:s + rows], K.T, out=R)
         R -= T1[s:s + rows]
         total += float(np.vdot(R, R))
     return total
