@@ -383,3 +383,13 @@ def test_tensorly_cells_start_where_ours_do_and_their_mu_iterates_agree():
         assert out.extra["blas_threads"] == 1.0 and out.extra["peak_memory_mb"] > 0
     hals = _cell("tensorly_ntf", X, 3, {"algorithm": "hals", **params})
     assert hals.n_iter == 30 and hals.trace_loss[-1] < 1e-3 * hals.trace_loss[0]
+
+
+def test_the_per_column_near_zero_fraction_is_blind_to_each_columns_scale():
+    from nnmf_research.reproduce.metrics import column_near_zero_fraction, near_zero_fraction
+
+    A = np.array([[1.0, 1e-6], [1e-4, 1e-9], [0.5, 1e-6], [0.0, 0.0]])
+    # column 0: 1e-4 and 0 are below 1e-3; column 1 (max 1e-6): 1e-9 and 0 are
+    assert column_near_zero_fraction(A) == 0.5
+    assert column_near_zero_fraction(A * [1.0, 1e6]) == 0.5
+    assert near_zero_fraction(A) == 0.75          # the global rule counts all of column 1

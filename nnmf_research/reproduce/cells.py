@@ -57,7 +57,7 @@ from ..checks import NMFInputError
 from ..factorize import factorize
 from ..models.frobenius import frobenius_model
 from ..status import Kind, kind_of
-from .metrics import hoyer_sparseness, near_zero_fraction
+from .metrics import column_near_zero_fraction, hoyer_sparseness
 
 __all__ = ["MethodOutput", "SkipCell", "METHOD_KINDS", "run_method"]
 
@@ -328,7 +328,7 @@ def _ntf_output(T, factors, loss_name, seconds, n_iter, trace_loss, trace_time, 
     lead = [hoyer_sparseness(A, axis=0) for A in factors[:-1] if A.shape[0] > 1]
     extra = {"n_parameters": float(sum(A.size for A in factors)),
              "hoyer_factors": float(np.mean(lead)) if lead else None,
-             "sparsity_factors": float(np.mean([near_zero_fraction(A)
+             "sparsity_factors": float(np.mean([column_near_zero_fraction(A)
                                                 for A in factors[:-1]])), **extra}
     return MethodOutput(W, factors[-1].T.copy(), loss_name, seconds, n_iter,
                         np.asarray(trace_loss, dtype=float),

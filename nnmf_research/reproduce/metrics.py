@@ -3,9 +3,10 @@
 * Hoyer sparseness of a vector v ∈ ℝⁿ (Hoyer 2004, JMLR 5:1457, eq. 1):
   (√n − ‖v‖₁/‖v‖₂) / (√n − 1), 1 for a single non-zero, 0 for a constant vector. Reported as
   the mean over the columns of the basis W and over the rows of the encodings H.
-* Fraction of near-zero entries: |a| ≤ 1e-3 · max|A| (scale-free).
+* Fraction of near-zero entries: |a| ≤ 1e-3 · max|A| (scale-free); ``sparsity_basis_columns``
+  per column, |w_ij| ≤ 1e-3 · max_i|w_ij|, averaged (blind to each column's scale too).
 * Image-side factors (Shashua & Hazan 2005): ``hoyer_factors`` / ``sparsity_factors`` are the
-  mean Hoyer sparseness of the columns / near-zero fraction of the factors of the leading
+  mean Hoyer sparseness / per-column near-zero fraction of the columns of the factors of the leading
   (image) modes, NTF's a_j⁽¹⁾, …, a_j⁽ⁿ⁻¹⁾ as the ``ntf`` kind reports them and NMF's basis
   columns w_j; ``n_parameters`` is the model's count of free parameters (k(m + n) for NMF,
   kΣ_r I_r for NTF, as reported) and ``n_terms`` its number of terms (columns of W).
@@ -28,7 +29,8 @@ import numpy as np
 
 from .. import losses
 
-__all__ = ["hoyer_sparseness", "near_zero_fraction", "parts_recovered", "METRICS",
+__all__ = ["hoyer_sparseness", "near_zero_fraction", "column_near_zero_fraction",
+           "parts_recovered", "METRICS",
            "FACTOR_FREE_METRICS"]
 
 
@@ -54,6 +56,15 @@ def near_zero_fraction(A: np.ndarray, rel: float = 1e-3) -> float:
     if top == 0:
         return 1.0
     return float(np.mean(A <= rel * top))
+
+
+def column_near_zero_fraction(A: np.ndarray, rel: float = 1e-3) -> float:
+    """Mean over the columns of A of the fraction of entries with |a| <= rel · max|column|:
+    unlike :func:`near_zero_fraction`, blind to the scale of each column (which a
+    factorization moves freely between its factors)."""
+    A = np.abs(np.asarray(A, dtype=float))
+    top = A.max(axis=0)
+    return float(np.mean((A <= rel * top).mean(axis=0)))
 
 
 def _correlations(W: np.ndarray, parts: np.ndarray) -> np.ndarray:
@@ -143,7 +154,9 @@ METRICS = {
     "n_parameters": lambda c: _n_parameters(c),
     "n_terms": lambda c: c["W"].shape[1],
     "hoyer_factors": lambda c: _image_factors(c, "hoyer_factors", hoyer_sparseness),
-    "sparsity_factors": lambda c: _image_factors(c, "sparsity_factors", near_zero_fraction),
+    "sparsity_factors": lambda c: _image_factors(c, "sparsity_factors",
+                                                 column_near_zero_fraction),
+    "sparsity_basis_columns": lambda c: column_near_zero_fraction(c["W"]),
     "time_to_relative_error_1e-3": lambda c: _time_to_relative_error(c, 1e-3),
     "seconds_per_iteration": lambda c: _per_iteration(c["out"]),
     "cpu_seconds": lambda c: c["out"].extra.get("cpu_seconds"),
