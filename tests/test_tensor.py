@@ -42,12 +42,44 @@ def test_mttkrp_equals_the_unfolding_times_the_khatri_rao_product_in_every_mode(
         assert np.max(np.abs(got - expected)) <= 1e-12 * np.max(np.abs(expected))
 
 
+@pytest.mark.parametrize("shape", [(5, 6, 7), (25, 25, 30), (3, 4, 5, 6), (2, 3, 4, 2, 3)])
+def test_the_sweep_dimension_tree_gives_each_mode_its_mttkrp_as_factors_change(shape):
+    """SweepMTTKRP reuses a partial contraction while the factors it came from are the same
+    objects; through a sweep in which every mode's factor is replaced (and a call out of
+    order), each M_r must still be T_(r) K_r of the current factors."""
+    from nnmf_research.tensor import SweepMTTKRP
+
+    rng = np.random.default_rng(2)
+    T = rng.random(shape)
+    factors = [rng.random((length, 3)) for length in shape]
+    sweep = SweepMTTKRP(T)
+    for mode in [*range(len(shape)), *range(len(shape)), 0, len(shape) - 1, 0]:
+        expected = unfold(T, mode) @ khatri_rao([A for m, A in enumerate(factors) if m != mode])
+        np.testing.assert_allclose(sweep(factors, mode), expected, rtol=1e-12)
+        factors[mode] = rng.random(factors[mode].shape)   # the update: a new array
+
+
 def test_cp_to_tensor_is_the_sum_of_outer_products_and_unfolds_as_a_times_k_transposed():
     rng = np.random.default_rng(2)
     A, B, C, D = (rng.random((n, 2)) for n in (3, 4, 2, 5))
     T = cp_to_tensor([A, B, C, D])
     assert np.allclose(T, np.einsum("ir,jr,kr,lr->ijkl", A, B, C, D), rtol=1e-14, atol=0)
     assert np.allclose(unfold(T, 2), C @ khatri_rao([A, B, D]).T, rtol=1e-14, atol=0)
+
+
+def test_the_direct_loss_is_the_residual_norm_and_never_holds_the_whole_model():
+    rng = np.random.default_rng(4)
+    factors = [rng.random((80, 3)) for _ in range(3)]
+    T = rng.random((80, 80, 80))                        # 4.1 MB; the model is as large
+    expected = float(np.sum((T - np.einsum("ir,jr,kr->ijk", *factors)) ** 2))
+    tracemalloc.start()
+    try:
+        got = tensor_loss("frobenius", T, factors)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert got == pytest.approx(expected, rel=1e-12)
+    assert peak < 1.5 * 2**20                           # a 1 MiB slab and K (150 kB)
 
 
 def test_hadamard_of_the_other_grams_is_the_gram_of_the_khatri_rao_product():
@@ -270,3 +302,119 @@ def test_a_tensor_file_round_trips_through_load_tensor_and_save_ntf(tmp_path):
     np.save(tmp_path / "bad.npy", -T)
     with pytest.raises(NMFInputError, match=r"bad.npy: T entry \(0, 0, 0, 0\) is negative"):
         load_tensor(tmp_path / "bad.npy")
+
+
+# --- experiment cells (reproduce/cells.py: the ntf and tensorly_ntf kinds) ----------------
+
+def _cell(kind, X, k, params, rep_seed=0):
+    from nnmf_research.reproduce.cells import run_method
+
+    return run_method(kind, X, k, None, None, np.random.default_rng([rep_seed, 0, 1]), params)
+
+
+def test_the_planted_tensor_loader_is_the_sum_of_its_outer_products():
+    from nnmf_research.datasets import load_dataset
+
+    data = load_dataset("planted_tensor", shape=[6, 5, 4], k=2, seed=3)
+    gen = np.random.default_rng(3)
+    factors = [gen.uniform(0.1, 1.0, (length, 2)) for length in (6, 5, 4)]
+    np.testing.assert_allclose(data.X.reshape(6, 5, 4), cp_to_tensor(factors), rtol=1e-14)
+    assert data.X.shape == (30, 4)
+
+
+def test_the_ntf_cell_is_ntf_from_the_repetition_start_and_its_w_h_are_the_model():
+    from nnmf_research.datasets import load_dataset
+
+    X = load_dataset("planted_tensor", shape=[6, 6, 5], k=3, seed=1).X
+    out = _cell("ntf", X, 3, {"method": "hals", "max_iter": 40, "tol": 0})
+    T = X.reshape(6, 6, 5)
+    fit = ntf(T, 3, method="hals", max_iter=40, tol=0,
+              factors=random_factors(T, 3, np.random.default_rng([0, 0, 1])))
+    # W = the rank-one images a_j ⊗ b_j, H = C^T: WH is the model, whatever the column order
+    np.testing.assert_allclose(out.W @ out.H, fit.to_tensor().reshape(X.shape), rtol=1e-12,
+                               atol=1e-14)
+    assert out.n_iter == 40 and len(out.trace_loss) == len(out.trace_time) == 41
+    np.testing.assert_allclose(out.trace_loss, fit.history, rtol=1e-12)
+    assert out.extra["n_parameters"] == 3 * (6 + 6 + 5)
+
+
+def test_matched_parameters_give_the_ntf_rank_with_the_nearest_count():
+    from nnmf_research.reproduce.cells import _matched_rank
+
+    X = np.ones((625, 100))   # faces: NMF at k has 725k parameters, NTF 150 k_T
+    assert [_matched_rank(k, X, (25, 25, 100)) for k in (4, 10, 20, 49)] == [19, 48, 97, 237]
+
+
+def test_time_to_relative_error_reads_the_first_trace_point_at_the_target():
+    from nnmf_research.reproduce.cells import MethodOutput
+    from nnmf_research.reproduce.metrics import METRICS
+
+    X = np.full((10, 10), 0.1)       # ||X||^2 = 1: the loss is the relative error squared
+    out = MethodOutput(trace_loss=np.array([1.0, 1e-4, 2e-6, 9e-7, 1e-8]),
+                       trace_time=np.array([0.0, 1.0, 2.0, 3.0, 4.0]))
+    ctx = {"X": X, "W": None, "H": None, "out": out}
+    assert METRICS["time_to_relative_error_1e-3"](ctx) == 3.0
+    assert METRICS["seconds_per_iteration"](ctx) == 1.0
+
+
+def test_peak_memory_counts_what_numpy_allocates():
+    from nnmf_research.reproduce.cells import _peak_memory_mb
+
+    assert tracemalloc.is_tracing() is False
+    peak = _peak_memory_mb(lambda: np.ones(2**20))          # 8 MiB
+    assert 8.0 <= peak < 8.1 and tracemalloc.is_tracing() is False
+
+
+def test_tensorly_cells_start_where_ours_do_and_their_mu_iterates_agree():
+    pytest.importorskip(
+        "tensorly", reason="tensorly is not installed (a benchmark-only peer); pip install "
+        "tensorly to run this check")
+    from nnmf_research.datasets import load_dataset
+
+    X = load_dataset("planted_tensor", shape=[10, 10, 8], k=3, seed=2).X
+    params = {"max_iter": 30, "blas_threads": 1, "memory_iterations": 2}
+    ours = _cell("ntf", X, 3, {"method": "mu", "tol": 0, **params})
+    theirs = _cell("tensorly_ntf", X, 3, {"algorithm": "mu", **params})
+    np.testing.assert_allclose(theirs.W @ theirs.H, ours.W @ ours.H, rtol=1e-11)
+    np.testing.assert_allclose(theirs.trace_loss, ours.trace_loss, rtol=1e-9)
+    assert theirs.n_iter == ours.n_iter == 30
+    for out in (ours, theirs):
+        assert np.all(np.diff(out.trace_time) > 0)
+        assert out.extra["blas_threads"] == 1.0 and out.extra["peak_memory_mb"] > 0
+    hals = _cell("tensorly_ntf", X, 3, {"algorithm": "hals", **params})
+    assert hals.n_iter == 30 and hals.trace_loss[-1] < 1e-3 * hals.trace_loss[0]
+
+
+def test_the_per_column_near_zero_fraction_is_blind_to_each_columns_scale():
+    from nnmf_research.reproduce.metrics import column_near_zero_fraction, near_zero_fraction
+
+    A = np.array([[1.0, 1e-6], [1e-4, 1e-9], [0.5, 1e-6], [0.0, 0.0]])
+    # column 0: 1e-4 and 0 are below 1e-3; column 1 (max 1e-6): 1e-9 and 0 are
+    assert column_near_zero_fraction(A) == 0.5
+    assert column_near_zero_fraction(A * [1.0, 1e6]) == 0.5
+    assert near_zero_fraction(A) == 0.75          # the global rule counts all of column 1
+
+
+
+def test_at_matched_parameters_ntf_rank_one_images_are_sparser_than_nmf_bases():
+    """Shashua & Hazan's point at the experiment's [tiny] size (30 faces, NMF rank 4 vs NTF
+    rank 33: 2620 vs 2640 parameters, 25 HALS sweeps each): the rank-one images a_j ⊗ b_j are
+    sparser than NMF's basis images, by Hoyer and by the per-column near-zero fraction."""
+    from nnmf_research.datasets import load_dataset
+    from nnmf_research.init import initialize
+    from nnmf_research.reproduce.cells import run_method
+    from nnmf_research.reproduce.metrics import METRICS
+
+    X = load_dataset("faces", n_images=30).X
+    W0, H0 = initialize(X, 4, method="random", random_state=0)
+    nmf = run_method("nmf", X, 4, W0, H0, np.random.default_rng(0),
+                     {"method": "hals", "max_iter": 25, "tol": 0})
+    ntf_out = _cell("ntf", X, 4, {"modes": [25, 25], "match_nmf_parameters": True,
+                                  "method": "hals", "max_iter": 25, "tol": 0})
+    value = {name: [METRICS[name]({"X": X, "W": o.W, "H": o.H, "out": o})
+                    for o in (nmf, ntf_out)]
+             for name in ("n_parameters", "n_terms", "hoyer_basis", "sparsity_basis_columns")}
+    assert value["n_parameters"] == [4 * (625 + 30), 33 * (25 + 25 + 30)]
+    assert value["n_terms"] == [4, 33]
+    for name in ("hoyer_basis", "sparsity_basis_columns"):
+        assert value[name][1] > value[name][0] + 0.1, (name, value[name])

@@ -1,4 +1,5 @@
-"""Generated data: a dense uniform random matrix, planted positive and integer products."""
+"""Generated data: a dense uniform random matrix, planted positive and integer products, and a
+planted non-negative tensor."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import numpy as np
 from ..checks import NMFInputError, check_positive_int
 from .dataset import Dataset
 
-__all__ = ["random", "planted", "planted_integer"]
+__all__ = ["random", "planted", "planted_integer", "planted_tensor"]
 
 
 def random(m: int = 1000, n: int = 500, seed: int = 0) -> Dataset:
@@ -41,3 +42,22 @@ def planted_integer(m: int = 8, n: int = 7, r: int = 3, seed: int = 0,
                            meta={"rank": r, "rank_plus": r, "rank_plus_status": "proved",
                                  "W0": W0, "H0": H0})
     raise NMFInputError(f"could not draw integer factors of rank {r} for {m}x{n}")
+
+
+def planted_tensor(shape=(100, 100, 100), k: int = 10, seed: int = 0) -> Dataset:
+    """T = Σ_{j≤k} a_j⁽¹⁾ ⊗ … ⊗ a_j⁽ⁿ⁾ with factor entries uniform on [0.1, 1) (drawn mode by
+    mode from ``default_rng(seed)``): a non-negative tensor of CP rank at most k, given as
+    X = T.reshape(-1, I_n) (rows: the leading modes in C order; columns: the last mode), so
+    ``X.reshape(*shape[:-1], -1)`` is T."""
+    shape = tuple(check_positive_int(s, "a mode length") for s in shape)
+    if len(shape) < 2:
+        raise NMFInputError(f"a planted tensor needs at least 2 modes, got shape {shape}")
+    k = check_positive_int(k, "k")
+    gen = np.random.default_rng(seed)
+    factors = [gen.uniform(0.1, 1.0, (length, k)) for length in shape]
+    T = np.einsum(*[x for r, A in enumerate(factors) for x in (A, [r, len(shape)])],
+                  list(range(len(shape))))
+    name = "x".join(map(str, shape))
+    return Dataset(f"planted_tensor{name}k{k}", T.reshape(-1, shape[-1]),
+                   f"planted non-negative CP tensor {name}, rank {k}, seed {seed}",
+                   meta={"k": k, "tensor_shape": name})

@@ -27,11 +27,23 @@ rank_bound      one bound on the nonnegative rank from ``bounds/`` (bound = its 
                 reports value, bound (the proved integer), certified, seconds. bound =
                 "exact_nmf" starts its search at the best of the cheap lower bounds (rank,
                 fooling set, fractional cover, geometric), as ``nnmf rank`` does
+ntf             this toolkit's ``ntf`` on the tensor T = X.reshape(*modes, -1) (``modes``: the
+                leading mode lengths, default [√m, √m]; faces 625×N -> 25×25×N); method, loss, max_iter, tol,
+                kernel_options; ``match_nmf_parameters`` turns the grid k (an NMF rank) into
+                the NTF rank with the nearest number of parameters, k_T = round(k(m+n)/ΣI_r);
+                benchmark options ``blas_threads`` (threadpoolctl) and ``memory_iterations``
+                (a separate tracemalloc run). W = the rank-one images [a_j⁽¹⁾ ⊗ … ⊗
+                a_j⁽ⁿ⁻¹⁾] (columns), H = A_nᵀ, so X ≈ WH is the NTF model exactly
+tensorly_ntf    TensorLy's ``non_negative_parafac_hals`` (algorithm = "hals") or
+                ``non_negative_parafac`` (algorithm = "mu") on the same tensor from the same
+                start as ``ntf``, tol = 1e-300 (no early stop), same benchmark options; skips
+                with the reason when TensorLy is not installed (a benchmark-only peer)
 ==============  ==========================================================================
 """
 
 from __future__ import annotations
 
+import math
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -45,6 +57,7 @@ from ..checks import NMFInputError
 from ..factorize import factorize
 from ..models.frobenius import frobenius_model
 from ..status import Kind, kind_of
+from .metrics import column_near_zero_fraction, hoyer_sparseness
 
 __all__ = ["MethodOutput", "SkipCell", "METHOD_KINDS", "run_method"]
 
@@ -225,6 +238,206 @@ def _run_rank_bound(X, k, W0, H0, rng, *, bound="rank", time_limit=120.0, option
                                "certified": float(b.certified), "status": b.status})
 
 
+# --- tensor kinds (Shashua & Hazan 2005; the benchmark against TensorLy) -----------------
+
+def _tensor_of(X, modes) -> np.ndarray:
+    """T = X.reshape(*modes, -1): a matrix whose rows index the leading modes in C order
+    (pixels of an image stack, or the unfolding a tensor loader returns) as an n-way array.
+    ``modes=None`` means square slices: m = s², modes = [s, s] (faces, the planted cube)."""
+    if modes is None:
+        side = math.isqrt(X.shape[0])
+        if side * side != X.shape[0]:
+            raise NMFInputError(f"X has {X.shape[0]} rows, not a square image's; name the "
+                                "leading mode lengths with modes = [...]")
+        modes = [side, side]
+    modes = [int(m) for m in modes]
+    if not modes or any(m < 1 for m in modes) or X.size % int(np.prod(modes)):
+        raise NMFInputError(f"modes={modes} do not divide the {X.shape} data into a tensor "
+                            "(their product must divide X.size)")
+    return np.ascontiguousarray(X).reshape(*modes, -1)
+
+
+def _matched_rank(k: int, X, shape) -> int:
+    """The NTF rank whose parameter count k_T·ΣI_r is nearest to NMF's k(m + n)."""
+    return max(1, int(round(k * (X.shape[0] + X.shape[1]) / sum(shape))))
+
+
+class _Benchmark:
+    """Fixed BLAS threads, the machine's load and the CPU time of one timed call.
+
+    ``threads`` (None: leave BLAS alone) is set through threadpoolctl for the call and
+    reported with the BLAS library's name; CPU seconds are the process's (all threads).
+    """
+
+    def __init__(self, threads):
+        self.threads = threads
+        self.extra: dict = {}
+
+    def __enter__(self):
+        import os
+
+        from threadpoolctl import threadpool_info, threadpool_limits
+
+        self._limits = threadpool_limits(limits=self.threads) if self.threads else None
+        blas = [p for p in threadpool_info() if p.get("user_api") == "blas"]
+        self.extra["blas_threads"] = float(blas[0]["num_threads"]) if blas else None
+        self.extra["blas"] = blas[0].get("internal_api", "") if blas else "none found"
+        self.extra["load_average"] = float(os.getloadavg()[0])
+        self.extra["status"] = (f"{self.extra['blas']} BLAS, {self.extra['blas_threads']:g} "
+                                f"threads; 1-minute load {self.extra['load_average']:.2f} on "
+                                f"{os.cpu_count()} CPUs" if blas else "no BLAS found")
+        self._cpu = time.process_time()
+        return self
+
+    def __exit__(self, *exc):
+        self.extra["cpu_seconds"] = time.process_time() - self._cpu
+        if self._limits is not None:
+            self._limits.restore_original_limits()
+        return False
+
+
+def _peak_memory_mb(run) -> float:
+    """Peak of the memory ``run()`` allocates (tracemalloc, which NumPy reports to), in MB.
+    Measured in a run of its own: tracing slows Python-level allocation, so a timed run is
+    never traced."""
+    import tracemalloc
+
+    was_tracing = tracemalloc.is_tracing()
+    if not was_tracing:
+        tracemalloc.start()
+    tracemalloc.reset_peak()
+    base = tracemalloc.get_traced_memory()[0]
+    try:
+        run()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        if not was_tracing:
+            tracemalloc.stop()
+    return (peak - base) / 2**20
+
+
+def _ntf_output(T, factors, loss_name, seconds, n_iter, trace_loss, trace_time, extra):
+    """W = the rank-one terms of the leading modes (columns, largest Π_r‖a_j⁽ʳ⁾‖ first),
+    H = A_nᵀ: X = T.reshape(-1, I_n) ≈ W H is then exactly the NTF model."""
+    from ..tensor import khatri_rao
+
+    order = np.argsort(-np.prod([np.linalg.norm(A, axis=0) for A in factors], axis=0),
+                       kind="stable")
+    factors = [A[:, order] for A in factors]
+    W = khatri_rao(factors[:-1]) if len(factors) > 2 else factors[0]
+    lead = [hoyer_sparseness(A, axis=0) for A in factors[:-1] if A.shape[0] > 1]
+    extra = {"n_parameters": float(sum(A.size for A in factors)),
+             "hoyer_factors": float(np.mean(lead)) if lead else None,
+             "sparsity_factors": float(np.mean([column_near_zero_fraction(A)
+                                                for A in factors[:-1]])), **extra}
+    return MethodOutput(W, factors[-1].T.copy(), loss_name, seconds, n_iter,
+                        np.asarray(trace_loss, dtype=float),
+                        np.asarray(trace_time, dtype=float), extra)
+
+
+def _run_ntf(X, k, W0, H0, rng, *, modes=None, method="hals", loss="frobenius",
+             max_iter=200, tol=1e-4, kernel_options=None, match_nmf_parameters=False,
+             blas_threads=None, memory_iterations=0):
+    """``ntf`` from ``random_factors(T, k, rng)`` (the same start for every tensor kind of
+    a repetition: ``rng`` depends on the seed and repetition only; W0, H0 are not used).
+    The trace's times are taken by a callback, from the call's start, as for TensorLy."""
+    from ..tensor import ntf, random_factors
+
+    T = _tensor_of(X, modes)
+    if match_nmf_parameters:
+        k = _matched_rank(k, X, T.shape)
+    start_factors = random_factors(T, k, rng)
+    stamps = []
+
+    def stamp(iteration, blocks, value):
+        stamps.append(time.perf_counter())
+
+    run = dict(method=method, loss=loss, tol=tol, kernel_options=kernel_options)
+    with _Benchmark(blas_threads) as bench:
+        start = time.perf_counter()
+        fit = ntf(T, k, factors=start_factors, max_iter=max_iter, callback=stamp, **run)
+        seconds = time.perf_counter() - start
+    extra = dict(bench.extra, stop_reason=fit.stop_reason)
+    if memory_iterations:
+        with _Benchmark(blas_threads):
+            extra["peak_memory_mb"] = _peak_memory_mb(
+                lambda: ntf(T, k, factors=start_factors, max_iter=memory_iterations, **run))
+    times = [0.0] + [s - start for s in stamps]
+    return _ntf_output(T, fit.factors, loss, seconds, fit.n_iter, fit.history, times, extra)
+
+
+class _StampedLines:
+    """A stdout stand-in that keeps the time of every line mentioning the error (TensorLy's
+    ``verbose`` prints one per iteration, after that iteration's error is computed)."""
+
+    def __init__(self):
+        self.stamps = []
+
+    def write(self, text):
+        if "error" in text:
+            self.stamps.append(time.perf_counter())
+        return len(text)
+
+    def flush(self):
+        pass
+
+
+def _run_tensorly_ntf(X, k, W0, H0, rng, *, modes=None, algorithm="hals", max_iter=200,
+                      match_nmf_parameters=False, blas_threads=None, memory_iterations=0):
+    """TensorLy's non-negative CP from the start ``ntf`` gets (see :func:`_run_ntf`).
+
+    tol = 1e-300 keeps its error computation on (the trace) but stops it only on an exactly
+    zero change; the per-iteration times come from its ``verbose`` lines (no callback
+    exists), time-stamped as they are printed to a null stream.
+    """
+    import contextlib
+
+    from ..tensor import random_factors
+
+    try:
+        import tensorly as tl
+        from tensorly.cp_tensor import CPTensor
+        from tensorly.decomposition import non_negative_parafac, non_negative_parafac_hals
+    except ImportError:
+        raise SkipCell("tensorly is not installed (pip install tensorly; a benchmark-only "
+                       "peer, not a dependency)")
+    if tl.get_backend() != "numpy":
+        raise SkipCell(f"tensorly's backend is {tl.get_backend()!r}, not numpy")
+    solve = {"hals": non_negative_parafac_hals, "mu": non_negative_parafac}[algorithm]
+    T = _tensor_of(X, modes)
+    if match_nmf_parameters:
+        k = _matched_rank(k, X, T.shape)
+    start_factors = random_factors(T, k, rng)
+
+    def run(iterations, verbose):
+        init = CPTensor((np.ones(k), [A.copy() for A in start_factors]))
+        return solve(T, k, n_iter_max=iterations, init=init, tol=1e-300,
+                     return_errors=True, verbose=verbose)
+
+    lines = _StampedLines()
+    with _Benchmark(blas_threads) as bench:
+        with contextlib.redirect_stdout(lines):
+            start = time.perf_counter()
+            (weights, factors), errors = run(max_iter, True)
+            seconds = time.perf_counter() - start
+    if len(lines.stamps) != len(errors):
+        raise RuntimeError(f"tensorly printed {len(lines.stamps)} error lines for "
+                           f"{len(errors)} iterations; the time trace would be wrong")
+    factors = [np.asarray(A) for A in factors]
+    factors[-1] = factors[-1] * np.asarray(weights)[None, :]
+    extra = dict(bench.extra, stop_reason=f"{len(errors)} iterations")
+    if memory_iterations:
+        with _Benchmark(blas_threads):
+            extra["peak_memory_mb"] = _peak_memory_mb(lambda: run(memory_iterations, False))
+    from ..tensor import tensor_loss
+
+    norm2 = float(np.vdot(T, T))
+    trace = [tensor_loss("frobenius", T, start_factors)] + [float(e) ** 2 * norm2
+                                                            for e in errors]
+    times = [0.0] + [s - start for s in lines.stamps]
+    return _ntf_output(T, factors, "frobenius", seconds, len(errors), trace, times, extra)
+
+
 METHOD_KINDS: dict[str, Callable] = {
     "nmf": _run_nmf,
     "sklearn": _run_sklearn,
@@ -234,6 +447,8 @@ METHOD_KINDS: dict[str, Callable] = {
     "cvxpy_timing": _run_cvxpy_timing,
     "exact_nmf": _run_exact_nmf,
     "rank_bound": _run_rank_bound,
+    "ntf": _run_ntf,
+    "tensorly_ntf": _run_tensorly_ntf,
 }
 
 

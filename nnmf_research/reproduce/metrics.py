@@ -3,7 +3,16 @@
 * Hoyer sparseness of a vector v ∈ ℝⁿ (Hoyer 2004, JMLR 5:1457, eq. 1):
   (√n − ‖v‖₁/‖v‖₂) / (√n − 1), 1 for a single non-zero, 0 for a constant vector. Reported as
   the mean over the columns of the basis W and over the rows of the encodings H.
-* Fraction of near-zero entries: |a| ≤ 1e-3 · max|A| (scale-free).
+* Fraction of near-zero entries: |a| ≤ 1e-3 · max|A| (scale-free); ``sparsity_basis_columns``
+  per column, |w_ij| ≤ 1e-3 · max_i|w_ij|, averaged (blind to each column's scale too).
+* Image-side factors (Shashua & Hazan 2005): ``hoyer_factors`` / ``sparsity_factors`` are the
+  mean Hoyer sparseness / per-column near-zero fraction of the columns of the factors of the leading
+  (image) modes, NTF's a_j⁽¹⁾, …, a_j⁽ⁿ⁻¹⁾ as the ``ntf`` kind reports them and NMF's basis
+  columns w_j; ``n_parameters`` is the model's count of free parameters (k(m + n) for NMF,
+  kΣ_r I_r for NTF, as reported) and ``n_terms`` its number of terms (columns of W).
+* Benchmark numbers a method reports: CPU seconds, the peak traced memory of a separate run,
+  the BLAS threads it ran with and the 1-minute load average when it started;
+  ``time_to_relative_error_1e-3`` reads the loss trace.
 * Parts recovered (Donoho & Stodden 2003): a true part counts as recovered when some basis
   column has Pearson correlation above ``threshold`` (0.9) with it.
 
@@ -20,7 +29,8 @@ import numpy as np
 
 from .. import losses
 
-__all__ = ["hoyer_sparseness", "near_zero_fraction", "parts_recovered", "METRICS",
+__all__ = ["hoyer_sparseness", "near_zero_fraction", "column_near_zero_fraction",
+           "parts_recovered", "METRICS",
            "FACTOR_FREE_METRICS"]
 
 
@@ -46,6 +56,15 @@ def near_zero_fraction(A: np.ndarray, rel: float = 1e-3) -> float:
     if top == 0:
         return 1.0
     return float(np.mean(A <= rel * top))
+
+
+def column_near_zero_fraction(A: np.ndarray, rel: float = 1e-3) -> float:
+    """Mean over the columns of A of the fraction of entries with |a| <= rel · max|column|:
+    unlike :func:`near_zero_fraction`, blind to the scale of each column (which a
+    factorization moves freely between its factors)."""
+    A = np.abs(np.asarray(A, dtype=float))
+    top = A.max(axis=0)
+    return float(np.mean((A <= rel * top).mean(axis=0)))
 
 
 def _correlations(W: np.ndarray, parts: np.ndarray) -> np.ndarray:
@@ -79,6 +98,38 @@ def _max_increase(trace):
     return float(np.max(np.diff(trace)) / trace[0])
 
 
+def _n_parameters(ctx):
+    """Free parameters of the model: what the method reports (NTF: Σ_r I_r·k), else those
+    of W and H (k(m + n) for NMF)."""
+    reported = ctx["out"].extra.get("n_parameters")
+    return reported if reported is not None else ctx["W"].size + ctx["H"].size
+
+
+def _image_factors(ctx, name, measure):
+    """A sparsity measure of the image-side factor vectors: NTF's a_j⁽¹⁾, …, a_j⁽ⁿ⁻¹⁾ as the
+    ``ntf`` kind reports it, else (a matrix factorization) the columns of W."""
+    reported = ctx["out"].extra.get(name)
+    return reported if reported is not None else measure(ctx["W"])
+
+
+def _time_to_relative_error(ctx, target):
+    """Seconds until the trace's loss first reaches ‖X − WH‖_F / ‖X‖_F <= target (a
+    Frobenius trace; None if never reached or no trace)."""
+    out = ctx["out"]
+    if out.trace_loss is None or out.trace_time is None or out.loss_name != "frobenius":
+        return None
+    hit = np.nonzero(np.asarray(out.trace_loss) <= target**2 * float(np.vdot(ctx["X"],
+                                                                             ctx["X"])))[0]
+    return float(np.asarray(out.trace_time)[hit[0]]) if hit.size else None
+
+
+def _per_iteration(out):
+    """Median seconds between consecutive trace points (one iteration each)."""
+    if out.trace_time is None or len(out.trace_time) < 3:
+        return None
+    return float(np.median(np.diff(np.asarray(out.trace_time)[1:])))
+
+
 METRICS = {
     "relative_error": lambda c: losses.relative_error(c["X"], c["W"], c["H"]),
     "loss": lambda c: losses.loss(c["out"].loss_name, c["X"], c["W"], c["H"]),
@@ -100,9 +151,23 @@ METRICS = {
     "value": lambda c: c["out"].extra.get("value"),
     "bound": lambda c: c["out"].extra.get("bound"),
     "certified": lambda c: c["out"].extra.get("certified"),
+    "n_parameters": lambda c: _n_parameters(c),
+    "n_terms": lambda c: c["W"].shape[1],
+    "hoyer_factors": lambda c: _image_factors(c, "hoyer_factors", hoyer_sparseness),
+    "sparsity_factors": lambda c: _image_factors(c, "sparsity_factors",
+                                                 column_near_zero_fraction),
+    "sparsity_basis_columns": lambda c: column_near_zero_fraction(c["W"]),
+    "time_to_relative_error_1e-3": lambda c: _time_to_relative_error(c, 1e-3),
+    "seconds_per_iteration": lambda c: _per_iteration(c["out"]),
+    "cpu_seconds": lambda c: c["out"].extra.get("cpu_seconds"),
+    "peak_memory_mb": lambda c: c["out"].extra.get("peak_memory_mb"),
+    "blas_threads": lambda c: c["out"].extra.get("blas_threads"),
+    "load_average": lambda c: c["out"].extra.get("load_average"),
 }
 """metric name -> function of the cell context (X, W, H, parts, out)."""
 
 FACTOR_FREE_METRICS = ("seconds", "n_iter", "build_s", "first_solve_s", "resolve_s",
-                       "max_loss_increase", "success", "value", "bound", "certified")
+                       "max_loss_increase", "success", "value", "bound", "certified",
+                       "time_to_relative_error_1e-3", "seconds_per_iteration",
+                       "cpu_seconds", "peak_memory_mb", "blas_threads", "load_average")
 """Metrics a method reports itself (no W, H needed)."""
