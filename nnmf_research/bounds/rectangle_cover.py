@@ -54,7 +54,7 @@ from ..status import Kind, Status
 __all__ = ["maximal_rectangles", "cover_matrix", "rectangle_cover_bound",
            "rectangle_cover_fractional_bound", "check_fractional_cover_dual",
            "covering_dual_value", "rounded_duals", "cover_system", "CoveringLP",
-           "solve_covering_lp", "CoveringMILP", "solve_covering_milp",
+           "solve_covering_lp", "CoveringMILP", "solve_covering_milp", "optimum_bound",
            "RectangleEnumerationTimeout"]
 
 Rectangle = tuple[tuple[int, ...], tuple[int, ...]]
@@ -249,6 +249,10 @@ def solve_covering_milp(M: sp.spmatrix, rhs, upper: int,
         return CoveringMILP(None, math.ceil(dual - 1e-6), float(dual), Kind.TIME_LIMIT,
                             f"time limit {options.get('time_limit', 0):.0f} s: MILP dual "
                             f"bound {dual:.4g}")
+    if res.status == 1:
+        return CoveringMILP(None, None, float("nan"), Kind.TIME_LIMIT,
+                            f"time limit {options.get('time_limit', 0):.0f} s: no MILP dual "
+                            "bound yet")
     return CoveringMILP(None, None, float("nan"), Kind.FAILED,
                         f"failed: HiGHS MILP status {res.status} ({res.message})")
 
@@ -282,8 +286,10 @@ def _fractional_bound_on(rects: list[Rectangle], A: sp.csr_matrix,
                      certificate={"dual": dual, "certified_value": str(lp.certified)})
 
 
-def rectangle_cover_bound(X, time_limit: float | None = None) -> RankBound:
-    """rank₊(X) ≥ rc(X), the minimum number of rectangles covering supp(X) (MILP, HiGHS)."""
+def rectangle_cover_bound(X, time_limit: float | None = None, proof: bool = False) -> RankBound:
+    """rank₊(X) ≥ rc(X), the minimum number of rectangles covering supp(X) (MILP, HiGHS).
+    Certified when it equals the certified LP bound or, with ``proof=True``, when a DRUP
+    proof that one rectangle fewer cannot cover checks (:mod:`.cover_proofs`)."""
     X = check_matrix(X)
     t0 = time.perf_counter()
     name = "rectangle_cover"
@@ -301,10 +307,33 @@ def rectangle_cover_bound(X, time_limit: float | None = None) -> RankBound:
         status = f"optimal (MILP over {len(rects)} maximal rectangles)"
         if certified:
             status += "; equals the certified fractional bound"
-        return RankBound(name, "lower", out.value, out.bound, certified, seconds, status,
-                         certificate={"cover": [[list(R), list(C)] for R, C in cover]})
+        left = None if time_limit is None else time_limit - (time.perf_counter() - t0)
+        return optimum_bound(name, out, (A, np.ones(A.shape[0], dtype=np.int64), 1),
+                             certified, status, {"cover": [[list(R), list(C)] for R, C in cover]},
+                             proof, left, t0)
     if out.bound is not None:
         return RankBound(name, "lower", out.value, out.bound, False, seconds,
                          Status(Kind.TIME_LIMIT, out.detail + " (the cover number itself is "
                                 "not known)"))
     return RankBound.no_bound(name, "lower", out.kind, out.detail, seconds)
+
+
+def optimum_bound(name: str, out: CoveringMILP, system, certified: bool, status: str,
+                  certificate: dict, proof: bool, time_left: float | None,
+                  t0: float) -> RankBound:
+    """The RankBound of a MILP optimum ``out`` of the covering ``system`` = (M, rhs, upper):
+    ``certified`` as the caller established it (an equal certified LP bound), otherwise, with
+    ``proof``, when a DRUP refutation of one rectangle fewer checks (:mod:`.cover_proofs`);
+    a SAT cover with fewer rectangles than the MILP optimum gives no bound (FAILED)."""
+    if not certified and proof:
+        from .cover_proofs import prove_optimum
+
+        ok, why, sat = prove_optimum(*system, out.bound, time_left)
+        certificate["proof"] = sat
+        if ok is None:
+            return RankBound.no_bound(name, "lower", Kind.FAILED, f"failed: {why}",
+                                      time.perf_counter() - t0, certificate)
+        certified = ok
+        status += f"; {why}"
+    return RankBound(name, "lower", out.value, out.bound, certified, time.perf_counter() - t0,
+                     status, certificate=certificate)

@@ -40,8 +40,9 @@ Solving. A MILP (HiGHS, :func:`.rectangle_cover.solve_covering_milp`): its optim
 HiGHS's branch-and-bound proof; on a time limit its dual bound (rounded up after a 1e-6
 margin) is reported, or no bound. The LP relaxation's dual is re-checked exactly
 (:func:`.rectangle_cover.solve_covering_lp`); the bound is marked ``certified`` when the
-MILP optimum equals that certified LP bound (the hexagon), otherwise it is HiGHS's word only
-(the 9-gon: LP ≈ 5.4, MILP 7). :func:`check_refined_cover` re-checks a cover against the
+MILP optimum equals that certified LP bound (the hexagon), or — with ``proof=True`` — when a
+SAT refutation of "one rectangle fewer" logs a DRUP proof that an independent checker accepts
+(:mod:`.cover_proofs`); otherwise it is HiGHS's word only (the 9-gon: LP ≈ 5.4, MILP 7). :func:`check_refined_cover` re-checks a cover against the
 definition, independently of the MILP matrices.
 
 Reference values (regular n-gons, Vandaele, Gillis & Glineur, Linear Algebra Appl. 521
@@ -68,7 +69,7 @@ from ..checks import check_matrix
 from ..results import RankBound
 from ..status import Kind, Status
 from .entrywise import UPPER_BOUND_TOL
-from .rectangle_cover import (Rectangle, cover_system, solve_covering_lp,
+from .rectangle_cover import (Rectangle, cover_system, optimum_bound, solve_covering_lp,
                               solve_covering_milp)
 
 __all__ = ["BLOCK_TOL", "Block", "BlockSet", "nonsingular_blocks", "block_incidence",
@@ -180,13 +181,16 @@ def check_refined_cover(X, cover, eps: float = BLOCK_TOL) -> tuple[bool, str]:
     return True, f"a refined cover with {sum(int(c[2]) for c in cover)} rectangles"
 
 
-def refined_rectangle_cover_bound(X, time_limit: float | None = None) -> RankBound:
+def refined_rectangle_cover_bound(X, time_limit: float | None = None,
+                                  proof: bool = False) -> RankBound:
     """rank₊(X) ≥ RRCB(X) (module doc): a MILP over the maximal rectangles of supp(X) with
     one constraint per positive entry and per robustly non-singular all-positive 2×2 block.
 
     Returns a RankBound named ``refined_rectangle_cover``: the optimum (certified when it
-    equals the exactly re-checked LP bound), or on a time limit HiGHS's dual bound (status
-    kind TIME_LIMIT), or no bound (time limit before the model was built, failure)."""
+    equals the exactly re-checked LP bound, or with ``proof=True`` when a DRUP proof that one
+    rectangle fewer cannot do checks, :mod:`.cover_proofs`), or on a time limit HiGHS's dual
+    bound (status kind TIME_LIMIT), or no bound (time limit before the model was built,
+    failure)."""
     X = check_matrix(X)
     t0 = time.perf_counter()
     name = "refined_rectangle_cover"
@@ -222,14 +226,15 @@ def refined_rectangle_cover_bound(X, time_limit: float | None = None) -> RankBou
         certified = lp.bound is not None and lp.bound == out.bound
         cover = [[list(rects[t][0]), list(rects[t][1]), int(out.x[t])]
                  for t in np.flatnonzero(out.x)]
+        certificate = {"cover": cover, "blocks": len(found.blocks),
+                       "dropped_blocks": found.dropped, "lp_certified_value": str(lp.certified)}
         status = f"optimal (MILP over {what})"
-        status += ("; equals the certified LP bound" if certified else
-                   f"; LP relaxation {lp.value:.4g}: the optimum rests on HiGHS's proof")
-        return RankBound(name, "lower", out.value, out.bound, certified,
-                         time.perf_counter() - t0, status,
-                         certificate={"cover": cover, "blocks": len(found.blocks),
-                                      "dropped_blocks": found.dropped,
-                                      "lp_certified_value": str(lp.certified)})
+        if certified:
+            status += "; equals the certified LP bound"
+        elif not proof:
+            status += f"; LP relaxation {lp.value:.4g}: the optimum rests on HiGHS's proof"
+        return optimum_bound(name, out, (M, rhs, 2), certified, status, certificate, proof,
+                             left(), t0)
     if out.bound is not None:
         return RankBound(name, "lower", out.value, out.bound, False, seconds,
                          Status(Kind.TIME_LIMIT, f"{out.detail} ({what}; the refined cover "
