@@ -83,3 +83,20 @@ def test_an_interrupted_proof_claims_nothing():
     assert b.bound is None or b.bound <= 6
     if b.bound is not None and not b.certified:
         assert "interrupted" in b.status or "time limit" in b.status
+
+
+def test_the_python_and_native_checkers_agree_where_both_exist():
+    import dratify
+
+    from nnmf_research.bounds.cover_proofs import checker_engine
+    if checker_engine() != "native":
+        pytest.skip("dratify's native engine is not installed (pip install cdclkit-native)")
+    M = sp.csr_matrix(np.vstack([np.eye(4), np.ones((1, 4))]))
+    proof = prove_no_cover(M, [1, 1, 1, 1, 2], 2, 3)
+    formula = dratify.parse_dimacs(proof.cnf)
+    verdicts = {e: dratify.check_proof(formula, proof.drup, engine=e).ok
+                for e in ("python", "native")}
+    broken = "\n".join(proof.drup.splitlines()[1:]) + "\n"       # drop the first lemma
+    assert verdicts == {"python": True, "native": True}
+    assert (dratify.check_proof(formula, broken, engine="python").ok
+            == dratify.check_proof(formula, broken, engine="native").ok)
