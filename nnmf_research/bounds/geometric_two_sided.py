@@ -3,7 +3,8 @@
 Gillis & Glineur's geometric bound (:func:`.nested_polygons.geometric_bound`) looks at one
 factor. Applying the same count to whichever factor has the smaller rank gives more. The
 argument is Sylvester's rank inequality plus the upper bound theorem, applied to both factors;
-it appears in recent unrefereed write-ups (2026), so every step is written out here.
+the project's reference notes cite it from recent unrefereed write-ups (2026), so every step
+is written out and checked here.
 
 Setting. X ≥ 0 (m×n) of rank 3. ρ = rank₊*(X), the least number of vertices of a polygon
 nested between P = conv(normalized columns of X) and Q = col(X) ∩ {x ≥ 0, 1ᵀx = 1}

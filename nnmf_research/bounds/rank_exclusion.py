@@ -40,8 +40,9 @@ level (:mod:`.rank`); float data rounded from a low-rank matrix have full exact 
 claim about that noise is not made. rank ≤ 2 or rank = min(m, n) give rank₊ = rank at once.
 
 Result on UDISJ₃ ((1 − aᵀb)², a, b ∈ {0, 1}³; rank 7): a separated set of 9 entries, so
-rank₊ = 8 = min(m, n). Published tables (Fawzi & Parrilo 2016 and later) list UDISJ₃ as
-[7, 8]; the value 8 rests on the argument above, not on a refereed source.
+rank₊ = 8 = min(m, n). The project's reference notes record the published status as [7, 8]
+(which table says so was not re-checked here); the value 8 rests on the argument above, not
+on a refereed source. UDISJ₄ (rank 11) gets 12 here, below its rectangle cover number 13.
 
 Example
 -------

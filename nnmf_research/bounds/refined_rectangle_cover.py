@@ -3,8 +3,8 @@
 Let X = Σ_{k=1}^r w_k h_kᵀ be an NMF. Term k is non-negative and ≤ X, so its support is a
 rectangle R_k = supp(w_k) × supp(h_k) inside supp(X), and the R_k cover supp(X): that is the
 rectangle covering bound (:mod:`.rectangle_cover`). The refinement (Oelze, Vandaele & Weltge,
-"Computing the extension complexities of all 4-dimensional 0/1-polytopes", arXiv 1406.4895,
-2014) looks at 2×2 submatrices: on rows {i, k} and columns {j, l} the block is
+arXiv 1406.4895, 2014; used by Vandaele, Gillis & Glineur 2017 for n-gons) looks at 2×2
+submatrices: on rows {i, k} and columns {j, l} the block is
 Σ_k (w_k restricted)(h_k restricted)ᵀ, and only the terms whose rectangle *meets* the block
 (R_k ∩ ({i, k} × {j, l}) ≠ ∅) contribute. If a single term contributes the block has rank ≤ 1.
 So every block with a non-zero determinant meets at least two of the r rectangles, counted
