@@ -11,11 +11,12 @@ from nnmf_research.bounds.nonnegative_rank import (METHODS, exact_nmf_upper_boun
                                                    nonnegative_rank, parse_methods)
 from nnmf_research.checks import NMFInputError
 from nnmf_research.datasets import (cube_slack, j_minus_i, linear_edm, nested_hexagons,
-                                ngon_slack, planted_integer, thomas_4x4)
+                                    ngon_slack, planted_integer, thomas_4x4, udisj)
 
 CHEAP = "rank,fooling_set,rectangle_cover,rectangle_cover_fractional,hyperplane_separation"
 INVARIANT = ("rank", "fooling_set", "rectangle_cover", "rectangle_cover_fractional", "tau_sos",
-             "geometric")
+             "geometric", "geometric_two_sided", "rank_exclusion", "refined_rectangle_cover")
+NEW = "geometric_two_sided,rank_exclusion,refined_rectangle_cover"
 
 KNOWN = [thomas_4x4(), j_minus_i(5), cube_slack(3), planted_integer(6, 6, 3),
          nested_hexagons(2.0), *[ngon_slack(n) for n in (4, 5, 6, 7, 8)],
@@ -67,9 +68,36 @@ def test_invariant_bounds_give_the_same_integers_after_permutation_and_scaling(i
     data = KNOWN[index]
     before = _bounds(nonnegative_rank(data.X, bounds=",".join(INVARIANT), time_limit=30))
     Y = _transform(data.X, seed)
-    after = nonnegative_rank(Y, bounds=CHEAP + ",tau_sos,geometric", time_limit=30)
+    after = nonnegative_rank(Y, bounds=CHEAP + ",tau_sos,geometric," + NEW, time_limit=30)
     assert {m: _bounds(after)[m] for m in INVARIANT} == before
     assert after.lower <= data.meta["rank_plus"] <= after.upper
+
+
+@pytest.mark.parametrize("data", KNOWN, ids=lambda d: d.name)
+def test_the_frontier_bounds_never_exceed_the_known_rank_plus(data):
+    report = nonnegative_rank(data.X, bounds="rank," + NEW, time_limit=30)
+    assert all(b.bound is None or b.bound <= data.meta["rank_plus"] for b in report.bounds)
+
+
+def test_udisj3_is_settled_at_8_within_the_default_budget():
+    # rank 7; rank₊ = rank excluded exactly (rank_exclusion), and 8 = min(m, n)
+    report = nonnegative_rank(udisj(3).X)
+    assert (report.lower, report.upper, report.exact) == (8, 8, True)
+    assert _bounds(report)["rank_exclusion"] == 8
+
+
+def test_the_9_gon_is_bracketed_at_7_by_the_two_sided_geometric_bound():
+    # rank₊ = 7 (Vandaele, Gillis & Glineur 2017); the upper end is a numerical factorization
+    report = nonnegative_rank(ngon_slack(9).X, bounds="rank,geometric,geometric_two_sided,"
+                              "exact_nmf", time_limit=60)
+    assert _bounds(report)["geometric"] == 6
+    assert (report.lower, report.upper) == (7, 7) and not report.exact
+
+
+@pytest.mark.slow
+def test_the_9_gon_is_settled_at_7_with_every_default_method():
+    report = nonnegative_rank(ngon_slack(9).X)
+    assert (report.lower, report.upper) == (7, 7) and report.inconsistency is None
 
 
 def test_general_positive_scalings_keep_the_bracket_sound():

@@ -35,7 +35,8 @@ from ..checks import check_matrix
 from ..results import RankBound
 from ..status import Kind, Status
 
-__all__ = ["rectangle_graph", "maximum_fooling_set", "check_fooling_set", "fooling_set_bound"]
+__all__ = ["rectangle_graph", "maximum_fooling_set", "maximum_clique", "check_fooling_set",
+           "fooling_set_bound"]
 
 
 def rectangle_graph(X) -> nx.Graph:
@@ -66,12 +67,16 @@ def maximum_fooling_set(X, time_limit: float | None = None) -> list[tuple[int, i
 
 
 def _fooling_set_search(X, time_limit: float | None) -> tuple[list[tuple[int, int]], bool]:
-    """(fooling set, proved maximum). Graphs up to EXACT_SEARCH_MAX_NODES vertices (or any
-    graph without a time limit) go to networkx's exact branch and bound; larger ones are
-    searched by enumerating maximal cliques (Bron–Kerbosch, ``find_cliques``) until the time
-    limit, keeping the largest: every clique is a fooling set, so a cut-short search still
-    gives a valid, possibly smaller, bound."""
-    G = rectangle_graph(X)
+    """(fooling set, proved maximum): :func:`maximum_clique` of :func:`rectangle_graph`."""
+    return maximum_clique(rectangle_graph(X), time_limit)
+
+
+def maximum_clique(G: nx.Graph, time_limit: float | None = None) -> tuple[list, bool]:
+    """(a largest clique found, whether it is proved maximum). Graphs up to
+    EXACT_SEARCH_MAX_NODES vertices (or any graph without a time limit) go to networkx's
+    exact branch and bound; larger ones are searched by enumerating maximal cliques
+    (Bron–Kerbosch, ``find_cliques``) until the time limit, keeping the largest: every clique
+    is a valid witness, so a cut-short search still gives a valid, possibly smaller, bound."""
     if G.number_of_nodes() == 0:
         return [], True
     if time_limit is None or G.number_of_nodes() <= EXACT_SEARCH_MAX_NODES:

@@ -124,6 +124,8 @@ __all__ = [
     "phi",
     "geometric_lower_bound",
     "geometric_bound",
+    "rank3_lower_bound",
+    "rank3_solution",
     "TOUCH_TOL",
 ]
 
@@ -533,7 +535,7 @@ def nested_polygon_factorization(X, problem: NestedPolygonProblem | None = None,
     return W, H, float(err)
 
 
-def _rank3_solution(method: str, kind: str, X: np.ndarray, t0: float):
+def rank3_solution(method: str, kind: str, X: np.ndarray, t0: float):
     """(info, balanced copy, problem, minimal nested polygon) for a rank-3 X; otherwise the
     RankBound that ``method`` reports.
 
@@ -577,7 +579,7 @@ def restricted_rank3_bound(X, tol: float = UPPER_BOUND_TOL) -> RankBound:
 
     t0 = time.perf_counter()
     X = check_matrix(X)
-    solved = _rank3_solution("restricted_rank3", "upper", X, t0)
+    solved = rank3_solution("restricted_rank3", "upper", X, t0)
     if isinstance(solved, RankBound):
         return solved
     info, b, problem, sol = solved
@@ -628,11 +630,14 @@ def cyclic_polytope_faces(n: int, d: int, k: int) -> int:
     return sum(comb(d - i, j - i) * h[i] for i in range(j + 1))
 
 
-def phi(r: int, rp: int) -> int:
+def phi(r: int, rp: int, max_rank_w: int | None = None) -> int:
     """φ(r, r') of Gillis & Glineur (2012): the largest restricted nonnegative rank compatible
-    with nonnegative rank r' for a rank-r matrix (module doc)."""
+    with nonnegative rank r' for a rank-r matrix (module doc). ``max_rank_w`` caps r_w, the
+    rank of the factor W whose section is counted (the two-sided bound of
+    :mod:`.geometric_two_sided` uses ⌊(r' + 3)/2⌋); by default r_w ranges up to r'."""
     best = rp
-    for rw in range(r + 1, rp + 1):
+    top = rp if max_rank_w is None else min(rp, max_rank_w)
+    for rw in range(r + 1, top + 1):
         if r == 3:
             val = min(cyclic_polytope_faces(rp, rw - 1, rw - r),
                       cyclic_polytope_faces(rp, rw - 1, rw - r + 1))
@@ -660,7 +665,7 @@ def geometric_bound(X) -> RankBound:
     geometric bound of the rank-3 matrix they round); for 3 < ρ < b no bound is claimed."""
     t0 = time.perf_counter()
     X = check_matrix(X)
-    solved = _rank3_solution("geometric", "lower", X, t0)
+    solved = rank3_solution("geometric", "lower", X, t0)
     if isinstance(solved, RankBound):
         return solved
     info, _, _, sol = solved
@@ -670,14 +675,22 @@ def geometric_bound(X) -> RankBound:
               f"φ(3, {b}) = {phi(3, b)} ≥ {sol.lower}")
     certificate = {"restricted_rank": sol.lower, "restricted_rank_upper": sol.upper,
                    "vertices": sol.vertices}
+    return rank3_lower_bound("geometric", b, info, status, certificate, t0)
+
+
+def rank3_lower_bound(method: str, b: int, info, status: str, certificate, t0: float) -> RankBound:
+    """The RankBound for a bound b proved for every *rank-3* matrix with the computed
+    restricted ranks: claimed for the stored values when their exact rank is 3, or when it is
+    ≥ b (then rank₊ ≥ rank ≥ b holds for them anyway, and b is the bound of the rank-3 matrix
+    they round); for 3 < exact rank < b no bound is claimed."""
     if info.exact != 3:
         if info.exact < b:
-            return RankBound("geometric", "lower", float(b), None, False,
+            return RankBound(method, "lower", float(b), None, False,
                              time.perf_counter() - t0,
                              Status(Kind.SKIPPED, f"not applicable: the stored values have rank "
                                     f"{info.exact} over Q, not 3, and fewer than the {b} this "
                                     f"would claim; {status}"), certificate)
         status += (f"; the stored values have rank {info.exact} ≥ {b} over Q (rounding "
                    "noise of a rank-3 matrix), so the bound holds for them")
-    return RankBound("geometric", "lower", float(b), b, False, time.perf_counter() - t0,
+    return RankBound(method, "lower", float(b), b, False, time.perf_counter() - t0,
                      status, certificate)

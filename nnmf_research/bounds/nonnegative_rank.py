@@ -2,9 +2,11 @@
 
     max_b lower_b(X)  ≤  rank₊(X)  ≤  min_b upper_b(X)  ≤  min(m, n)
 
-Lower bounds (each in its own module of ``bounds/``): ``rank``, ``fooling_set``,
-``rectangle_cover``, ``rectangle_cover_fractional``, ``hyperplane_separation``, ``geometric``
-(rank-3 matrices), ``nuclear_norm`` and ``tau_sos`` (SDPs). Upper bounds: ``restricted_rank3``
+Lower bounds (each in its own module of ``bounds/``), run cheapest first: ``rank``,
+``fooling_set``, ``rectangle_cover_fractional``, ``rectangle_cover``,
+``hyperplane_separation``, ``geometric`` and ``geometric_two_sided`` (rank-3 matrices),
+``rank_exclusion`` (rank₊ = rank excluded by admissible rectangles), ``refined_rectangle_cover``
+(a MILP over 2×2 blocks), ``nuclear_norm`` and ``tau_sos`` (SDPs). Upper bounds: ``restricted_rank3``
 (rank-3 matrices: the minimal nested polygon, Gillis & Glineur 2012) and ``exact_nmf`` (the
 Vandaele et al. 2016 heuristics tried at r = best lower bound, +1, ..., up to the trivial
 r = min(m, n), certified in exact arithmetic where the data allow).
@@ -48,7 +50,8 @@ __all__ = ["LOWER_BOUNDS", "UPPER_BOUNDS", "METHODS", "DEFAULT_METHODS", "RankRe
            "nonnegative_rank", "exact_nmf_upper_bound", "parse_methods"]
 
 LOWER_BOUNDS = ("rank", "fooling_set", "rectangle_cover_fractional", "rectangle_cover",
-                "hyperplane_separation", "geometric", "nuclear_norm", "tau_sos")
+                "hyperplane_separation", "geometric", "geometric_two_sided", "rank_exclusion",
+                "refined_rectangle_cover", "nuclear_norm", "tau_sos")
 UPPER_BOUNDS = ("restricted_rank3", "exact_nmf")
 METHODS = LOWER_BOUNDS + UPPER_BOUNDS
 DEFAULT_METHODS = METHODS
@@ -66,6 +69,9 @@ _FUNCTIONS = {  # method -> (module in bounds/, function, whether it takes a tim
     "rectangle_cover_fractional": ("rectangle_cover", "rectangle_cover_fractional_bound", True),
     "hyperplane_separation": ("hyperplane_separation", "hyperplane_separation_bound", True),
     "geometric": ("nested_polygons", "geometric_bound", False),
+    "geometric_two_sided": ("geometric_two_sided", "geometric_two_sided_bound", False),
+    "rank_exclusion": ("rank_exclusion", "rank_exclusion_bound", True),
+    "refined_rectangle_cover": ("refined_rectangle_cover", "refined_rectangle_cover_bound", True),
     "restricted_rank3": ("nested_polygons", "restricted_rank3_bound", False),
     "nuclear_norm": ("sdp", "nuclear_norm_bound", True),
     "tau_sos": ("sdp", "tau_sos_bound", True),
