@@ -99,6 +99,11 @@ class RankBound:
         return cls(method, kind, float("nan"), None, False, seconds,
                    Status(status_kind, detail), certificate)
 
+    @classmethod
+    def zero_matrix(cls, method: str, kind: str) -> "RankBound":
+        """rank₊(0) = 0, with nothing to compute: a certified bound 0 for any method."""
+        return cls(method, kind, 0.0, 0, True, 0.0, Status(Kind.OK, "zero matrix: rank₊ = 0"))
+
     @property
     def status_kind(self) -> Kind:
         """What ``status`` says, as data (``Kind.OK`` for a plain-text status)."""

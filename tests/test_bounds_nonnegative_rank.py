@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nnmf_research.bounds.nonnegative_rank import (METHODS, exact_nmf_upper_bound,
+from nnmf_research.bounds.nonnegative_rank import (BOUNDS, exact_nmf_upper_bound,
                                                    nonnegative_rank, parse_methods)
 from nnmf_research.checks import NMFInputError
 from nnmf_research.datasets import (cube_slack, j_minus_i, linear_edm, nested_hexagons,
@@ -145,7 +145,7 @@ def test_bad_input_and_unknown_methods_are_named():
         nonnegative_rank([[np.nan, 1.0]])
     with pytest.raises(NMFInputError, match="2-D"):
         nonnegative_rank([1.0, 2.0])
-    assert parse_methods(None) == list(METHODS)
+    assert parse_methods(None) == list(BOUNDS)
 
 
 def test_per_method_options_reach_the_method_and_bad_ones_are_named():

@@ -102,4 +102,9 @@ def test_a_milp_time_limit_reports_its_dual_bound_rounded_up_and_uncertified(mon
     monkeypatch.setattr(rc, "milp", lambda *a, **k: SimpleNamespace(
         status=1, mip_dual_bound=float("-inf"), x=None, fun=None, message="Time limit"))
     none = rc.rectangle_cover_bound(ngon_slack(9).X, time_limit=30)
-    assert none.bound is None and none.status.kind is Kind.FAILED
+    assert none.bound is None and none.status.kind is Kind.TIME_LIMIT
+    # any other HiGHS status: a failure, no bound
+    monkeypatch.setattr(rc, "milp", lambda *a, **k: SimpleNamespace(
+        status=4, mip_dual_bound=5.0, x=None, fun=None, message="numerical trouble"))
+    failed = rc.rectangle_cover_bound(ngon_slack(9).X, time_limit=30)
+    assert failed.bound is None and failed.status.kind is Kind.FAILED

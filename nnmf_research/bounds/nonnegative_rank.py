@@ -46,15 +46,17 @@ from ..results import RankBound
 from ..status import Kind
 from .entrywise import UPPER_BOUND_TOL
 
-__all__ = ["LOWER_BOUNDS", "UPPER_BOUNDS", "METHODS", "DEFAULT_METHODS", "RankReport",
+__all__ = ["LOWER_BOUNDS", "UPPER_BOUNDS", "BOUNDS", "DEFAULT_BOUNDS", "RankReport",
            "nonnegative_rank", "exact_nmf_upper_bound", "parse_methods"]
 
 LOWER_BOUNDS = ("rank", "fooling_set", "rectangle_cover_fractional", "rectangle_cover",
                 "hyperplane_separation", "geometric", "geometric_two_sided", "rank_exclusion",
                 "refined_rectangle_cover", "nuclear_norm", "tau_sos")
 UPPER_BOUNDS = ("restricted_rank3", "exact_nmf")
-METHODS = LOWER_BOUNDS + UPPER_BOUNDS
-DEFAULT_METHODS = METHODS
+BOUNDS = LOWER_BOUNDS + UPPER_BOUNDS
+"""Every bound `nnmf rank` knows, cheapest first (one registry name: the factorization methods
+are ``factorize.FACTORIZE_METHODS``, the experiment cells ``reproduce.cells.METHOD_KINDS``)."""
+DEFAULT_BOUNDS = BOUNDS
 LOWER_SHARE = 0.7
 RESERVE_SHARE = 0.05
 MIN_SECONDS = 0.5
@@ -99,19 +101,13 @@ def _check_options(name: str, options: dict) -> None:
                                 f"{', '.join(allowed) or 'none'}")
 
 
-def _zero_matrix_bound(name: str, kind: str) -> RankBound:
-    """rank₊(0) = 0, with nothing to compute."""
-    return RankBound(name, kind, 0.0, 0, certified=True, seconds=0.0,
-                     status="zero matrix: rank₊ = 0")
-
-
 def _run_lower(name: str, X: np.ndarray, seconds: float, **options) -> RankBound:
     """Run bound ``name`` with a time limit in seconds (where the method takes one) and the
     method's own keyword ``options`` (e.g. ``solver`` for the SDPs)."""
     if name not in _FUNCTIONS:
-        raise NMFInputError(f"unknown bound {name!r}; valid: {', '.join(METHODS)}")
+        raise NMFInputError(f"unknown bound {name!r}; valid: {', '.join(BOUNDS)}")
     if not X.any():
-        return _zero_matrix_bound(name, "upper" if name in UPPER_BOUNDS else "lower")
+        return RankBound.zero_matrix(name, "upper" if name in UPPER_BOUNDS else "lower")
     if _FUNCTIONS[name][2]:
         options["time_limit"] = seconds
     return _bound_function(name)(X, **options)
@@ -179,7 +175,7 @@ def exact_nmf_upper_bound(X, start: int = 1, time_limit: float = 60.0, *,
 
     X = check_matrix(X)
     if not X.any():
-        return _zero_matrix_bound("exact_nmf", "upper")
+        return RankBound.zero_matrix("exact_nmf", "upper")
     t0 = time.perf_counter()
     top = min(X.shape)
     start = max(1, min(int(start), top))
@@ -317,15 +313,15 @@ class RankReport:
 def parse_methods(methods: str | Sequence[str] | None) -> list[str]:
     """Method names from a list or a comma-separated string, checked and in run order."""
     if methods is None:
-        return list(DEFAULT_METHODS)
+        return list(DEFAULT_BOUNDS)
     names = [s.strip() for s in methods.split(",")] if isinstance(methods, str) else list(methods)
     names = [n for n in names if n]
     if not names:
-        raise NMFInputError(f"no bounds named; valid: {', '.join(METHODS)}")
+        raise NMFInputError(f"no bounds named; valid: {', '.join(BOUNDS)}")
     for n in names:
-        if n not in METHODS:
-            raise NMFInputError(f"unknown bound {n!r}; valid: {', '.join(METHODS)}")
-    return [n for n in METHODS if n in names]
+        if n not in BOUNDS:
+            raise NMFInputError(f"unknown bound {n!r}; valid: {', '.join(BOUNDS)}")
+    return [n for n in BOUNDS if n in names]
 
 
 def nonnegative_rank(X, bounds: str | Sequence[str] | None = None, time_limit: float = 120.0,
@@ -346,8 +342,8 @@ def nonnegative_rank(X, bounds: str | Sequence[str] | None = None, time_limit: f
     names = parse_methods(bounds)
     options = dict(options or {})
     for name, opts in options.items():
-        if name not in METHODS:
-            raise NMFInputError(f"options for unknown bound {name!r}; valid: {', '.join(METHODS)}")
+        if name not in BOUNDS:
+            raise NMFInputError(f"options for unknown bound {name!r}; valid: {', '.join(BOUNDS)}")
         _check_options(name, opts)
     if time_limit is None or not time_limit > 0:
         raise NMFInputError(f"time_limit must be a positive number of seconds, got {time_limit}")

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from .. import __version__
-from ..bounds.nonnegative_rank import METHODS as RANK_METHODS
+from ..bounds.nonnegative_rank import BOUNDS
 from ..io import check_output_file, json_text, load_matrix, save_json
 from .options import count, seconds
 
@@ -30,7 +30,7 @@ def add_parser(sub) -> None:
     )
     p.add_argument("file", metavar="FILE", help="matrix file (.npy .npz .csv .txt .mtx)")
     p.add_argument("--bounds", default=None,
-                   help="comma-separated methods (default: all): " + ", ".join(RANK_METHODS))
+                   help="comma-separated methods (default: all): " + ", ".join(BOUNDS))
     p.add_argument("--time-limit", type=seconds, default=120.0,
                    help="seconds for the whole run (default: %(default)s)")
     p.add_argument("--seed", type=count(0), default=0,
