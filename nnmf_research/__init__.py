@@ -76,3 +76,11 @@ from .separable import separable_nmf, spa  # noqa: E402
 
 __all__ += ["semi_nmf", "convex_nmf", "kernel_convex_nmf", "spa", "separable_nmf",
             "ConvexFactorization", "SeparableFactorization"]
+
+# Integer and Boolean NMF: mixed-integer one-factor models, relax-and-round, exact programs.
+from .boolean import BooleanFactorization, boolean_nmf  # noqa: E402
+from .integer import IntegerFactorization, integer_nmf  # noqa: E402
+from .models.integer import integer_model  # noqa: E402
+
+__all__ += ["integer_nmf", "boolean_nmf", "integer_model", "IntegerFactorization",
+            "BooleanFactorization"]
