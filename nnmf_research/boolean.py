@@ -47,6 +47,7 @@ import numpy as np
 
 from .checks import NMFInputError, check_choice, check_matrix, check_nonnegative_real, \
     check_rank, check_random_state
+from .integer import IntegralFactors
 from .models.integer import boolean_model, format_gap, relative_gap
 from .status import Kind, Status
 
@@ -57,7 +58,7 @@ METHODS = ("exact", "asso", "threshold")
 
 
 @dataclass(frozen=True)
-class BooleanFactorization:
+class BooleanFactorization(IntegralFactors):
     """X ≈ W∘H over the Boolean semiring, W (m×k) and H (k×n) 0/1 (int64).
 
     ``errors`` = #{X ≠ W∘H}, recomputed from W and H; ``lower_bound`` a proved lower bound on
@@ -76,14 +77,6 @@ class BooleanFactorization:
     method: str
     seconds: float = 0.0
     diagnostics: dict = field(default_factory=dict, repr=False)
-
-    @property
-    def k(self) -> int:
-        return int(self.W.shape[1])
-
-    @property
-    def status_kind(self) -> Kind:
-        return getattr(self.status, "kind", Kind.OK)
 
     def summary(self) -> dict[str, Any]:
         return {"shape": [int(self.W.shape[0]), int(self.H.shape[1])], "k": self.k,

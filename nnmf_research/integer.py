@@ -47,7 +47,7 @@ from .models.integer import (LOSSES, check_bound, joint_integer_model, loss_valu
                              relative_gap)
 from .status import Kind, Status
 
-__all__ = ["integer_nmf", "IntegerFactorization", "eckart_young_bound", "METHODS",
+__all__ = ["integer_nmf", "IntegerFactorization", "IntegralFactors", "eckart_young_bound", "METHODS",
            "EXACT_MAX_PRODUCTS"]
 
 METHODS = ("relax_round", "alternating", "exact")
@@ -56,8 +56,20 @@ EXACT_MAX_PRODUCTS = 20000
 """The exact joint model is refused above this many linearized products m·n·k·⌈log₂(u+1)⌉."""
 
 
+class IntegralFactors:
+    """What the integer and Boolean records share: k and the status's kind."""
+
+    @property
+    def k(self) -> int:
+        return int(self.W.shape[1])
+
+    @property
+    def status_kind(self) -> Kind:
+        return getattr(self.status, "kind", Kind.OK)
+
+
 @dataclass(frozen=True)
-class IntegerFactorization:
+class IntegerFactorization(IntegralFactors):
     """X ≈ W @ H with integer W (m×k), H (k×n) in [0, bound].
 
     Attributes
@@ -103,14 +115,6 @@ class IntegerFactorization:
     history: tuple[float, ...] = ()
     times: tuple[float, ...] = ()
     diagnostics: dict = field(default_factory=dict, repr=False)
-
-    @property
-    def k(self) -> int:
-        return int(self.W.shape[1])
-
-    @property
-    def status_kind(self) -> Kind:
-        return getattr(self.status, "kind", Kind.OK)
 
     def summary(self) -> dict[str, Any]:
         """A JSON-ready summary (no factor matrices)."""

@@ -6,7 +6,7 @@ column; ``n`` = all columns: the joint model). Entries lie in {0, 1, …, u} (``
 u = 1 is binary)::
 
     frobenius   minimize_H  ‖R H‖²_F − 2⟨C, H⟩          (= ‖X − WH‖²_F − ‖X‖²_F)      MIQP (SCIP)
-                Parameters  R (k×k, RᵀR = WᵀW, R = qr(W).R),  C = WᵀX (k×n)
+                Parameters  R (k×k, RᵀR = WᵀW),  C = WᵀX (k×n)
     l1          minimize_H  Σ_ij |X − W H|_ij                                           MILP (HiGHS)
                 Parameters  X (m×n),  W (m×k)
     subject to  H ∈ {0, …, u}^{k×n}   (relax=True: 0 ≤ H ≤ u, a QP / LP),  constraints(H)
@@ -66,6 +66,7 @@ import numpy as np
 
 from ..checks import (NMFInputError, SolverFailedError, SolverUnavailableError, check_choice,
                       check_nonnegative_real, check_positive_int)
+from ..gram import gram_square_root
 from ..status import Kind, Status
 from .subproblem import Subproblem, extra_constraints
 
@@ -86,6 +87,7 @@ _TIME_OPTION = {"SCIP": "limits/time", "HIGHS": "time_limit"}
 _EXACT_OPTIONS = {"HIGHS": {"mip_rel_gap": 0.0, "mip_abs_gap": 1e-9},
                   "SCIP": {}}
 RELAX_SOLVER = {"frobenius": "CLARABEL", "l1": "HIGHS"}
+RELAX_CLARABEL_OPTIONS = {"tol_gap_abs": 1e-8, "tol_gap_rel": 1e-8, "tol_feas": 1e-8}
 """The continuous relaxations: a box QP (CLARABEL, interior point) and an LP (HiGHS)."""
 
 
@@ -131,12 +133,17 @@ def format_gap(gap: float) -> str:
     return f"{100 * gap:.3g}%"
 
 
+GAP_TOL = 1e-6
+"""A relative gap below this is 0: the solvers prove bounds to about their feasibility
+tolerance (1e-6), and a Gram-form bound loses a few more digits to cancellation."""
+
+
 def relative_gap(value: float, bound: float) -> float:
-    """(value − bound) / max(|value|, 1e-12) clipped at 0; 0 when both are 0 (an exact fit)."""
+    """(value − bound) / max(|value|, 1e-12) clipped at 0; 0 below :data:`GAP_TOL`."""
     if not (np.isfinite(value) and np.isfinite(bound)):
         return float("inf")
     diff = max(value - bound, 0.0)
-    if diff <= 1e-9 * max(1.0, abs(value)):
+    if diff <= GAP_TOL * max(1.0, abs(value)):
         return 0.0
     return diff / max(abs(value), 1e-12)
 
@@ -276,6 +283,10 @@ class IntegerModel(Subproblem):
         if self.relax:
             from ..checks import check_solver
             solver = check_solver(solver) or RELAX_SOLVER[self.loss]
+            if solver == "CLARABEL" and solver_options is None:
+                # CLARABEL's own tolerances: the toolkit's 1e-10 (tuned for KL) made it stop
+                # at "almost solved" on box-constrained relaxations.
+                solver_options = RELAX_CLARABEL_OPTIONS
         else:
             solver = check_mip_solver(solver, "miqp" if self.loss == "frobenius" else "milp")
         H = cp.Variable((k, n), integer=not self.relax, name="H")
@@ -312,10 +323,7 @@ class IntegerModel(Subproblem):
 
     def _set(self, X, W):
         if self.loss == "frobenius":
-            R = np.linalg.qr(W, mode="r")
-            if R.shape[0] < self.k:
-                R = np.vstack([R, np.zeros((self.k - R.shape[0], self.k))])
-            self.parameters["R"].value = R
+            self.parameters["R"].value = gram_square_root(W.T @ W)
             self._cross = W.T @ X
         else:
             self.parameters["W"].value = W
