@@ -11,7 +11,7 @@ from nnmf_research.boolean import (asso, boolean_errors, boolean_product, boolea
                                    reduce_duplicates, threshold_nmf)
 from nnmf_research.bounds.rectangle_cover import rectangle_cover_bound
 from nnmf_research.checks import NMFInputError
-from nnmf_research.data import cube_slack, j_minus_i, thomas_4x4
+from nnmf_research.datasets import cube_slack, j_minus_i, thomas_4x4
 from nnmf_research.status import Kind
 
 
