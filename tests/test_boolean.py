@@ -148,3 +148,20 @@ def test_data_that_is_not_01_is_a_named_error():
         boolean_nmf(np.eye(2), 3)
     with pytest.raises(NMFInputError, match="unknown method 'greedy'"):
         boolean_nmf(np.eye(2), 1, method="greedy")
+
+
+def test_cli_factorize_model_boolean_prints_the_errors(tmp_path, capsys):
+    import json
+
+    from nnmf_research.cli import main
+
+    X = planted_boolean(3)
+    path = tmp_path / "binary.csv"
+    np.savetxt(path, X, delimiter=",", fmt="%d")
+    assert main(["factorize", str(path), "-k", "3", "--model", "boolean", "--method", "exact",
+                 "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["errors"] == 0 and summary["status"] == "optimal"
+    np.savetxt(path, X * 2, delimiter=",", fmt="%d")
+    assert main(["factorize", str(path), "-k", "3", "--model", "boolean"]) == 2
+    assert "needs 0/1 data" in capsys.readouterr().err

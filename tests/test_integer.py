@@ -126,3 +126,34 @@ def test_l1_without_a_milp_solver_is_a_named_error(monkeypatch):
 def test_exact_method_refuses_instances_too_large_for_it():
     with pytest.raises(NMFInputError, match="use 'relax_round' for this size"):
         integer_nmf(planted(0, 60, 60, 4), 4, bound=3, method="exact")
+
+
+def test_cli_factorize_model_integer_writes_integral_factors(tmp_path, capsys):
+    import json
+
+    from nnmf_research.cli import main
+
+    X = planted(3, 6, 6, 2)
+    path = tmp_path / "counts.csv"
+    np.savetxt(path, X, delimiter=",")
+    out = tmp_path / "run"
+    code = main(["factorize", str(path), "-k", "2", "--model", "integer", "--bound", "3",
+                 "--time-limit", "60", "--out", str(out), "--quiet"])
+    assert code == 0
+    W, H = np.load(out / "W.npy"), np.load(out / "H.npy")
+    assert W.dtype == np.int64 and W.max() <= 3 and H.min() >= 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["model"] == "integer" and summary["loss"] == loss_value("frobenius", X, W, H)
+    assert summary["status"] == "optimal" and summary["loss"] == 0.0   # a planted product
+
+
+def test_cli_refuses_a_method_the_model_does_not_have(tmp_path, capsys):
+    from nnmf_research.cli import main
+
+    path = tmp_path / "x.csv"
+    np.savetxt(path, planted(0, 4, 5, 2), delimiter=",")
+    assert main(["factorize", str(path), "-k", "2", "--model", "integer",
+                 "--method", "hals"]) == 2
+    assert "--model integer has no method 'hals'" in capsys.readouterr().err
+    assert main(["factorize", str(path), "-k", "2", "--loss", "l1"]) == 2
+    assert "--model nmf has no loss 'l1'" in capsys.readouterr().err
