@@ -42,12 +42,12 @@ import numpy as np
 
 from .checks import NMFInputError, check_choice, check_matrix, check_nonnegative_real, \
     check_positive_int, check_rank, check_random_state
-from .drivers.relax_round import IntegerSteps, describe, relax_round
-from .models.integer import (LOSSES, check_bound, joint_integer_model, loss_value,
-                             relative_gap)
+from .drivers.relax_round import relax_round
+from .models.integer import (LOSSES, StepResult, check_bound, format_gap, integer_model,
+                             joint_integer_model, loss_value, relative_gap)
 from .status import Kind, Status
 
-__all__ = ["integer_nmf", "IntegerFactorization", "IntegralFactors", "eckart_young_bound", "METHODS",
+__all__ = ["integer_nmf", "IntegerFactorization", "IntegralFactors", "IntegerSteps", "describe", "eckart_young_bound", "METHODS",
            "EXACT_MAX_PRODUCTS"]
 
 METHODS = ("relax_round", "alternating", "exact")
@@ -66,6 +66,61 @@ class IntegralFactors:
     @property
     def status_kind(self) -> Kind:
         return getattr(self.status, "kind", Kind.OK)
+
+
+@dataclass
+class IntegerSteps:
+    """The compiled one-factor models of one problem: per-column MI models for H and Wᵀ, and
+    whole-factor relaxations. ``last`` holds the latest MI :class:`StepResult` of each factor."""
+
+    X: np.ndarray
+    k: int
+    bound: int
+    loss: str = "frobenius"
+    constraints_W: Callable | None = None
+    constraints_H: Callable | None = None
+    solver: str | None = None
+    mip_time_limit: float | None = None
+    last: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        m, n = self.X.shape
+        common = dict(bound=self.bound, loss=self.loss, solver=self.solver,
+                      time_limit=self.mip_time_limit)
+        self.mi_H = integer_model(self.k, 1, m=m, constraints=self.constraints_H, **common)
+        self.mi_W = integer_model(self.k, 1, m=n, constraints=self.constraints_W, **common)
+        self._relaxed = None
+
+    def relax_H(self, W) -> np.ndarray:
+        """argmin over 0 ≤ H ≤ u of the loss (the continuous relaxation), W fixed."""
+        return self.relaxed()[0].solve_columns(self.X, W).H
+
+    def relax_W(self, H) -> np.ndarray:
+        return self.relaxed()[1].solve_columns(self.X.T, H.T).H.T
+
+    def relaxed(self):
+        """(H-model, Wᵀ-model) relaxations over whole factors, built on first use."""
+        if self._relaxed is None:
+            m, n = self.X.shape
+            common = dict(bound=self.bound, loss=self.loss, relax=True)
+            self._relaxed = (
+                integer_model(self.k, n, m=m, constraints=self.constraints_H, **common),
+                integer_model(self.k, m, m=n, constraints=self.constraints_W, **common))
+        return self._relaxed
+
+    def step_H(self, W, H, deadline=None) -> StepResult:
+        res = self.mi_H.solve_columns(self.X, W, H, deadline=deadline)
+        self.last["H"] = res
+        return res
+
+    def step_W(self, W, H, deadline=None) -> StepResult:
+        res = self.mi_W.solve_columns(self.X.T, H.T, W.T, deadline=deadline)
+        self.last["W"] = res
+        return StepResult(res.H.T, res.loss, res.bound, res.status, res.seconds,
+                          res.columns_limited)
+
+    def value(self, W, H) -> float:
+        return loss_value(self.loss, self.X, W, H)
 
 
 @dataclass(frozen=True)
@@ -246,3 +301,17 @@ def integer_nmf(X, k: int, *, bound: int = 1, loss: str = "frobenius",
         loss_name=loss, bound=u, n_iter=best.n_iter, restarts=len(results),
         seconds=time.perf_counter() - start, history=best.history, times=best.times,
         diagnostics=diagnostics)
+
+
+def describe(loss: float, bound: float, stop: Status) -> Status:
+    """The fit's status: "optimal" when the loss meets a proved bound, else why it stopped
+    with the gap to the best bound ("time limit (gap 3.2%)")."""
+    gap = relative_gap(loss, bound)
+    if gap == 0.0:
+        return Status(Kind.OK, "optimal")
+    kind = getattr(stop, "kind", Kind.STOPPED)
+    if kind is Kind.TIME_LIMIT:
+        return Status(Kind.TIME_LIMIT, f"time limit (gap {format_gap(gap)})")
+    if kind is Kind.INTERRUPTED:
+        return Status(Kind.INTERRUPTED, f"interrupted (gap {format_gap(gap)})")
+    return Status(Kind.STOPPED, f"{stop} (gap {format_gap(gap)} to the best bound)")

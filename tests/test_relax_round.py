@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 from nnmf_research.drivers import relax_round as rr
-from nnmf_research.drivers.relax_round import (IntegerSteps, alternating_integer, relax,
-                                               relax_round, round_nearest, round_randomized)
+from nnmf_research.drivers.relax_round import (alternating_integer, relax, relax_round,
+                                               round_nearest, round_randomized)
+from nnmf_research.integer import IntegerSteps
 from nnmf_research.status import Kind
 
 

@@ -17,6 +17,12 @@ in which order. For X ≈ WH with W ∈ {0..u}^{m×k}, H ∈ {0..u}^{k×n} and t
    blocks; Dong, Lin & Park, J. Sci. Comput. 2018, use the same alternation with lattice
    solvers).
 
+The driver knows no model: it gets ``steps``, an object with the problem (``X``, ``k``,
+``bound``, ``loss``), the exact one-factor steps ``step_H(W, H, deadline)`` /
+``step_W(W, H, deadline)`` (each returning an object with the new factor ``.H``, the
+``.loss`` and ``.columns_limited``), the relaxed ones ``relax_H(W)`` / ``relax_W(H)`` and
+``value(W, H)``; :class:`nnmf_research.integer.IntegerSteps` builds it from the models.
+
 ``alternating_integer`` is step 3 alone from a given integral start. ``relax_round`` runs
 independent restarts through :func:`nnmf_research.drivers.restarts.run_restarts` (restart i
 seeded by ``(seed, i)``, stopped early at an exact fit or when the time is up, each finished
@@ -28,19 +34,16 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass, field
-from typing import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
 from ..checks import check_positive_int
-from ..models.integer import (StepResult, format_gap, integer_model, loss_value,
-                              relative_gap)
 from ..status import Kind, Status
 from .block_coordinate import run_sweeps
 from .restarts import checkpoint_for, restart_seed, run_restarts
 
-__all__ = ["IntegerSteps", "SearchResult", "alternating_integer", "relax", "round_nearest",
+__all__ = ["SearchResult", "alternating_integer", "relax", "round_nearest",
            "round_randomized", "relax_round", "RECORD_FIELDS"]
 
 IMPROVE_TOL = 1e-12
@@ -57,54 +60,6 @@ def round_randomized(A: np.ndarray, bound: int, rng: np.random.Generator) -> np.
     A = np.clip(A, 0, bound)
     low = np.floor(A)
     return np.clip(low + (rng.random(A.shape) < (A - low)), 0, bound).astype(np.int64)
-
-
-@dataclass
-class IntegerSteps:
-    """The compiled one-factor models of one problem: per-column MI models for H and Wᵀ, and
-    whole-factor relaxations. ``last`` holds the latest MI :class:`StepResult` of each factor."""
-
-    X: np.ndarray
-    k: int
-    bound: int
-    loss: str = "frobenius"
-    constraints_W: Callable | None = None
-    constraints_H: Callable | None = None
-    solver: str | None = None
-    mip_time_limit: float | None = None
-    last: dict = field(default_factory=dict)
-
-    def __post_init__(self):
-        m, n = self.X.shape
-        common = dict(bound=self.bound, loss=self.loss, solver=self.solver,
-                      time_limit=self.mip_time_limit)
-        self.mi_H = integer_model(self.k, 1, m=m, constraints=self.constraints_H, **common)
-        self.mi_W = integer_model(self.k, 1, m=n, constraints=self.constraints_W, **common)
-        self._relaxed = None
-
-    def relaxed(self):
-        """(H-model, Wᵀ-model) relaxations over whole factors, built on first use."""
-        if self._relaxed is None:
-            m, n = self.X.shape
-            common = dict(bound=self.bound, loss=self.loss, relax=True)
-            self._relaxed = (
-                integer_model(self.k, n, m=m, constraints=self.constraints_H, **common),
-                integer_model(self.k, m, m=n, constraints=self.constraints_W, **common))
-        return self._relaxed
-
-    def step_H(self, W, H, deadline=None) -> StepResult:
-        res = self.mi_H.solve_columns(self.X, W, H, deadline=deadline)
-        self.last["H"] = res
-        return res
-
-    def step_W(self, W, H, deadline=None) -> StepResult:
-        res = self.mi_W.solve_columns(self.X.T, H.T, W.T, deadline=deadline)
-        self.last["W"] = res
-        return StepResult(res.H.T, res.loss, res.bound, res.status, res.seconds,
-                          res.columns_limited)
-
-    def value(self, W, H) -> float:
-        return loss_value(self.loss, self.X, W, H)
 
 
 @dataclass(frozen=True)
@@ -125,7 +80,7 @@ def _deadline_left(deadline):
     return None if deadline is None else max(deadline - time.perf_counter(), 0.0)
 
 
-def alternating_integer(steps: IntegerSteps, W0, H0, *, max_iter: int = 100,
+def alternating_integer(steps, W0, H0, *, max_iter: int = 100,
                         deadline: float | None = None, progress: float | None = None,
                         loss_scale: float | None = None) -> SearchResult:
     """Exact MI steps H ← argmin_H L(W, H), W ← argmin_W L(W, H) until no sweep improves.
@@ -168,15 +123,13 @@ def alternating_integer(steps: IntegerSteps, W0, H0, *, max_iter: int = 100,
     return SearchResult(W, H, steps.value(W, H), stop, res.n_iter, res.history, res.times)
 
 
-def relax(steps: IntegerSteps, W0, H0, *, max_iter: int = 30, tol: float = 1e-4,
+def relax(steps, W0, H0, *, max_iter: int = 30, tol: float = 1e-4,
           deadline: float | None = None):
     """Alternate the continuous relaxations from (W0, H0): (W̃, H̃, loss, stop reason)."""
-    relax_H, relax_W = steps.relaxed()
     X = steps.X
     res = run_sweeps(
         (np.asarray(H0, float), np.asarray(W0, float)),
-        (lambda b: relax_H.solve_columns(X, b[1]).H,
-         lambda b: relax_W.solve_columns(X.T, b[0].T).H.T),
+        (lambda b: steps.relax_H(b[1]), lambda b: steps.relax_W(b[0])),
         lambda b: steps.value(b[1], b[0]), max_iter=max_iter, tol=tol,
         time_limit=_deadline_left(deadline), callback=None, progress=None,
         loss_scale=float(np.vdot(X, X)) if steps.loss == "frobenius" else None,
@@ -207,7 +160,7 @@ def record_result(record: dict) -> SearchResult:
                         float(record["relaxed_loss"]))
 
 
-def relax_round_once(steps: IntegerSteps, rng: np.random.Generator, *, rounding: str = "both",
+def relax_round_once(steps, rng: np.random.Generator, *, rounding: str = "both",
                      draws: int = 10, W0=None, H0=None, relax_iter: int = 30,
                      max_iter: int = 100, deadline=None, progress=None,
                      do_relax: bool = True) -> SearchResult:
@@ -235,7 +188,7 @@ def relax_round_once(steps: IntegerSteps, rng: np.random.Generator, *, rounding:
                         found.times, relaxed_loss)
 
 
-def relax_round(steps: IntegerSteps, *, restarts: int = 10, seed=0, rounding: str = "both",
+def relax_round(steps, *, restarts: int = 10, seed=0, rounding: str = "both",
                 draws: int = 10, W0=None, H0=None, relax_first: bool = True,
                 max_iter: int = 100, time_limit: float | None = None, n_jobs: int = 1,
                 checkpoint=None, checkpoint_key: dict | None = None,
@@ -276,17 +229,3 @@ def relax_round(steps: IntegerSteps, *, restarts: int = 10, seed=0, rounding: st
     results = [record_result(r) for r in records]
     best = min(results, key=lambda r: r.loss)
     return best, results, note
-
-
-def describe(loss: float, bound: float, stop: Status) -> Status:
-    """The fit's status: "optimal" when the loss meets a proved bound, else why it stopped
-    with the gap to the best bound ("time limit (gap 3.2%)")."""
-    gap = relative_gap(loss, bound)
-    if gap == 0.0:
-        return Status(Kind.OK, "optimal")
-    kind = getattr(stop, "kind", Kind.STOPPED)
-    if kind is Kind.TIME_LIMIT:
-        return Status(Kind.TIME_LIMIT, f"time limit (gap {format_gap(gap)})")
-    if kind is Kind.INTERRUPTED:
-        return Status(Kind.INTERRUPTED, f"interrupted (gap {format_gap(gap)})")
-    return Status(Kind.STOPPED, f"{stop} (gap {format_gap(gap)} to the best bound)")
