@@ -13,8 +13,8 @@ rectangles). Methods (:func:`boolean_nmf`):
   weights: an optimal factorization gives equal rows of X equal rows of W). The decision
   version (Z = X: is there an exact factorization?) is solved first: when it is feasible the
   answer is 0 errors, proved; when it is infeasible, at least one error is proved and the
-  error-minimising program runs. A time limit returns the incumbent (else the ASSO answer)
-  with status "time limit (gap g)".
+  error-minimising program runs. A time limit returns the better of the incumbent and the
+  ASSO answer with status "time limit (gap g)".
   :func:`boolean_rank` runs the decision version alone for k = 1, 2, … .
 * ``"asso"`` — ASSO (Miettinen, Mielikäinen, Gionis, Das & Mannila, IEEE TKDE 20(10), 2008):
   candidate basis rows from the thresholded association (confidence) matrix of the columns,
@@ -266,9 +266,13 @@ def boolean_nmf(X, k: int, *, method: str = "exact", time_limit: float | None = 
     lower = 0.0
     if method == "exact":
         W, H, lower, status = _exact(X, k, time_limit, solver, constraints, diagnostics)
-        if W is None:    # time limit before any incumbent: ASSO's answer, still with the bound
-            W, H, diagnostics["tau"] = asso(X, k)
-            diagnostics["incumbent"] = "asso (the MIP found none in time)"
+        if status.kind is Kind.TIME_LIMIT:
+            # Stopped early: the better of the MIP's incumbent and ASSO's answer, with the
+            # MIP's bound.
+            Wa, Ha, diagnostics["tau"] = asso(X, k)
+            if W is None or boolean_errors(X, Wa, Ha) < boolean_errors(X, W, H):
+                W, H = Wa, Ha
+                diagnostics["incumbent"] = "asso (better than the MIP's incumbent in time)"
     elif method == "asso":
         W, H, diagnostics["tau"] = asso(X, k, tau=tau)
         status = None

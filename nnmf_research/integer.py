@@ -47,7 +47,7 @@ from .models.integer import (LOSSES, StepResult, check_bound, format_gap, intege
                              joint_integer_model, loss_value, relative_gap)
 from .status import Kind, Status
 
-__all__ = ["integer_nmf", "IntegerFactorization", "IntegralFactors", "IntegerSteps", "describe", "eckart_young_bound", "METHODS",
+__all__ = ["integer_nmf", "h_step_gap", "IntegerFactorization", "IntegralFactors", "IntegerSteps", "describe", "eckart_young_bound", "METHODS",
            "EXACT_MAX_PRODUCTS"]
 
 METHODS = ("relax_round", "alternating", "exact")
@@ -180,6 +180,16 @@ class IntegerFactorization(IntegralFactors):
                 "restarts": self.restarts, "seconds": float(self.seconds)}
 
 
+def h_step_gap(steps: IntegerSteps, W, H, time_limit: float | None = None) -> dict:
+    """The final H-step's integrality gap with W fixed: ``h_step_relaxation`` (the optimum
+    of the relaxation 0 ≤ H ≤ u) and ``h_step_integer`` (the integer optimum, from H as
+    incumbent; a lower bound on it too when a column hits ``time_limit``)."""
+    relaxed = steps.relaxed()[0].solve_columns(steps.X, W).loss
+    integer = steps.mi_H.solve_columns(steps.X, W, H, time_limit=time_limit)
+    return {"h_step_relaxation": relaxed, "h_step_integer": integer.loss,
+            "h_step_integer_bound": integer.bound}
+
+
 def eckart_young_bound(X: np.ndarray, k: int) -> float:
     """Σ_{i>k} σ_i(X)², less a rounding margin: ‖X − WH‖²_F ≥ it for every W, H of inner
     dimension k (Eckart & Young 1936), so it bounds every integer factorization's loss."""
@@ -291,9 +301,7 @@ def integer_nmf(X, k: int, *, bound: int = 1, loss: str = "frobenius",
             Kind.STOPPED, "the joint model is solved")
     lower = min(lower, value)
     if getattr(stop, "kind", None) not in (Kind.TIME_LIMIT, Kind.INTERRUPTED):
-        # The last H-step's integrality gap: relaxed vs integer optimum with W fixed.
-        diagnostics["h_step_relaxation"] = steps.relaxed()[0].solve_columns(X, W).loss
-        diagnostics["h_step_integer"] = steps.mi_H.solve_columns(X, W, H).loss
+        diagnostics.update(h_step_gap(steps, W, H))
     status = describe(value, lower, stop)
     return IntegerFactorization(
         W=np.asarray(W, np.int64), H=np.asarray(H, np.int64), loss=loss_value(loss, X, W, H),

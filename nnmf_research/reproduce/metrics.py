@@ -100,9 +100,16 @@ METRICS = {
     "value": lambda c: c["out"].extra.get("value"),
     "bound": lambda c: c["out"].extra.get("bound"),
     "certified": lambda c: c["out"].extra.get("certified"),
+    "objective": lambda c: c["out"].extra.get("objective"),
+    "errors": lambda c: c["out"].extra.get("errors"),
+    "lower_bound": lambda c: c["out"].extra.get("lower_bound"),
+    "gap": lambda c: c["out"].extra.get("gap"),
+    "relaxation_ok": lambda c: c["out"].extra.get("relaxation_ok"),
+    "integrality_gap": lambda c: c["out"].extra.get("integrality_gap"),
 }
 """metric name -> function of the cell context (X, W, H, parts, out)."""
 
 FACTOR_FREE_METRICS = ("seconds", "n_iter", "build_s", "first_solve_s", "resolve_s",
-                       "max_loss_increase", "success", "value", "bound", "certified")
+                       "max_loss_increase", "success", "value", "bound", "certified",
+                       "objective", "errors", "lower_bound", "gap", "relaxation_ok", "integrality_gap")
 """Metrics a method reports itself (no W, H needed)."""
