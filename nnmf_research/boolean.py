@@ -51,8 +51,9 @@ from .integer import IntegralFactors
 from .models.integer import boolean_model, format_gap, relative_gap
 from .status import Kind, Status
 
-__all__ = ["boolean_nmf", "boolean_rank", "BooleanFactorization", "boolean_product", "boolean_errors", "asso",
-           "threshold_nmf", "reduce_duplicates", "check_binary_matrix", "METHODS"]
+__all__ = ["boolean_nmf", "boolean_rank", "BooleanFactorization", "boolean_product",
+           "boolean_errors", "asso", "threshold_nmf", "reduce_duplicates",
+           "check_binary_matrix", "METHODS"]
 
 METHODS = ("exact", "asso", "threshold")
 
@@ -217,7 +218,9 @@ def _exact(X, k, time_limit, solver, constraints, diagnostics):
         return z((X.shape[0], k), np.int64), z((k, X.shape[1]), np.int64), 0.0, \
             Status(Kind.OK, "optimal")
     kk = min(k, min(Xr.shape))          # more terms than distinct rows cannot help
-    left = lambda: None if time_limit is None else max(time_limit - (time.perf_counter() - start), 0.05)  # noqa: E731
+    def left():
+        return None if time_limit is None else max(time_limit - (time.perf_counter() - start),
+                                                   0.05)
     decision = boolean_model(Xr, kk, weights=weights, solver=solver, constraints=constraints,
                              zero_errors=True)
     A, B, err, _, status = decision.solve(time_limit=left())

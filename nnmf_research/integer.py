@@ -47,8 +47,8 @@ from .models.integer import (LOSSES, StepResult, check_bound, format_gap, intege
                              joint_integer_model, loss_value, relative_gap)
 from .status import Kind, Status
 
-__all__ = ["integer_nmf", "h_step_gap", "IntegerFactorization", "IntegralFactors", "IntegerSteps", "describe", "eckart_young_bound", "METHODS",
-           "EXACT_MAX_PRODUCTS"]
+__all__ = ["integer_nmf", "h_step_gap", "IntegerFactorization", "IntegralFactors",
+           "IntegerSteps", "describe", "eckart_young_bound", "METHODS", "EXACT_MAX_PRODUCTS"]
 
 METHODS = ("relax_round", "alternating", "exact")
 
@@ -81,6 +81,7 @@ class IntegerSteps:
     constraints_H: Callable | None = None
     solver: str | None = None
     mip_time_limit: float | None = None
+    column_jobs: int = 1
     last: dict = field(default_factory=dict)
 
     def __post_init__(self):
@@ -109,12 +110,13 @@ class IntegerSteps:
         return self._relaxed
 
     def step_H(self, W, H, deadline=None) -> StepResult:
-        res = self.mi_H.solve_columns(self.X, W, H, deadline=deadline)
+        res = self.mi_H.solve_columns(self.X, W, H, deadline=deadline, n_jobs=self.column_jobs)
         self.last["H"] = res
         return res
 
     def step_W(self, W, H, deadline=None) -> StepResult:
-        res = self.mi_W.solve_columns(self.X.T, H.T, W.T, deadline=deadline)
+        res = self.mi_W.solve_columns(self.X.T, H.T, W.T, deadline=deadline,
+                                      n_jobs=self.column_jobs)
         self.last["W"] = res
         return StepResult(res.H.T, res.loss, res.bound, res.status, res.seconds,
                           res.columns_limited)
@@ -220,8 +222,8 @@ def integer_nmf(X, k: int, *, bound: int = 1, loss: str = "frobenius",
                 random_state=0, restarts: int = 10, draws: int = 10, W0=None, H0=None,
                 max_iter: int = 100, mip_time_limit: float | None = None,
                 constraints_W: Callable | None = None, constraints_H: Callable | None = None,
-                solver: str | None = None, n_jobs: int = 1, checkpoint=None,
-                progress: float | None = None) -> IntegerFactorization:
+                solver: str | None = None, n_jobs: int = 1, column_jobs: int = 1,
+                checkpoint=None, progress: float | None = None) -> IntegerFactorization:
     """Integer NMF by relax-and-round, alternating mixed-integer steps, or the exact model.
 
     Parameters
@@ -243,6 +245,8 @@ def integer_nmf(X, k: int, *, bound: int = 1, loss: str = "frobenius",
         column) or k×m (relaxation) block of Wᵀ, H's on a k×1 or k×n block of H
     solver : MIP solver (SCIP for frobenius; HIGHS or SCIP for l1)
     n_jobs : restarts in parallel through joblib
+    column_jobs : the columns of each mixed-integer step in parallel through joblib (use one
+        of the two: both at once oversubscribe the cores)
     checkpoint : directory: each finished restart is saved there and reused by a rerun
     progress : seconds between progress lines on stderr (None: silent)
     """
@@ -268,7 +272,8 @@ def integer_nmf(X, k: int, *, bound: int = 1, loss: str = "frobenius",
     start = time.perf_counter()
     steps = IntegerSteps(X, k, u, loss, constraints_W=constraints_W,
                          constraints_H=constraints_H, solver=solver,
-                         mip_time_limit=mip_time_limit)
+                         mip_time_limit=mip_time_limit,
+                         column_jobs=check_positive_int(column_jobs, "column_jobs"))
     lower = eckart_young_bound(X, k) if loss == "frobenius" else 0.0
     diagnostics: dict = {}
     search_time = time_limit if method != "exact" or time_limit is None else time_limit / 3

@@ -167,3 +167,13 @@ def test_joint_model_finds_the_brute_force_optimum(loss, shape, bound):
     assert value == pytest.approx(brute_force_joint(X, 2, bound, loss), rel=1e-7, abs=1e-7)
     assert W.dtype == np.int64 and W.max() <= bound and H.max() <= bound and W.min() >= 0
     assert lower <= value + 1e-7
+
+
+@pytest.mark.slow      # joblib workers import cvxpy: ~5-25 s on 2 shared cores
+def test_columns_in_parallel_give_the_same_step():
+    X, W = noisy_instance(6, n=8)
+    model = integer_model(2, 1, bound=3)
+    serial = model.solve_columns(X, W)
+    parallel = model.solve_columns(X, W, n_jobs=2)
+    assert parallel.loss == pytest.approx(serial.loss, rel=1e-12)
+    assert parallel.H.dtype == np.int64 and parallel.status == "optimal"

@@ -1,4 +1,5 @@
-"""The relax → round → repair driver: rounding, monotone exact repair, restarts, checkpoints, Ctrl-C."""
+"""The relax → round → repair driver: rounding, monotone exact repair, restarts, checkpoints,
+Ctrl-C."""
 
 import numpy as np
 import pytest

@@ -173,8 +173,8 @@ def solve_mip(problem: cp.Problem, variable, solver: str, *, time_limit: float |
     Returns the incumbent with kind TIME_LIMIT when the limit is hit (value None when there is
     none); raises :class:`~nnmf_research.checks.SolverFailedError` only when the solver fails
     for another reason (an error; infeasible too unless ``allow_infeasible``, which returns
-    value None, bound +inf and a FAILED status "infeasible"). Ctrl-C caught inside SCIP is raised again as
-    ``KeyboardInterrupt``, so the drivers keep their last complete iterate.
+    value None, bound +inf and a FAILED status "infeasible"). Ctrl-C caught inside SCIP is
+    raised again as ``KeyboardInterrupt``, so the drivers keep their last complete iterate.
     """
     opts = dict(_EXACT_OPTIONS.get(solver, {}))
     opts.update(options or {})
@@ -274,6 +274,9 @@ class IntegerModel(Subproblem):
 
     def __init__(self, k, n=1, *, bound, loss="frobenius", m=None, relax=False,
                  constraints=None, solver=None, solver_options=None, time_limit=None):
+        self._spec = dict(k=k, n=n, bound=bound, loss=loss, m=m, relax=relax,
+                          constraints=constraints, solver=solver,
+                          solver_options=solver_options, time_limit=time_limit)
         k = check_positive_int(k, "k")
         n = check_positive_int(n, "n")
         self.bound = check_bound(bound)
@@ -343,18 +346,23 @@ class IntegerModel(Subproblem):
                          options=self.solver_options, name=self.name)
 
     def solve_columns(self, X, W, H=None, *, time_limit: float | None = None,
-                      deadline: float | None = None) -> StepResult:
+                      deadline: float | None = None, n_jobs: int = 1) -> StepResult:
         """min over H of the model's loss with W fixed, block by block over the columns of X.
 
         ``H`` (k×n, integral, optional) is the incumbent: a column whose solve finds nothing
         better within its time keeps its value, so a step never increases the loss. Each
         block gets the model's (or the given) ``time_limit``, capped by what is left until
         ``deadline`` (a ``time.perf_counter()`` value); blocks left when it has passed keep
-        their incumbent and count as limited.
+        their incumbent and count as limited. ``n_jobs > 1`` splits the columns into that
+        many chunks solved in parallel through joblib, each by a copy of this model built in
+        its worker (the same answer: the problem is column-separable).
         """
         X = np.asarray(X, dtype=float)
         W = np.asarray(W, dtype=float)
         n = X.shape[1]
+        n_jobs = check_positive_int(n_jobs, "n_jobs")
+        if n_jobs > 1 and n // self.block > 1:
+            return self._solve_parallel(X, W, H, time_limit, deadline, n_jobs)
         if n % self.block:
             raise NMFInputError(f"model {self.name!r} solves blocks of {self.block} columns; "
                                 f"X has {n}")
@@ -398,15 +406,45 @@ class IntegerModel(Subproblem):
         value = loss_value(self.loss, X, W, out)
         bound = min(total_bound, value)
         if limited:
-            status = Status(Kind.TIME_LIMIT, f"time limit (gap {format_gap(relative_gap(value, bound))}"
-                            f"; {limited} of {n // self.block} blocks limited)")
+            gap = format_gap(relative_gap(value, bound))
+            status = Status(Kind.TIME_LIMIT, f"time limit (gap {gap}; {limited} of "
+                                             f"{n // self.block} blocks limited)")
         else:
             status = Status(Kind.OK, "optimal")
+        return StepResult(out, value, bound, status, time.perf_counter() - start, limited)
+
+    def _solve_parallel(self, X, W, H, time_limit, deadline, n_jobs) -> StepResult:
+        from joblib import Parallel, delayed
+
+        start = time.perf_counter()
+        blocks = np.array_split(np.arange(X.shape[1] // self.block), n_jobs)
+        chunks = [np.concatenate([np.arange(b * self.block, (b + 1) * self.block) for b in c])
+                  for c in blocks if len(c)]
+        left = None if deadline is None else deadline - time.perf_counter()
+        parts = Parallel(n_jobs=n_jobs)(
+            delayed(_solve_chunk)(self._spec, X[:, c], W, None if H is None else H[:, c],
+                                  time_limit, left) for c in chunks)
+        out = np.zeros((self.k, X.shape[1]), dtype=float if self.relax else np.int64)
+        for c, part in zip(chunks, parts):
+            out[:, c] = part.H
+        value = loss_value(self.loss, X, W, out)
+        bound = min(sum(p.bound for p in parts), value)
+        limited = sum(p.columns_limited for p in parts)
+        status = Status(Kind.OK, "optimal") if not limited else Status(
+            Kind.TIME_LIMIT, f"time limit (gap {format_gap(relative_gap(value, bound))}; "
+                             f"{limited} of {X.shape[1] // self.block} blocks limited)")
         return StepResult(out, value, bound, status, time.perf_counter() - start, limited)
 
     def __call__(self, X, W, H, stats=None) -> np.ndarray:
         """The one-factor update signature: the new H (the step's details are dropped)."""
         return self.solve_columns(X, W, None if self.relax else H).H
+
+
+def _solve_chunk(spec, X, W, H, time_limit, left) -> StepResult:
+    """A joblib task: build the model from its arguments and solve these columns."""
+    deadline = None if left is None else time.perf_counter() + left
+    return IntegerModel(**spec).solve_columns(X, W, H, time_limit=time_limit,
+                                              deadline=deadline)
 
 
 def integer_model(k: int, n: int = 1, *, bound: int, loss: str = "frobenius",
