@@ -157,3 +157,21 @@ def test_cli_refuses_a_method_the_model_does_not_have(tmp_path, capsys):
     assert "--model integer has no method 'hals'" in capsys.readouterr().err
     assert main(["factorize", str(path), "-k", "2", "--loss", "l1"]) == 2
     assert "--model nmf has no loss 'l1'" in capsys.readouterr().err
+
+
+def test_constraints_hooks_reach_every_step():
+    X = np.maximum(planted(4, 6, 5, 2) + np.random.default_rng(4).normal(0, 0.5, (6, 5)), 0)
+    fit = integer_nmf(X, 2, bound=3, restarts=2,
+                      constraints_H=lambda H: [cp.sum(H, axis=0) <= 3],
+                      constraints_W=lambda Wt: [Wt <= 2])
+    assert (fit.H.sum(axis=0) <= 3).all() and fit.W.max() <= 2
+    assert_integral_within_bounds(fit, X)
+
+
+def test_a_rerun_with_a_checkpoint_resumes_the_finished_restarts(tmp_path):
+    X = np.maximum(planted(5, 6, 5, 2) + np.random.default_rng(5).normal(0, 0.5, (6, 5)), 0)
+    first = integer_nmf(X, 2, bound=3, restarts=2, checkpoint=tmp_path)
+    again = integer_nmf(X, 2, bound=3, restarts=2, checkpoint=tmp_path)
+    assert len(list(tmp_path.glob("restart-*.npz"))) == 2
+    assert again.loss == first.loss and np.array_equal(again.W, first.W)
+    assert again.diagnostics["restart_losses"] == first.diagnostics["restart_losses"]

@@ -103,24 +103,35 @@ def alternating_integer(steps, W0, H0, *, max_iter: int = 100,
         limited["any"] |= res.columns_limited > 0
         return res.H
 
-    res = run_sweeps((H0, W0), (update_H, update_W), lambda b: steps.value(b[1], b[0]),
-                     max_iter=check_positive_int(max_iter, "max_iter", low=0),
-                     tol=IMPROVE_TOL, time_limit=_deadline_left(deadline), callback=None,
-                     progress=progress, loss_scale=loss_scale,
-                     loss_name=f"integer {steps.loss}")
+    def sweeps(blocks, count):
+        return run_sweeps(blocks, (update_H, update_W), lambda b: steps.value(b[1], b[0]),
+                          max_iter=count, tol=IMPROVE_TOL, time_limit=_deadline_left(deadline),
+                          callback=None, progress=progress, loss_scale=loss_scale,
+                          loss_name=f"integer {steps.loss}")
+
+    max_iter = check_positive_int(max_iter, "max_iter", low=0)
+    res = sweeps((H0, W0), max_iter)
+    history, times, n_iter = list(res.history), list(res.times), res.n_iter
+    if str(res.stop_reason).startswith("loss increased") and n_iter < max_iter:
+        # Only a start that violates a constraints= hook (a rounded one) can make an exact
+        # step raise the loss; from the now feasible iterate the steps are monotone.
+        res = sweeps(res.blocks, max_iter - n_iter)
+        history += res.history[1:]
+        times += [times[-1] + t for t in res.times[1:]]
+        n_iter += res.n_iter
     H, W = res.blocks
     stop = res.stop_reason
     text = str(stop)
     if text.startswith("tol reached"):
         if limited["any"] or (deadline is not None and time.perf_counter() >= deadline):
-            stop = Status(Kind.TIME_LIMIT, f"time limit after {res.n_iter} sweeps")
+            stop = Status(Kind.TIME_LIMIT, f"time limit after {n_iter} sweeps")
         else:
             stop = Status(Kind.STOPPED,
-                          f"local optimum: no one-factor step improves (after {res.n_iter} sweeps)")
+                          f"local optimum: no one-factor step improves (after {n_iter} sweeps)")
     elif limited["any"] and getattr(stop, "kind", None) is Kind.STOPPED \
             and not text.startswith("exact fit"):
-        stop = Status(Kind.TIME_LIMIT, f"time limit after {res.n_iter} sweeps")
-    return SearchResult(W, H, steps.value(W, H), stop, res.n_iter, res.history, res.times)
+        stop = Status(Kind.TIME_LIMIT, f"time limit after {n_iter} sweeps")
+    return SearchResult(W, H, steps.value(W, H), stop, n_iter, tuple(history), tuple(times))
 
 
 def relax(steps, W0, H0, *, max_iter: int = 30, tol: float = 1e-4,

@@ -350,7 +350,8 @@ class IntegerModel(Subproblem):
         """min over H of the model's loss with W fixed, block by block over the columns of X.
 
         ``H`` (k×n, integral, optional) is the incumbent: a column whose solve finds nothing
-        better within its time keeps its value, so a step never increases the loss. Each
+        better within its time keeps its value (when it satisfies the constraints), so a step
+        from a feasible start never increases the loss. Each
         block gets the model's (or the given) ``time_limit``, capped by what is left until
         ``deadline`` (a ``time.perf_counter()`` value); blocks left when it has passed keep
         their incumbent and count as limited. ``n_jobs > 1`` splits the columns into that
@@ -397,10 +398,13 @@ class IntegerModel(Subproblem):
                         f"{this:g} s and there is no incumbent")
                 continue
             candidate = res.value if self.relax else integral(res.value, self.bound)
-            if H is not None and not self.relax:
+            if H is not None and not self.relax and res.status.kind is Kind.TIME_LIMIT:
+                # A time-limited incumbent may be worse than the old column: keep the old one
+                # if it is feasible (an optimal answer is taken as it is: the old column
+                # can only be better by violating a constraint, e.g. a rounded start).
                 old = loss_value(self.loss, X[:, cols], W, out[:, cols])
                 new = loss_value(self.loss, X[:, cols], W, candidate)
-                if new > old:
+                if new > old and self._feasible(out[:, cols]):
                     continue
             out[:, cols] = candidate
         value = loss_value(self.loss, X, W, out)
@@ -412,6 +416,12 @@ class IntegerModel(Subproblem):
         else:
             status = Status(Kind.OK, "optimal")
         return StepResult(out, value, bound, status, time.perf_counter() - start, limited)
+
+    def _feasible(self, value) -> bool:
+        """Does ``value`` satisfy every constraint of the model (the box and the hooks)?"""
+        self.variable.value = np.asarray(value, dtype=float)
+        return all(float(np.max(c.violation(), initial=0.0)) <= 1e-6
+                   for c in self.problem.constraints)
 
     def _solve_parallel(self, X, W, H, time_limit, deadline, n_jobs) -> StepResult:
         from joblib import Parallel, delayed
