@@ -27,6 +27,7 @@ __all__ = [
     "SolverFailedError",
     "ModelNotDPPError",
     "check_matrix",
+    "check_observed",
     "check_sparse_structure",
     "check_rank",
     "check_choice",
@@ -183,6 +184,47 @@ def check_matrix(X, name: str = "X", *, allow_zero: bool = True,
             f"{name} overflows float64: its squared norm is not finite (largest entry "
             f"{A.max():.3g}); rescale it, e.g. divide by its largest entry")
     return A
+
+
+def check_observed(X, mask=None, name: str = "X") -> tuple[np.ndarray, np.ndarray | None]:
+    """X with missing entries: returns (X with 0 where missing, the 0/1 float mask), or
+    (X, None) when every entry is observed.
+
+    Missing entries are NaN in X, or the zeros of ``mask`` (1 = observed; same shape as X,
+    entries 0/1 only). The observed entries must be finite and non-negative; every row and
+    every column needs at least one observed entry (the message names the first that has
+    none, and the fix).
+    """
+    if sp.issparse(X):
+        X = X.toarray()
+    A = np.array(X, dtype=float) if not isinstance(X, np.ndarray) else X.astype(float)
+    if A.ndim != 2 or A.size == 0:
+        return check_matrix(A, name), None        # the shape errors, named
+    missing = np.isnan(A)
+    if mask is not None:
+        M = np.asarray(mask.toarray() if sp.issparse(mask) else mask)
+        if M.shape != A.shape:
+            raise NMFInputError(f"mask has shape {M.shape}, expected {A.shape} (the shape of "
+                                f"{name})")
+        if M.dtype == bool:
+            M = M.astype(float)
+        bad = ~np.isin(M, (0, 1))
+        if bad.any():
+            idx = _first_index(bad)
+            raise NMFInputError(f"mask entry {idx} is {M[idx]!r}; a mask holds 1 (observed) "
+                                "and 0 (missing) only")
+        missing |= M == 0
+    if not missing.any():
+        return check_matrix(A, name, finite_norm=True), None
+    filled = np.where(missing, 0.0, A)
+    check_matrix(filled, name, finite_norm=True)  # the observed entries: finite, >= 0
+    for axis, what in ((1, "row"), (0, "column")):
+        empty = np.flatnonzero(missing.all(axis=axis))
+        if empty.size:
+            raise NMFInputError(
+                f"{name} {what} {empty[0]} has no observed entry ({empty.size} such "
+                f"{what}s): nothing can be fitted there; drop it or observe one of its entries")
+    return filled, (~missing).astype(float)
 
 
 def check_sparse_structure(S, name: str = "X") -> None:

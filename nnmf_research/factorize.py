@@ -12,10 +12,15 @@ method     update                                      losses
 mu         Lee & Seung (2001) multiplicative updates   frobenius, kl
 hals       accelerated HALS (Cichocki & Phan 2009;     frobenius
            Gillis & Glineur 2012)
-anls       exact NNLS per column (Lawson–Hanson)       frobenius
+anls       exact NNLS, all columns at once (block   frobenius
+           principal pivoting, Kim & Park 2011)
 cvxpy      the declarative CVXPY models, where extra   frobenius, kl
            constraints / penalties go
 =========  ==========================================  ===================
+
+With missing entries (NaN in X, or ``mask=``) every method fits the observed entries only,
+through the masked updates of :mod:`nnmf_research.kernels.masked` and
+:mod:`nnmf_research.models.masked`.
 
 This module only maps names to updates (:func:`make_updates`) and initial factors; the loop
 is :func:`nnmf_research.drivers.alternating.alternate`. X and the initial factors are validated
@@ -39,7 +44,8 @@ from typing import Callable, Mapping
 import numpy as np
 
 from . import kernels
-from .checks import NMFInputError, check_choice, check_factor, check_matrix, check_rank
+from .checks import (NMFInputError, check_choice, check_factor, check_matrix, check_observed,
+                     check_rank)
 from .drivers.alternating import alternate_checked
 from .init import INIT_METHODS, initialize_checked
 from .losses import LOSSES
@@ -132,6 +138,7 @@ def factorize(
     kernel_options: Mapping | None = None,
     callback: Callable | None = None,
     progress: float | None = None,
+    mask=None,
 ) -> Factorization:
     """Approximate NMF X ≈ WH by the named method and loss (see the module docstring).
 
@@ -147,14 +154,24 @@ def factorize(
     max_iter, tol, time_limit, callback, progress : see :func:`alternate`
     solver, solver_options, constraints_*, penalty_*, kernel_options : see
         :func:`make_updates`
+    mask : optional 0/1 array of X's shape (1 = observed). Missing entries (NaN in X, or
+        mask 0) are left out of the loss: every method then fits ‖M ∘ (X − WH)‖²_F (or the
+        KL divergence over the observed entries) with the masked updates of
+        :mod:`nnmf_research.kernels.masked` (``cvxpy``: :mod:`nnmf_research.models.masked`,
+        Frobenius). The initialization reads X with missing entries set to their column's
+        observed mean; ``loss`` and ``relative_error`` are over the observed entries.
 
     Returns
     -------
     Factorization
     """
+    if mask is None and not _has_nan(X):
+        X, observed = check_matrix(X, finite_norm=True), None
+    else:
+        X, observed = check_observed(X, mask)
     return factorize_checked(
-        check_matrix(X, finite_norm=True), k, loss=loss, method=method, init=init,
-        random_state=random_state, W=W, H=H,
+        X, k, loss=loss, method=method, init=init,
+        random_state=random_state, W=W, H=H, mask=observed,
         updates={"solver": solver, "solver_options": solver_options,
                  "constraints_H": constraints_H, "penalty_H": penalty_H,
                  "constraints_W": constraints_W, "penalty_W": penalty_W,
@@ -172,9 +189,54 @@ def zero_factorization(shape: tuple[int, int], k: int, loss: str) -> Factorizati
                          (0.0,), (0.0,), float("nan"), 0.0)
 
 
+def _has_nan(X) -> bool:
+    """Whether X (an array-like, not yet validated) holds a NaN: the missing-entry marker."""
+    try:
+        A = np.asarray(X.data if hasattr(X, "tocsr") else X)
+        return A.dtype.kind == "f" and bool(np.isnan(A).any())
+    except (TypeError, ValueError):
+        return False                              # check_matrix names what is wrong
+
+
+def _masked_updates(method, loss, shape, k, mask, updates: Mapping):
+    """(update_H, update_W) fitting only the observed entries (mask 1 = observed)."""
+    from .kernels.masked import MASKED_KERNELS
+
+    check_choice(method, "method", FACTORIZE_METHODS)
+    check_choice(loss, "loss", LOSSES)
+    hooks = {k_: v for k_, v in updates.items() if v is not None}
+    if method == "cvxpy":
+        if loss != "frobenius":
+            raise NMFInputError("missing entries with method='cvxpy' need loss 'frobenius' "
+                                "(use method='mu' for the KL divergence)")
+        from .models.masked import masked_frobenius_model
+
+        common = {"solver": hooks.get("solver"), "solver_options": hooks.get("solver_options")}
+        update_H = masked_frobenius_model(k, mask, constraints=hooks.get("constraints_H"),
+                                          penalty=hooks.get("penalty_H"), **common)
+        update_W = masked_frobenius_model(k, mask.T, constraints=hooks.get("constraints_W"),
+                                          penalty=hooks.get("penalty_W"), **common)
+        return update_H, update_W
+    if (method, loss) not in MASKED_KERNELS:
+        raise NMFInputError(f"method {method!r} supports loss 'frobenius' only; for loss "
+                            f"{loss!r} use one of: {', '.join(_methods_for(loss))}")
+    if hooks:
+        raise NMFInputError("constraints, penalties, solver= and kernel_options apply to "
+                            f"method='cvxpy' only, got method={method!r} with missing entries")
+    update_H = MASKED_KERNELS[(method, loss)](mask=mask)
+    return update_H, update_H.transposed()
+
+
+def _mean_filled(X, mask):
+    """X with each missing entry replaced by its column's observed mean (for the start)."""
+    counts = mask.sum(axis=0)
+    means = (X * mask).sum(axis=0) / np.maximum(counts, 1)
+    return np.where(mask > 0, X, means[None, :])
+
+
 def factorize_checked(X: np.ndarray, k, *, loss, method, init, random_state, W, H,
                       updates: Mapping, loop: Mapping,
-                      factors_checked: bool = False) -> Factorization:
+                      factors_checked: bool = False, mask=None) -> Factorization:
     """:func:`factorize` for an X already through :func:`~nnmf_research.checks.check_matrix`.
 
     ``updates`` are :func:`make_updates`' keyword options, ``loop`` those of
@@ -187,12 +249,16 @@ def factorize_checked(X: np.ndarray, k, *, loss, method, init, random_state, W, 
     check_choice(init, "init", INIT_METHODS)
     if (W is None) != (H is None):
         raise NMFInputError("give both initial factors W and H, or neither")
-    update_H, update_W = make_updates(method, loss, X.shape, k, **updates)
+    if mask is None:
+        update_H, update_W = make_updates(method, loss, X.shape, k, **updates)
+    else:
+        update_H, update_W = _masked_updates(method, loss, X.shape, k, mask, updates)
     if not X.any():
         return zero_factorization(X.shape, k, loss)
     if W is None:
-        W, H = initialize_checked(X, k, init, random_state)
+        start = X if mask is None else _mean_filled(X, mask)
+        W, H = initialize_checked(start, k, init, random_state)
     elif not factors_checked:
         W = check_factor(W, (X.shape[0], k), "W")
         H = check_factor(H, (k, X.shape[1]), "H")
-    return alternate_checked(X, W, H, update_H, update_W, loss=loss, **loop)
+    return alternate_checked(X, W, H, update_H, update_W, loss=loss, mask=mask, **loop)

@@ -28,6 +28,8 @@ from .checks import check_choice
 
 __all__ = [
     "LOSSES",
+    "masked_loss",
+    "masked_relative_error",
     "frobenius",
     "half_frobenius",
     "relative_error",
@@ -114,3 +116,27 @@ def sklearn_error_from_loss(value: float, name: str) -> float:
     check_choice(name, "loss", LOSSES)
     v = max(float(value), 0.0)
     return float(np.sqrt(v)) if name == "frobenius" else float(np.sqrt(2.0 * v))
+
+
+def masked_loss(name: str, X: np.ndarray, W: np.ndarray, H: np.ndarray,
+                mask: np.ndarray) -> float:
+    """The named loss over the observed entries only (``mask`` 1 = observed):
+    ‖M ∘ (X − WH)‖²_F, or Σ_{M_ij = 1} X_ij log(X_ij/(WH)_ij) − X_ij + (WH)_ij."""
+    check_choice(name, "loss", LOSSES)
+    observed = np.asarray(mask, dtype=bool)
+    Y = W @ H
+    if name == "kl":
+        return kl_divergence(X[observed], Y[observed])
+    R = (X - Y)[observed]
+    return float(R @ R)
+
+
+def masked_relative_error(X: np.ndarray, W: np.ndarray, H: np.ndarray,
+                          mask: np.ndarray) -> float:
+    """‖M ∘ (X − WH)‖_F / ‖M ∘ X‖_F, the relative error on the observed entries."""
+    observed = np.asarray(mask, dtype=bool)
+    norm_x = float(np.linalg.norm(X[observed]))
+    err = float(np.sqrt(masked_loss("frobenius", X, W, H, mask)))
+    if norm_x == 0.0:
+        return 0.0 if err == 0.0 else float("inf")
+    return err / norm_x

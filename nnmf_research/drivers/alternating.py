@@ -29,7 +29,7 @@ from typing import Callable
 import numpy as np
 
 from .. import losses
-from ..checks import (NMFInputError, check_choice, check_factor, check_matrix,
+from ..checks import (NMFInputError, check_choice, check_factor, check_matrix, check_observed,
                       check_nonnegative_real, check_positive_int)
 from ..gram import FrobeniusStats, frobenius_from_stats
 from ..results import Factorization
@@ -65,11 +65,12 @@ class _TwoFactorBlocks:
     contract: no array is modified in place), so the loss reuses them only for that factor.
     """
 
-    def __init__(self, X, update_H, update_W, loss_name):
+    def __init__(self, X, update_H, update_W, loss_name, mask=None):
         self.X, self.Xt = X, X.T
         self.one_factor_H, self.one_factor_W = update_H, update_W
         self.loss_name = loss_name
-        self.frob = loss_name == "frobenius"
+        self.mask = mask               # 0/1, 1 = observed; None = every entry observed
+        self.frob = loss_name == "frobenius" and mask is None
         self.norm_x2 = float(np.vdot(X, X))
         self._gram = (None, None)      # (W, WᵀW)
         self._stats_H = (None, None)   # (W, (WᵀX, WᵀW)) read by the last H-step
@@ -97,6 +98,8 @@ class _TwoFactorBlocks:
 
     def loss(self, blocks):
         H, W = blocks
+        if self.mask is not None:
+            return losses.masked_loss(self.loss_name, self.X, W, H, self.mask)
         if self.frob:
             value = None
             if self._stats_W[0] is H:
@@ -121,6 +124,7 @@ def alternate(
     time_limit: float | None = None,
     callback: Callable | None = None,
     progress: float | None = None,
+    mask=None,
 ) -> Factorization:
     """Alternate one-factor updates from (W, H) until a stopping rule holds.
 
@@ -137,12 +141,18 @@ def alternate(
     time_limit : seconds, or None
     callback : ``callback(iteration, W, H, loss)``; return True to stop
     progress : seconds between progress lines on stderr, or None for silence
+    mask : optional 0/1 array of X's shape (1 = observed; NaN in X also marks missing): the
+        loss is then taken over the observed entries only, and the updates must be masked
+        ones (:mod:`nnmf_research.kernels.masked`, built on the same mask)
 
     Returns
     -------
     Factorization
     """
-    X = check_matrix(X, finite_norm=True)
+    if mask is None:
+        X = check_matrix(X, finite_norm=True)
+    else:
+        X, mask = check_observed(X, mask)
     m, n = X.shape
     W = check_matrix(W, "W")
     k = W.shape[1]
@@ -151,14 +161,19 @@ def alternate(
     H = check_factor(H, (k, n), "H")
     return alternate_checked(X, W, H, update_H, update_W, loss=loss, max_iter=max_iter,
                              tol=tol, time_limit=time_limit, callback=callback,
-                             progress=progress)
+                             progress=progress, mask=mask)
 
 
 def alternate_checked(X, W, H, update_H, update_W="same", *, loss=None, max_iter=200, tol=1e-4,
-                      time_limit=None, callback=None, progress=None) -> Factorization:
+                      time_limit=None, callback=None, progress=None,
+                      mask=None) -> Factorization:
     """:func:`alternate` for X, W, H already through :mod:`nnmf_research.checks` (float64,
     finite, non-negative, shapes (m, k), (k, n)): the inner entry of ``factorize`` and the
-    estimator, which validated them at their own public entry."""
+    estimator, which validated them at their own public entry.
+
+    ``mask`` (0/1, 1 = observed, checked by the caller) makes the loss the masked loss over
+    the observed entries (the updates must be masked ones, :mod:`nnmf_research.kernels.masked`);
+    the record's ``loss`` and ``relative_error`` are then the observed-entry ones."""
     start = time.perf_counter()
     m, n = X.shape
     k = W.shape[1]
@@ -178,7 +193,7 @@ def alternate_checked(X, W, H, update_H, update_W="same", *, loss=None, max_iter
     if update_W is not None:
         W = np.maximum(W, getattr(update_W, "eps", 0.0))
 
-    pair = _TwoFactorBlocks(X, update_H, update_W, loss_name)
+    pair = _TwoFactorBlocks(X, update_H, update_W, loss_name, mask)
     face_callback = None
     if callback is not None:
         def face_callback(it, blocks, value):
@@ -188,15 +203,21 @@ def alternate_checked(X, W, H, update_H, update_W="same", *, loss=None, max_iter
                      time_limit=time_limit, callback=face_callback, progress=progress,
                      loss_scale=pair.norm_x2, loss_name=loss_name)
     H, W = run.blocks
+    if mask is not None:
+        final_loss = losses.masked_loss(loss_name, X, W, H, mask)
+        final_error = losses.masked_relative_error(X, W, H, mask)
+    else:
+        final_loss = losses.loss(loss_name, X, W, H)
+        final_error = losses.relative_error(X, W, H)
     return Factorization(
         W=W,
         H=H,
-        loss=losses.loss(loss_name, X, W, H),
+        loss=final_loss,
         loss_name=loss_name,
         n_iter=run.n_iter,
         stop_reason=run.stop_reason,
         history=run.history,
         times=run.times,
-        relative_error=losses.relative_error(X, W, H),
+        relative_error=final_error,
         seconds=time.perf_counter() - start,
     )

@@ -20,6 +20,8 @@ ANLS
     ‖Wh − x‖² = ‖Rh − Qᵀx‖² + const (k×k problems, and cond(R) = cond(W)).
 convex
     The Ding–Li–Jordan (2010) multiplicative rules of semi-, convex and kernel-convex NMF.
+masked
+    MU, HALS and ANLS fitted to the observed entries of X only (``MASKED_KERNELS``).
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ import numpy as np
 from ..checks import NMFInputError
 from ..gram import FrobeniusStats, frobenius_stats
 
-__all__ = ["EPS", "OneFactorKernel"]
+__all__ = ["EPS", "OneFactorKernel", "multiplicative_step"]
 
 EPS = 1e-16
 """Default floor for MU/HALS iterates (Gillis's choice in HALSacc.m)."""
@@ -66,3 +66,13 @@ class OneFactorKernel:
                 f"of its class, not an option (got loss={wanted!r}){hint}"
             )
         return super().__new__(cls)
+
+
+def multiplicative_step(H: np.ndarray, numer: np.ndarray, denom: np.ndarray,
+                        eps: float) -> np.ndarray:
+    """The Lee–Seung step max(eps, H ∘ numer / max(denom, tiny)) as a new array (``denom``
+    may broadcast, e.g. the KL rule's column sums)."""
+    H_new = H * numer
+    H_new /= np.maximum(denom, _TINY)
+    np.maximum(H_new, eps, out=H_new)
+    return H_new

@@ -13,7 +13,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from .base import _TINY, EPS, OneFactorKernel, _stats
+from .base import _TINY, EPS, OneFactorKernel, _stats, multiplicative_step
 
 __all__ = ["MultiplicativeFrobenius", "MultiplicativeKL"]
 
@@ -27,12 +27,7 @@ class MultiplicativeFrobenius(OneFactorKernel):
 
     def __call__(self, X, W, H, stats=None):
         cross, gram = _stats(X, W, stats)
-        denom = gram @ H
-        np.maximum(denom, _TINY, out=denom)
-        H_new = H * cross
-        H_new /= denom
-        np.maximum(H_new, self.eps, out=H_new)
-        return H_new
+        return multiplicative_step(H, cross, gram @ H, self.eps)
 
 
 @dataclass(frozen=True)
@@ -46,9 +41,4 @@ class MultiplicativeKL(OneFactorKernel):
         Y = W @ H
         np.maximum(Y, _TINY, out=Y)
         ratio = np.divide(X, Y, out=Y)  # reuse the buffer: Y is not needed after this
-        numer = W.T @ ratio
-        denom = np.maximum(W.sum(axis=0), _TINY)[:, None]
-        H_new = H * numer
-        H_new /= denom
-        np.maximum(H_new, self.eps, out=H_new)
-        return H_new
+        return multiplicative_step(H, W.T @ ratio, W.sum(axis=0)[:, None], self.eps)

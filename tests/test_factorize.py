@@ -1,0 +1,78 @@
+"""factorize with missing entries (NaN or mask=): every method fits the observed entries."""
+
+import numpy as np
+import pytest
+
+from nnmf_research import factorize
+from nnmf_research.checks import NMFInputError
+
+
+def _planted(seed=0, m=40, n=30, k=5, hidden=0.3):
+    rng = np.random.default_rng(seed)
+    X = (rng.random((m, k)) + 0.1) @ (rng.random((k, n)) + 0.1)
+    hide = rng.random(X.shape) < hidden
+    hide[:, 0] = hide[0, :] = False
+    return X, hide
+
+
+@pytest.mark.parametrize("method,max_iter", [
+    ("hals", 5000), ("mu", 60000),
+    pytest.param("anls", 3000, marks=pytest.mark.slow)])  # anls: ~1100 iterations, 20 s
+def test_every_method_recovers_hidden_entries_of_a_planted_product(method, max_iter):
+    X, hide = _planted()
+    Xn = np.where(hide, np.nan, X)
+    fit = factorize(Xn, 5, method=method, max_iter=max_iter, tol=1e-15, random_state=0)
+    hidden_error = np.linalg.norm((fit.W @ fit.H - X)[hide]) / np.linalg.norm(X[hide])
+    assert hidden_error < 1e-4
+    # the same through mask= (1 = observed): identical
+    again = factorize(np.where(hide, 0.0, X), 5, method=method, max_iter=20, tol=0,
+                      random_state=0, mask=~hide)
+    first = factorize(Xn, 5, method=method, max_iter=20, tol=0, random_state=0)
+    assert np.array_equal(again.W, first.W) and np.array_equal(again.H, first.H)
+
+
+def test_filling_with_column_means_then_plain_nmf_does_not_recover_them():
+    X, hide = _planted()
+    means = np.nanmean(np.where(hide, np.nan, X), axis=0)
+    filled = np.where(hide, means[None, :], X)
+    fit = factorize(filled, 5, method="hals", max_iter=3000, tol=1e-15, random_state=0)
+    hidden_error = np.linalg.norm((fit.W @ fit.H - X)[hide]) / np.linalg.norm(X[hide])
+    assert hidden_error > 1e-2
+
+
+@pytest.mark.slow
+def test_the_cvxpy_model_recovers_hidden_entries_too():
+    X, hide = _planted(1, m=12, n=10, k=2, hidden=0.25)
+    fit = factorize(np.where(hide, np.nan, X), 2, method="cvxpy", max_iter=400, tol=1e-14,
+                    random_state=0)
+    assert np.linalg.norm((fit.W @ fit.H - X)[hide]) / np.linalg.norm(X[hide]) < 1e-4
+
+
+def test_kl_with_missing_entries_fits_the_observed_ones():
+    X, hide = _planted(2)
+    fit = factorize(np.where(hide, np.nan, X), 5, loss="kl", method="mu", max_iter=300,
+                    tol=0, random_state=0)
+    assert np.diff(fit.history).max() <= 1e-12 * fit.history[0]
+    assert fit.relative_error < 0.05
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    ({"mask": np.ones((3, 3))}, "mask has shape (3, 3), expected (4, 5)"),
+    ({"mask": np.full((4, 5), 0.5)}, "a mask holds 1 (observed) and 0 (missing) only"),
+    ({"mask": np.vstack([np.zeros((1, 5)), np.ones((3, 5))])}, "X row 0 has no observed entry"),
+])
+def test_bad_masks_get_named_errors(kwargs, message):
+    X = np.random.default_rng(0).random((4, 5))
+    with pytest.raises(NMFInputError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        factorize(X, 2, **kwargs)
+
+
+def test_a_column_with_nothing_observed_and_negative_observed_entries_are_named():
+    X = np.random.default_rng(0).random((4, 5))
+    X[:, 2] = np.nan
+    with pytest.raises(NMFInputError, match="X column 2 has no observed entry"):
+        factorize(X, 2)
+    X = np.random.default_rng(0).random((4, 5))
+    X[0, 0], X[1, 1] = np.nan, -1.0
+    with pytest.raises(NMFInputError, match=r"entry \(1, 1\) is negative"):
+        factorize(X, 2)
