@@ -236,7 +236,8 @@ def integer_nmf(X, k: int, *, bound: int = 1, loss: str = "frobenius",
     method : {"relax_round", "alternating", "exact"}
     time_limit : seconds for the whole run (None: no limit); when it is hit the best
         integral factorization so far is returned with status "time limit (gap g)".
-    random_state : int seed (restart i uses the seed sequence (seed, i))
+    random_state : int seed (restart i uses the seed sequence (seed, i)), a Generator (a
+        seed is drawn from it) or None
     restarts, draws : restarts; randomized roundings per restart
     W0, H0 : optional start (restart 0 only), entries in [0, bound]
     max_iter : repair sweeps per restart
@@ -259,8 +260,9 @@ def integer_nmf(X, k: int, *, bound: int = 1, loss: str = "frobenius",
     time_limit = check_nonnegative_real(time_limit, "time_limit", allow_none=True)
     restarts = check_positive_int(restarts, "restarts")
     draws = check_positive_int(draws, "draws", low=0)
-    check_random_state(random_state)
-    seed = random_state if isinstance(random_state, int) else 0
+    rng = check_random_state(random_state)
+    # An int is the restarts' seed itself; a Generator (or None) draws one.
+    seed = random_state if isinstance(random_state, int) else int(rng.integers(2**31 - 1))
     W0, H0 = _integer_start(W0, H0, (m, k), (k, n), u)
     digits = max(1, math.ceil(math.log2(u + 1)))
     if method == "exact" and m * n * k * digits > EXACT_MAX_PRODUCTS:

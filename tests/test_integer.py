@@ -175,3 +175,11 @@ def test_a_rerun_with_a_checkpoint_resumes_the_finished_restarts(tmp_path):
     assert len(list(tmp_path.glob("restart-*.npz"))) == 2
     assert again.loss == first.loss and np.array_equal(again.W, first.W)
     assert again.diagnostics["restart_losses"] == first.diagnostics["restart_losses"]
+
+
+def test_a_generator_as_random_state_draws_the_restart_seed():
+    X = np.maximum(planted(6, 5, 5, 2) + np.random.default_rng(6).normal(0, 0.5, (5, 5)), 0)
+    drawn = int(np.random.default_rng(1).integers(2**31 - 1))
+    a = integer_nmf(X, 2, bound=3, restarts=1, random_state=np.random.default_rng(1))
+    b = integer_nmf(X, 2, bound=3, restarts=1, random_state=drawn)
+    assert np.array_equal(a.W, b.W) and np.array_equal(a.H, b.H) and a.loss == b.loss
