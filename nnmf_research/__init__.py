@@ -77,7 +77,14 @@ __all__ += ["semi_nmf", "convex_nmf", "kernel_convex_nmf", "spa", "separable_nmf
 # The CVXPY models load cvxpy and its solver back-ends (about 1 s): they are imported on first
 # use of their names, so ``import nnmf_research`` and the NumPy methods stay light.
 _LAZY = {"frobenius_model": "models.frobenius", "kl_model": "models.kl",
-         "Subproblem": "models.subproblem", "tensor_mode_model": "models.tensor"}
+         "Subproblem": "models.subproblem", "tensor_mode_model": "models.tensor",
+         # Integer and Boolean NMF (mixed-integer models, relax-and-round, exact programs).
+         "integer_nmf": "integer", "IntegerFactorization": "integer",
+         "boolean_nmf": "boolean", "BooleanFactorization": "boolean",
+         "integer_model": "models.integer"}
+
+__all__ += ["integer_nmf", "boolean_nmf", "integer_model", "IntegerFactorization",
+            "BooleanFactorization"]
 
 
 def __getattr__(name):

@@ -12,7 +12,7 @@ import sys
 import time
 
 from .. import __version__, losses
-from ..checks import SolverFailedError, check_rank, check_solver
+from ..checks import NMFInputError, SolverFailedError, check_rank, check_solver
 from ..factorize import FACTORIZE_METHODS, factorize, make_updates, zero_factorization
 from ..init import INIT_METHODS, initialize
 from ..interrupts import InterruptGuard, mentions_interrupt
@@ -20,9 +20,12 @@ from ..io import (atomic_write_text, check_output_dir, json_text, load_matrix, o
                   save_matrix)
 from ..losses import LOSSES
 from ..results import Factorization
-from .options import add_loop_options, add_output_options
+from .discrete import MODEL_METHODS, MODELS, run_discrete
+from .options import add_loop_options, add_output_options, count
 
 __all__ = ["add_parser", "run"]
+
+_ALL_METHODS = tuple(dict.fromkeys(FACTORIZE_METHODS + sum(MODEL_METHODS.values(), ())))
 
 FACTORIZE_EPILOG = """\
 input formats: .npy, .npz (scipy.sparse), .csv (comma), .txt/.tsv/.dat (whitespace), .mtx
@@ -36,6 +39,8 @@ examples:
   nnmf factorize data.npy -k 10 --loss frobenius --method hals --seed 0 --out run/
   nnmf factorize data.csv -k 10 --loss kl --method mu --json
   (--loss kl --method cvxpy solves one exponential cone per entry: small matrices only)
+  nnmf factorize counts.csv -k 3 --model integer --bound 3 --time-limit 60 --out run/
+  nnmf factorize binary.csv -k 4 --model boolean --method exact --out run/
 """
 
 
@@ -51,21 +56,34 @@ def add_parser(sub) -> None:
     p.add_argument("file", metavar="FILE", help="matrix file (see input formats below)")
     p.add_argument("-k", "--rank", dest="k", type=int, required=True,
                    help="inner dimension k, 1 <= k <= min(m, n)")
-    p.add_argument("--loss", choices=LOSSES, default="frobenius",
+    p.add_argument("--model", choices=MODELS, default="nmf",
+                   help="nmf = W, H >= 0 real; integer = W, H integer in [0, --bound] "
+                        "(mixed-integer steps); boolean = 0/1 data, W, H 0/1, X ~ W o H over "
+                        "the Boolean semiring (default: %(default)s)")
+    p.add_argument("--loss", choices=LOSSES + ("l1",), default="frobenius",
                    help="objective: frobenius = ||X - WH||_F^2, kl = generalized KL "
-                        "divergence D(X||WH) (default: %(default)s)")
-    p.add_argument("--method", choices=FACTORIZE_METHODS, default="hals",
-                   help="mu = Lee-Seung multiplicative updates (frobenius, kl); hals = "
-                        "accelerated HALS (frobenius); anls = exact NNLS per column "
-                        "(frobenius); cvxpy = the CVXPY models (frobenius, kl) "
+                        "divergence D(X||WH), l1 = sum |X - WH| (--model integer only) "
                         "(default: %(default)s)")
+    p.add_argument("--method", choices=_ALL_METHODS, default=None,
+                   help="nmf: mu = Lee-Seung multiplicative updates (frobenius, kl); hals = "
+                        "accelerated HALS (frobenius, the default); anls = exact NNLS per "
+                        "column (frobenius); cvxpy = the CVXPY models (frobenius, kl). "
+                        "integer: relax_round (default), alternating, exact. boolean: exact "
+                        "(default), asso, threshold")
+    p.add_argument("--bound", type=count(1), default=1,
+                   help="--model integer: entries of W and H in {0, ..., BOUND} "
+                        "(default: %(default)s, binary)")
+    p.add_argument("--restarts", type=count(1), default=10,
+                   help="--model integer: seeded restarts (default: %(default)s)")
     p.add_argument("--init", choices=INIT_METHODS, default="nndsvda",
                    help="initial factors (default: %(default)s)")
     add_loop_options(p, steps="alternating iterations", step="iteration",
                      seed_of="the initialization")
     p.add_argument("--solver", default=None,
                    help="CVXPY solver for --method cvxpy, e.g. OSQP, CLARABEL, SCS "
-                        "(default: OSQP for frobenius, CLARABEL for kl)")
+                        "(default: OSQP for frobenius, CLARABEL for kl); for --model "
+                        "integer / boolean the MIP solver, SCIP or HIGHS (default: SCIP, and "
+                        "HIGHS for --loss l1)")
     add_output_options(p, writes="W.npy, H.npy and summary.json")
     p.set_defaults(handler=run)
 
@@ -139,6 +157,15 @@ def run(args) -> int:
         check_output_dir(args.out, owned=FACTORIZE_OUTPUTS)
     X = load_matrix(args.file)
     check_rank(args.k, X.shape)
+    if args.model != "nmf":
+        return run_discrete(args, X)
+    if args.method is None:
+        args.method = "hals"
+    if args.method not in FACTORIZE_METHODS or args.loss not in LOSSES:
+        what = (f"method {args.method!r}" if args.method not in FACTORIZE_METHODS
+                else f"loss {args.loss!r}")
+        raise NMFInputError(f"--model nmf has no {what} (valid methods: "
+                            f"{', '.join(FACTORIZE_METHODS)}; losses: {', '.join(LOSSES)})")
     start = time.perf_counter()
     interrupted = False
     if not X.any():

@@ -48,8 +48,9 @@ def faces(n_images: int = 100) -> Dataset:
                    "Lee & Seung (1999) normalisation", image_shape=(25, 25))
 
 
-def digits(n_images: int | None = None) -> Dataset:
-    """scikit-learn's bundled digits, 64 × n_images (all 1,797 by default)."""
+def digits(n_images: int | None = None, binarize: float | None = None) -> Dataset:
+    """scikit-learn's bundled digits, 64 × n_images (all 1,797 by default); with
+    ``binarize = t`` the 0/1 images pixel ≥ t·16 (16 is the digits' largest value)."""
     try:
         from sklearn.datasets import load_digits
     except ImportError:  # pragma: no cover - scikit-learn is a dependency
@@ -57,6 +58,10 @@ def digits(n_images: int | None = None) -> Dataset:
     data = load_digits().data.astype(float)
     if n_images is not None:
         data = data[: check_positive_int(n_images, "n_images", low=1, high=len(data))]
+    if binarize is not None:
+        data = (data >= float(binarize) * 16.0).astype(float)
+        return Dataset("digits_binary", np.ascontiguousarray(data.T),
+                       f"scikit-learn load_digits(), pixel >= {binarize:g}·16", image_shape=(8, 8))
     return Dataset("digits", np.ascontiguousarray(data.T), "scikit-learn load_digits()",
                    image_shape=(8, 8))
 

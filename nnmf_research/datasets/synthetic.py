@@ -8,7 +8,7 @@ import numpy as np
 from ..checks import NMFInputError, check_positive_int
 from .dataset import Dataset
 
-__all__ = ["random", "planted", "planted_integer", "planted_tensor"]
+__all__ = ["random", "planted", "planted_integer", "planted_tensor", "planted_boolean"]
 
 
 def random(m: int = 1000, n: int = 500, seed: int = 0) -> Dataset:
@@ -29,15 +29,21 @@ def planted(m: int = 60, n: int = 40, k: int = 5, seed: int = 0) -> Dataset:
 
 
 def planted_integer(m: int = 8, n: int = 7, r: int = 3, seed: int = 0,
-                    high: int = 3) -> Dataset:
+                    high: int = 3, noise: float = 0.0) -> Dataset:
     """X = W₀H₀ with integer factors in [0, high], redrawn until rank(X) = r, so
-    rank₊(X) = r (rank ≤ rank₊ ≤ r). W₀, H₀ are kept in ``meta``."""
+    rank₊(X) = r (rank ≤ rank₊ ≤ r). W₀, H₀ are kept in ``meta``. ``noise > 0`` adds
+    Gaussian noise of that standard deviation (same generator), clipped at 0."""
     gen = np.random.default_rng(seed)
     for _ in range(1000):
         W0 = gen.integers(0, high + 1, (m, r))
         H0 = gen.integers(0, high + 1, (r, n))
         X = (W0 @ H0).astype(float)
         if np.linalg.matrix_rank(X) == r:
+            if noise > 0:
+                X = np.maximum(X + gen.normal(0.0, noise, X.shape), 0.0)
+                return Dataset(f"planted_int{m}x{n}r{r}_noise{noise:g}", X,
+                               f"integer planted product + N(0, {noise:g}²), seed {seed}",
+                               meta={"W0": W0, "H0": H0})
             return Dataset(f"planted_int{m}x{n}r{r}", X, f"integer planted product, seed {seed}",
                            meta={"rank": r, "rank_plus": r, "rank_plus_status": "proved",
                                  "W0": W0, "H0": H0})
@@ -61,3 +67,18 @@ def planted_tensor(shape=(100, 100, 100), k: int = 10, seed: int = 0) -> Dataset
     return Dataset(f"planted_tensor{name}k{k}", T.reshape(-1, shape[-1]),
                    f"planted non-negative CP tensor {name}, rank {k}, seed {seed}",
                    meta={"k": k, "tensor_shape": name})
+
+
+def planted_boolean(m: int = 20, n: int = 20, k: int = 3, density: float = 0.3,
+                    flips: float = 0.0, seed: int = 0) -> Dataset:
+    """X = W₀∘H₀ (Boolean product, OR of ANDs) of random 0/1 factors with P(1) = ``density``,
+    then each entry flipped with probability ``flips``. W₀, H₀ are kept in ``meta``."""
+    gen = np.random.default_rng(seed)
+    W0 = (gen.random((m, k)) < density).astype(np.int64)
+    H0 = (gen.random((k, n)) < density).astype(np.int64)
+    X = ((W0 @ H0) > 0).astype(float)
+    if flips > 0:
+        X = np.where(gen.random(X.shape) < flips, 1.0 - X, X)
+    return Dataset(f"planted_bool{m}x{n}k{k}", X,
+                   f"Boolean planted product, density {density:g}, flips {flips:g}, seed {seed}",
+                   meta={"W0": W0, "H0": H0})

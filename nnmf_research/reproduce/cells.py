@@ -38,6 +38,13 @@ tensorly_ntf    TensorLy's ``non_negative_parafac_hals`` (algorithm = "hals") or
                 ``non_negative_parafac`` (algorithm = "mu") on the same tensor from the same
                 start as ``ntf``, tol = 1e-300 (no early stop), same benchmark options; skips
                 with the reason when TensorLy is not installed (a benchmark-only peer)
+integer_nmf     ``integer_nmf`` (method relax_round | alternating | exact, loss, bound,
+                time_limit, restarts, draws; max_entries skips larger data); skips 0/1
+                data; reports objective (the loss), lower_bound, gap, relaxation_ok,
+                integrality_gap
+boolean_nmf     ``boolean_nmf`` (method exact | asso | threshold, time_limit, tau) on 0/1
+                data only; reports objective = errors, lower_bound, gap, and the compact
+                program's LP relaxation as relaxation_ok (LP ≤ errors), integrality_gap
 ==============  ==========================================================================
 """
 
@@ -436,6 +443,56 @@ def _run_tensorly_ntf(X, k, W0, H0, rng, *, modes=None, algorithm="hals", max_it
                                                             for e in errors]
     times = [0.0] + [s - start for s in lines.stamps]
     return _ntf_output(T, factors, "frobenius", seconds, len(errors), trace, times, extra)
+def _is_binary(X) -> bool:
+    return bool(np.all((X == 0) | (X == 1)))
+
+
+def _run_integer_nmf(X, k, W0, H0, rng, *, method="relax_round", loss="frobenius", bound=3,
+                     time_limit=60.0, restarts=10, draws=10, max_entries=None):
+    from ..integer import integer_nmf
+
+    if _is_binary(X):
+        raise SkipCell("0/1 data: the Boolean methods' cells")
+    if max_entries is not None and X.size > max_entries:
+        raise SkipCell(f"{X.shape[0]}x{X.shape[1]} is above this method's {max_entries} entries")
+    seed = int(rng.integers(0, 2**31 - 1))
+    fit = integer_nmf(X, k, bound=bound, loss=loss, method=method, time_limit=time_limit,
+                      restarts=restarts, draws=draws, random_state=seed)
+    d = fit.diagnostics
+    if "h_step_relaxation" not in d:   # a time-limited run: the check is made here
+        from ..integer import IntegerSteps, h_step_gap
+
+        d = h_step_gap(IntegerSteps(X, k, bound, loss), fit.W, fit.H, time_limit=time_limit)
+    extra = {"objective": fit.loss, "lower_bound": fit.lower_bound, "gap": fit.gap,
+             "status": str(fit.status)}
+    # The relaxation of the final H-step is never worse than the integer H-step (its proved
+    # bound, when a column hit the limit); tolerance: the relaxation's solver accuracy,
+    # relative to ‖X‖²_F (Σ X for l1).
+    scale = float(np.vdot(X, X)) if loss == "frobenius" else float(X.sum())
+    integer = min(d["h_step_integer"], d.get("h_step_integer_bound", np.inf))
+    extra["relaxation_ok"] = float(d["h_step_relaxation"] <= integer + 1e-7 * scale + 1e-9)
+    extra["integrality_gap"] = d["h_step_integer"] - d["h_step_relaxation"]
+    return MethodOutput(fit.W.astype(float), fit.H.astype(float), loss, fit.seconds,
+                        fit.n_iter, np.asarray(fit.history), np.asarray(fit.times), extra)
+
+
+def _run_boolean_nmf(X, k, W0, H0, rng, *, method="exact", time_limit=60.0, tau=None):
+    from ..boolean import boolean_nmf
+
+    if not _is_binary(X):
+        raise SkipCell("not 0/1 data: the integer methods' cells")
+    from ..models.integer import boolean_model
+
+    seed = int(rng.integers(0, 2**31 - 1))
+    fit = boolean_nmf(X, k, method=method, time_limit=time_limit, random_state=seed, tau=tau)
+    # The LP relaxation of the compact program bounds the fewest errors, hence these.
+    lp = boolean_model(X, k, relax=True).solve()[2]
+    return MethodOutput(fit.W.astype(float), fit.H.astype(float), "frobenius", fit.seconds,
+                        None, extra={"objective": float(fit.errors), "errors": fit.errors,
+                                     "lower_bound": fit.lower_bound,
+                                     "gap": fit.gap, "status": str(fit.status),
+                                     "relaxation_ok": float(lp <= fit.errors + 1e-6),
+                                     "integrality_gap": fit.errors - lp})
 
 
 METHOD_KINDS: dict[str, Callable] = {
@@ -449,6 +506,8 @@ METHOD_KINDS: dict[str, Callable] = {
     "rank_bound": _run_rank_bound,
     "ntf": _run_ntf,
     "tensorly_ntf": _run_tensorly_ntf,
+    "integer_nmf": _run_integer_nmf,
+    "boolean_nmf": _run_boolean_nmf,
 }
 
 

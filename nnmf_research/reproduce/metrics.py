@@ -163,11 +163,19 @@ METRICS = {
     "peak_memory_mb": lambda c: c["out"].extra.get("peak_memory_mb"),
     "blas_threads": lambda c: c["out"].extra.get("blas_threads"),
     "load_average": lambda c: c["out"].extra.get("load_average"),
+    "objective": lambda c: c["out"].extra.get("objective"),
+    "errors": lambda c: c["out"].extra.get("errors"),
+    "lower_bound": lambda c: c["out"].extra.get("lower_bound"),
+    "gap": lambda c: c["out"].extra.get("gap"),
+    "relaxation_ok": lambda c: c["out"].extra.get("relaxation_ok"),
+    "integrality_gap": lambda c: c["out"].extra.get("integrality_gap"),
 }
 """metric name -> function of the cell context (X, W, H, parts, out)."""
 
 FACTOR_FREE_METRICS = ("seconds", "n_iter", "build_s", "first_solve_s", "resolve_s",
                        "max_loss_increase", "success", "value", "bound", "certified",
                        "time_to_relative_error_1e-3", "seconds_per_iteration",
-                       "cpu_seconds", "peak_memory_mb", "blas_threads", "load_average")
+                       "cpu_seconds", "peak_memory_mb", "blas_threads", "load_average",
+                       "objective", "errors", "lower_bound", "gap", "relaxation_ok",
+                       "integrality_gap")
 """Metrics a method reports itself (no W, H needed)."""
