@@ -443,6 +443,10 @@ def _run_tensorly_ntf(X, k, W0, H0, rng, *, modes=None, algorithm="hals", max_it
                                                             for e in errors]
     times = [0.0] + [s - start for s in lines.stamps]
     return _ntf_output(T, factors, "frobenius", seconds, len(errors), trace, times, extra)
+
+
+# --- integer and Boolean kinds (issue 13) -------------------------------------------------
+
 def _is_binary(X) -> bool:
     return bool(np.all((X == 0) | (X == 1)))
 
