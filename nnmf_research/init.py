@@ -60,8 +60,10 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.linalg
+import scipy.sparse as sp
 
-from .checks import check_choice, check_matrix, check_random_state, check_rank
+from .checks import (check_choice, check_matrix, check_random_state, check_rank,
+                     check_sparse_matrix)
 
 __all__ = ["INIT_METHODS", "initialize"]
 
@@ -123,7 +125,8 @@ def initialize(X, k: int, method: str = "nndsvda",
 
     Parameters
     ----------
-    X : (m, n) array_like or scipy.sparse matrix, non-negative and finite
+    X : (m, n) array_like or scipy.sparse matrix, non-negative and finite (a sparse X is
+        kept sparse by "random", which reads only its mean; the nndsvd* methods densify it)
     k : int, 1 <= k <= min(m, n)
     method : "random" | "nndsvd" | "nndsvda" | "nndsvdar"
     random_state : None, non-negative int or numpy Generator. Used by "random" and
@@ -140,12 +143,12 @@ def initialize(X, k: int, method: str = "nndsvda",
         bad X (negative, NaN/inf, not 2-D, empty), k outside [1, min(m, n)], an unknown
         method (the message lists the valid ones) or a bad ``random_state``.
     """
-    X = check_matrix(X)
-    k = check_rank(k, X.shape)
     check_choice(method, "init", INIT_METHODS)
+    X = check_sparse_matrix(X) if sp.issparse(X) and method == "random" else check_matrix(X)
+    k = check_rank(k, X.shape)
     gen = check_random_state(random_state)  # validated always, drawn from only when random
     m, n = X.shape
-    mean = float(X.mean())
+    mean = float(X.sum()) / (m * n) if sp.issparse(X) else float(X.mean())
 
     if method == "random":
         a = np.sqrt(mean / k)

@@ -27,12 +27,14 @@ import time
 from typing import Callable
 
 import numpy as np
+import scipy.sparse as sp
 
 from .. import losses
 from ..checks import (NMFInputError, check_choice, check_factor, check_matrix,
-                      check_nonnegative_real, check_positive_int)
+                      check_nonnegative_real, check_positive_int, check_sparse_matrix)
 from ..gram import FrobeniusStats, frobenius_from_stats
 from ..results import Factorization
+from ..sparse_support import squared_norm
 from .block_coordinate import run_sweeps
 
 __all__ = ["alternate"]
@@ -58,6 +60,16 @@ def _check_update(update, name: str, factor_shape: tuple[int, int], loss_name: s
         )
 
 
+def _check_sparse_updates(update_H, update_W) -> None:
+    """A sparse X goes only to updates that declare ``sparse = True`` (they read X on its
+    non-zeros, :mod:`nnmf_research.kl_sparse`); any other would densify it or fail."""
+    for name, update in (("update_H", update_H), ("update_W", update_W)):
+        if update not in (None, "same") and not getattr(update, "sparse", False):
+            raise NMFInputError(
+                f"X is scipy.sparse but {name}={update!r} does not read sparse input; use "
+                "SparseMultiplicativeKL or KLCoordinateDescent (loss 'kl'), or pass X.toarray()")
+
+
 class _TwoFactorBlocks:
     """The blocks (H, W) of X ≈ WH as block updates and a loss for the block-coordinate loop.
 
@@ -70,7 +82,7 @@ class _TwoFactorBlocks:
         self.one_factor_H, self.one_factor_W = update_H, update_W
         self.loss_name = loss_name
         self.frob = loss_name == "frobenius"
-        self.norm_x2 = float(np.vdot(X, X))
+        self.norm_x2 = squared_norm(X)
         self._gram = (None, None)      # (W, WᵀW)
         self._stats_H = (None, None)   # (W, (WᵀX, WᵀW)) read by the last H-step
         self._stats_W = (None, None)   # (H, (HXᵀ, HHᵀ)) read by the last W-step
@@ -126,7 +138,7 @@ def alternate(
 
     Parameters
     ----------
-    X : (m, n) array_like, non-negative
+    X : (m, n) array_like or scipy.sparse (kept sparse; needs updates with ``sparse = True``), non-negative
     W, H : (m, k) and (k, n) initial factors, non-negative (not modified)
     update_H : callable ``update(X, W, H, stats=None) -> H_new``
     update_W : callable, ``"same"`` (use ``update_H`` on the transposed problem; right for
@@ -142,7 +154,11 @@ def alternate(
     -------
     Factorization
     """
-    X = check_matrix(X, finite_norm=True)
+    if sp.issparse(X):
+        X = check_sparse_matrix(X, finite_norm=True)
+        _check_sparse_updates(update_H, update_W)
+    else:
+        X = check_matrix(X, finite_norm=True)
     m, n = X.shape
     W = check_matrix(W, "W")
     k = W.shape[1]
