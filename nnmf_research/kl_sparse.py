@@ -127,7 +127,9 @@ class KLCoordinateDescent(OneFactorKernel):
                 step = self._safeguard(step, grad, colsum[a], wa, x, y, cols, n)
                 if not step.any():
                     continue
-                H[a] = h + step
+                new = np.maximum(h + step, self.eps)   # h + (eps − h) may round to 0
+                step = new - h
+                H[a] = new
                 y += wa * step[cols]
                 np.maximum(y, _TINY, out=y)
         return H

@@ -29,7 +29,7 @@ b_z = Σ_j H_zj and S = Σ_ij (WH)_ij = Σ_z a_z b_z:
 
 and for the I-divergence J(W, H) = Σ X log(X/WH) − X + WH, with P = WH/S,
 
-    J(W, H) = −L(P) + Σ_ij X_ij log(X_ij/N) + [N log(S/N) − N + S],
+    J(W, H) = −L(P) + Σ_ij X_ij log(X_ij/N) + [S − N − N log(S/N)],
 
 the bracket being ≥ 0 and 0 exactly when S = N. KL-NMF's multiplicative updates give S = N
 after every step (:mod:`nnmf_research.kl_sparse`) and so at their fixed points, and a PLSI
@@ -119,7 +119,7 @@ class KLPLSIIdentity:
     """Both sides of J(W, H) = −L + Σ X log(X/N) + mass_gap (module docstring).
 
     ``kl`` is J(W, H) computed by :func:`nnmf_research.losses.kl`; ``plsi_side`` is
-    −L(nmf_to_plsi(W, H)) + Σ X log(X/N); ``mass_gap`` = N log(S/N) − N + S ≥ 0 (0 iff
+    −L(nmf_to_plsi(W, H)) + Σ X log(X/N); ``mass_gap`` = S − N − N log(S/N) ≥ 0 (0 iff
     S = Σ WH equals N = Σ X); ``relative_gap`` = |kl − plsi_side| / kl; ``mass_ratio`` = S/N.
     """
 
@@ -350,7 +350,7 @@ def kl_plsi_identity(X, W, H) -> KLPLSIIdentity:
     constant = float(np.sum(xlogy(A.data, A.data / N)))
     plsi_side = -L + constant
     divergence = kl(A, W, H)
-    gap = N * np.log(S / N) - N + S
+    gap = S - N - N * np.log(S / N)
     return KLPLSIIdentity(kl=divergence, plsi_side=plsi_side, mass_gap=float(gap),
                           relative_gap=abs(divergence - plsi_side) / max(abs(divergence), _TINY),
                           mass_ratio=S / N)
