@@ -12,8 +12,9 @@ X (m×n, ≥ 0) ≈ W (m×k, ≥ 0) · H (k×n, ≥ 0); columns of X are samples
   the fast NumPy one-factor updates.
 * :func:`initialize`, :mod:`losses`, :func:`read_matrix` / :func:`load_matrix`.
 
-Importing has no side effects. The name ``factorize`` here is the function; its module (with
-``make_updates`` and ``METHODS``) is ``importlib.import_module("nnmf_research.factorize")``,
+Importing has no side effects and loads no solver: the CVXPY models (and cvxpy with its
+back-ends) are imported on first use of a name that needs them. The name ``factorize`` here is the function; its module (with
+``make_updates`` and ``FACTORIZE_METHODS``) is ``importlib.import_module("nnmf_research.factorize")``,
 or ``from nnmf_research.factorize import make_updates``: a package attribute cannot be both,
 so ``import nnmf_research.factorize as m`` gives the function.
 """
@@ -30,9 +31,6 @@ from .factorize import factorize, make_updates
 from .init import initialize
 from .io import load_matrix, read_matrix
 from .kernels import ANLS, HALS, MultiplicativeFrobenius, MultiplicativeKL
-from .models.frobenius import frobenius_model
-from .models.kl import kl_model
-from .models.subproblem import Subproblem
 from .results import Factorization, RankBound
 
 __all__ = [
@@ -65,7 +63,6 @@ __all__ = [
 # Non-negative tensor factorization (Shashua & Hazan 2005): the n-way family's public face.
 from .results import TensorFactorization  # noqa: E402
 from .tensor import ntf  # noqa: E402
-from .models.tensor import tensor_mode_model  # noqa: E402
 
 __all__ += ["ntf", "TensorFactorization", "tensor_mode_model"]
 
@@ -85,3 +82,22 @@ from .plsi import (PLSIModel, hybrid_plsi_nmf, kl_plsi_identity, nmf_to_plsi,  #
 
 __all__ += ["plsi", "plsi_to_nmf", "nmf_to_plsi", "hybrid_plsi_nmf", "kl_plsi_identity",
             "PLSIModel", "SparseMultiplicativeKL", "KLCoordinateDescent"]
+
+# The CVXPY models load cvxpy and its solver back-ends (about 1 s): they are imported on first
+# use of their names, so ``import nnmf_research`` and the NumPy methods stay light.
+_LAZY = {"frobenius_model": "models.frobenius", "kl_model": "models.kl",
+         "Subproblem": "models.subproblem", "tensor_mode_model": "models.tensor"}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

@@ -7,7 +7,7 @@ convex_nmf         minimize ‖X − X W Gᵀ‖²_F        subject to W ≥ 0, 
 kernel_convex_nmf  minimize Tr K − 2Tr(GᵀKW) + Tr(WᵀKWGᵀG)  subject to W, G ≥ 0   (K PSD)
 
 Each is a run of :func:`nnmf_research.drivers.block_coordinate.block_coordinate` over two
-blocks; the block updates are the NumPy rules of :mod:`nnmf_research.convex_kernels`
+blocks; the block updates are the NumPy rules of :mod:`nnmf_research.kernels.convex`
 (``method="mu"``, the paper's multiplicative rules, monotone by its Theorems 2 and 4) or the
 compiled CVXPY models of :mod:`nnmf_research.models.convex` (``method="cvxpy"``, exact block
 minimisation). The F-step of semi-NMF is always the closed form F = XG(GᵀG)⁻¹.
@@ -35,16 +35,15 @@ import numpy as np
 
 from .checks import (NMFInputError, check_choice, check_nonnegative_real, check_positive_int,
                      check_random_state)
-from .convex_kernels import kernel_loss, mu_G, mu_W, neg, pos, semi_F, semi_loss
+from .kernels.convex import kernel_loss, mu_G, mu_W, neg, pos, semi_F, semi_loss
 from .drivers.block_coordinate import block_coordinate
 from .kernels import EPS
-from .models.convex import g_model, w_model
 from .results import ConvexFactorization
 
 __all__ = ["semi_nmf", "convex_nmf", "kernel_convex_nmf", "convex_init", "check_real_matrix",
-           "check_kernel", "METHODS"]
+           "check_kernel", "CONVEX_METHODS"]
 
-METHODS = ("mu", "cvxpy")
+CONVEX_METHODS = ("mu", "cvxpy")
 
 
 def check_real_matrix(X, name: str = "X") -> np.ndarray:
@@ -105,7 +104,7 @@ def convex_init(X_or_K, k: int, *, init: str = "kmeans", random_state=None,
     from sklearn.cluster import KMeans
 
     if kernel:
-        from .convex_kernels import gram_factor
+        from .kernels.convex import gram_factor
         points = gram_factor(X_or_K).T
     else:
         points = X_or_K.T
@@ -120,7 +119,7 @@ def convex_init(X_or_K, k: int, *, init: str = "kmeans", random_state=None,
 
 def _check_common(n: int, k, method: str, max_iter, tol):
     k = check_positive_int(k, "k", low=1, high=n)
-    method = check_choice(method, "method", METHODS)
+    method = check_choice(method, "method", CONVEX_METHODS)
     return k, method, check_positive_int(max_iter, "max_iter", low=0), check_nonnegative_real(tol, "tol")
 
 
@@ -163,6 +162,8 @@ def semi_nmf(X, k: int, *, method: str = "mu", init: str = "kmeans", random_stat
             raise NMFInputError("constraints= and penalty= need method='cvxpy'")
         g_update = lambda b: mu_G(X.T @ b[0], b[0].T @ b[0], b[1])  # noqa: E731
     else:
+        from .models.convex import g_model  # late: cvxpy loads only when used
+
         model = g_model(n, k, constraints=constraints, penalty=penalty, solver=solver)
         g_update = lambda b: model(X.T @ b[0], b[0].T @ b[0], b[1])  # noqa: E731
     res = block_coordinate(
@@ -191,6 +192,8 @@ def _convex_run(K, X, k, model_name, method, init, random_state, G0, W0, max_ite
         g_update = lambda b: mu_G(K @ b[1], b[1].T @ K @ b[1], b[0])  # noqa: E731
         w_update = lambda b: mu_W(Kp, Km, b[1], b[0])  # noqa: E731
     else:
+        from .models.convex import g_model, w_model
+
         gm = g_model(n, k, constraints=constraints_G, penalty=penalty_G, solver=solver)
         wm = w_model(K, k, constraints=constraints_W, penalty=penalty_W, solver=solver)
         g_update = lambda b: gm(K @ b[1], b[1].T @ K @ b[1], b[0])  # noqa: E731

@@ -41,19 +41,17 @@ import numpy as np
 from . import kernels
 from .checks import NMFInputError, check_choice, check_factor, check_matrix, check_rank
 from .drivers.alternating import alternate_checked
-from .init import INIT_METHODS, initialize
+from .init import INIT_METHODS, initialize_checked
 from .losses import LOSSES
-from .models.frobenius import frobenius_model
-from .models.kl import kl_model
 from .results import Factorization
 
-__all__ = ["METHODS", "make_updates", "factorize"]
+__all__ = ["FACTORIZE_METHODS", "make_updates", "factorize"]
 
-METHODS = ("mu", "hals", "anls", "cvxpy")
+FACTORIZE_METHODS = ("mu", "hals", "anls", "cvxpy")
 
 
 def _methods_for(loss: str) -> list[str]:
-    return [m for m in METHODS if m == "cvxpy" or (m, loss) in kernels.KERNELS]
+    return [m for m in FACTORIZE_METHODS if m == "cvxpy" or (m, loss) in kernels.KERNELS]
 
 
 def make_updates(
@@ -77,7 +75,7 @@ def make_updates(
     Extra constraints and penalties need ``method="cvxpy"``; ``kernel_options`` go to the
     NumPy kernel's constructor (e.g. ``{"alpha": 0}`` for plain HALS, ``{"eps": 0}``).
     """
-    check_choice(method, "method", METHODS)
+    check_choice(method, "method", FACTORIZE_METHODS)
     check_choice(loss, "loss", LOSSES)
     m, n = shape
     hooks = (constraints_H, penalty_H, constraints_W, penalty_W)
@@ -100,9 +98,13 @@ def make_updates(
         raise NMFInputError("kernel_options apply to the NumPy methods, not method='cvxpy'")
     common = {"solver": solver, "solver_options": solver_options}
     if loss == "frobenius":
+        from .models.frobenius import frobenius_model  # late: cvxpy loads only when used
+
         update_H = frobenius_model(k, n, constraints=constraints_H, penalty=penalty_H, **common)
         update_W = frobenius_model(k, m, constraints=constraints_W, penalty=penalty_W, **common)
     else:
+        from .models.kl import kl_model
+
         update_H = kl_model(k, m, n, constraints=constraints_H, penalty=penalty_H, **common)
         update_W = kl_model(k, n, m, constraints=constraints_W, penalty=penalty_W, **common)
     return update_H, update_W
@@ -151,8 +153,8 @@ def factorize(
     Factorization
     """
     return factorize_checked(
-        check_matrix(X, finite_norm=True), k, loss=loss, method=method, init=init, random_state=random_state,
-        W=W, H=H,
+        check_matrix(X, finite_norm=True), k, loss=loss, method=method, init=init,
+        random_state=random_state, W=W, H=H,
         updates={"solver": solver, "solver_options": solver_options,
                  "constraints_H": constraints_H, "penalty_H": penalty_H,
                  "constraints_W": constraints_W, "penalty_W": penalty_W,
@@ -181,7 +183,7 @@ def factorize_checked(X: np.ndarray, k, *, loss, method, init, random_state, W, 
     """
     k = check_rank(k, X.shape)
     check_choice(loss, "loss", LOSSES)
-    check_choice(method, "method", METHODS)
+    check_choice(method, "method", FACTORIZE_METHODS)
     check_choice(init, "init", INIT_METHODS)
     if (W is None) != (H is None):
         raise NMFInputError("give both initial factors W and H, or neither")
@@ -189,7 +191,7 @@ def factorize_checked(X: np.ndarray, k, *, loss, method, init, random_state, W, 
     if not X.any():
         return zero_factorization(X.shape, k, loss)
     if W is None:
-        W, H = initialize(X, k, method=init, random_state=random_state)
+        W, H = initialize_checked(X, k, init, random_state)
     elif not factors_checked:
         W = check_factor(W, (X.shape[0], k), "W")
         H = check_factor(H, (k, X.shape[1]), "H")

@@ -143,9 +143,16 @@ def initialize(X, k: int, method: str = "nndsvda",
         bad X (negative, NaN/inf, not 2-D, empty), k outside [1, min(m, n)], an unknown
         method (the message lists the valid ones) or a bad ``random_state``.
     """
-    check_choice(method, "init", INIT_METHODS)
     X = check_sparse_matrix(X) if sp.issparse(X) and method == "random" else check_matrix(X)
+    return initialize_checked(X, k, method, random_state)
+
+
+def initialize_checked(X, k: int, method: str = "nndsvda", random_state=None):
+    """:func:`initialize` for an X already through :func:`~nnmf_research.checks.check_matrix`
+    (or, for ``"random"``, :func:`~nnmf_research.checks.check_sparse_matrix`: the public entry
+    validated it; the data are not scanned a second time)."""
     k = check_rank(k, X.shape)
+    check_choice(method, "init", INIT_METHODS)
     gen = check_random_state(random_state)  # validated always, drawn from only when random
     m, n = X.shape
     mean = float(X.sum()) / (m * n) if sp.issparse(X) else float(X.mean())

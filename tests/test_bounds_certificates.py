@@ -156,7 +156,7 @@ def test_support_lp_certifies_what_the_exact_nmf_search_finds_at_r_above_rank():
 
 
 def test_edm6_at_r5_stays_numerical_and_says_what_was_tried():
-    from nnmf_research.data import linear_edm
+    from nnmf_research.datasets import linear_edm
 
     X = linear_edm(6).X
     found = exact_nmf(X, 5)

@@ -49,6 +49,21 @@ def test_known_nonnegative_ranks_are_reached_with_default_settings(X, r):
         result.relative_error, abs=1e-15)
 
 
+def test_a_search_finds_rank_plus_4_on_a_6x6_matrix_that_holds_the_square():
+    """X = [I; Q] S [I, P] with Q, P >= 0 contains the square's slack matrix S (rank+ 4) as a
+    submatrix and factors through it, so rank+(X) = 4 while rank(X) = 3 and min(m, n) = 6:
+    the trivial X = X·I path cannot answer and the search must."""
+    rng = np.random.default_rng(3)
+    S = ngon_slack(4)
+    X = np.vstack([np.eye(4), rng.random((2, 4))]) @ S @ np.hstack([np.eye(4), rng.random((4, 2))])
+    assert np.linalg.matrix_rank(X) == 3
+    result = exact_nmf(X, 4, time_limit=30)
+    assert result.status == "numerically exact (< tol)"
+    assert result.W.shape == (6, 4) and result.W.min() >= 0 and result.H.min() >= 0
+    assert np.abs(X - result.W @ result.H).max() <= 1e-8 * X.max()
+    assert exact_nmf(X, 3, time_limit=5).status == "not found"
+
+
 def test_polishing_goes_well_below_the_exactness_threshold():
     assert exact_nmf(ngon_slack(6), 5).relative_error < 1e-12
 
@@ -135,7 +150,7 @@ def test_ctrl_c_stops_the_search_instead_of_being_swallowed_by_the_inner_loop():
     import time
 
     code = ("from nnmf_research.bounds.exact_nmf import exact_nmf\n"
-            "from nnmf_research.data import ngon_slack\n"
+            "from nnmf_research.datasets import ngon_slack\n"
             "print('started', flush=True)\n"
             "exact_nmf(ngon_slack(8).X, 5, time_limit=120, restarts=50)\n")
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,

@@ -7,7 +7,7 @@ import pytest
 from nnmf_research.bounds.fooling_set import (check_fooling_set, fooling_set_bound,
                                               maximum_fooling_set, rectangle_graph)
 from nnmf_research.checks import NMFInputError
-from nnmf_research.data import cube_slack, j_minus_i, ngon_slack, thomas_4x4
+from nnmf_research.datasets import cube_slack, j_minus_i, ngon_slack, thomas_4x4
 
 
 def test_thomas_matrix_has_a_fooling_set_of_size_4():

@@ -28,7 +28,7 @@ from nnmf_research.bounds.nested_polygons import (
     restricted_rank3_bound,
 )
 from nnmf_research.checks import NMFInputError
-from nnmf_research.data import linear_edm, ngon_rank_plus, ngon_slack
+from nnmf_research.datasets import linear_edm, ngon_rank_plus, ngon_slack
 from nnmf_research.results import RankBound
 
 GEO3 = {3: 3, 4: 4, 5: 5, 6: 5, 7: 6, 8: 6, 9: 6, 10: 7, 11: 7, 12: 7, 13: 7, 14: 7}

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from nnmf_research.bounds.nonnegative_rank import (METHODS, exact_nmf_upper_bound,
                                                    nonnegative_rank, parse_methods)
 from nnmf_research.checks import NMFInputError
-from nnmf_research.data import (cube_slack, j_minus_i, linear_edm, nested_hexagons,
+from nnmf_research.datasets import (cube_slack, j_minus_i, linear_edm, nested_hexagons,
                                 ngon_slack, planted_integer, thomas_4x4)
 
 CHEAP = "rank,fooling_set,rectangle_cover,rectangle_cover_fractional,hyperplane_separation"

@@ -8,7 +8,7 @@ from nnmf_research.bounds.rank import (exact_rank, matrix_rank, numerical_rank, 
                                        rank_info, stored_rank)
 from nnmf_research.rational import decimal_values, stored_values
 from nnmf_research.checks import NMFInputError
-from nnmf_research.data import j_minus_i, ngon_slack, planted_integer, thomas_4x4
+from nnmf_research.datasets import j_minus_i, ngon_slack, planted_integer, thomas_4x4
 
 
 def test_exact_rank_agrees_with_svd_on_random_integer_products_and_names_a_nonsingular_block():

@@ -9,7 +9,7 @@ import pytest
 from nnmf_research.bounds.rectangle_cover import (check_fractional_cover_dual,
                                                   maximal_rectangles, rectangle_cover_bound,
                                                   rectangle_cover_fractional_bound)
-from nnmf_research.data import cube_slack, j_minus_i, linear_edm, ngon_slack, thomas_4x4
+from nnmf_research.datasets import cube_slack, j_minus_i, linear_edm, ngon_slack, thomas_4x4
 
 
 def _brute_force_cover_number(X):

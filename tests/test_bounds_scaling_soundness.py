@@ -17,7 +17,7 @@ from nnmf_research.bounds.nested_polygons import geometric_bound, restricted_ran
 from nnmf_research.bounds.nonnegative_rank import exact_nmf_upper_bound, nonnegative_rank
 from nnmf_research.bounds.rank import stored_rank
 from nnmf_research.bounds.sdp import nuclear_norm_bound
-from nnmf_research.data import thomas_4x4
+from nnmf_research.datasets import thomas_4x4
 from nnmf_research.rational import matmul, stored_values
 
 ITEM1_X = np.array([
@@ -94,7 +94,7 @@ def test_item4_a_frobenius_fit_that_misses_small_entries_is_not_an_upper_bound(i
 
 def test_item5_a_met_bracket_with_a_numerical_end_is_not_called_exact():
     # the hexagon: cosines, so the exact-NMF factorization at r = 5 is numerical
-    from nnmf_research.data import ngon_slack
+    from nnmf_research.datasets import ngon_slack
 
     report = nonnegative_rank(ngon_slack(6).X, bounds=CHEAP + ",exact_nmf", time_limit=30)
     assert (report.lower, report.upper) == (5, 5)

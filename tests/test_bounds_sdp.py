@@ -1,9 +1,12 @@
 """SDP lower bounds on rank₊: nonnegative nuclear norm and τ₊^sos (nnmf_research.bounds.sdp).
 
-Known values (Fawzi & Parrilo 2015, 2016; computed independently, ±1e-3):
-τ₊^sos: Thomas 4×4 → 4, pentagon → 5, hexagon → 4.692, heptagon → 5.030, octagon → 5.150,
-decagon → 5.446, 3-cube → 6, J − I (n×n) → 4(n−1)/n.
-nuclear: Thomas → 4, J − I → 4(n−1)/n, hexagon → 3.200, pentagon → 2.835.
+Where the values come from. From the paper (Fawzi & Parrilo, "Self-scaled bounds for atomic
+cone ranks", Math. Program. 158, 2016): τ₊^sos of the regular hexagon's slack matrix ≈ 4.69,
+the one value of this file taken from a paper. Computed by this project (two SDP solvers,
+CLARABEL and SCS, agreeing to ±1e-3; not published values): τ₊^sos pentagon → 5, heptagon →
+5.030, octagon → 5.150, decagon → 5.446, J − I (n×n) → 4(n−1)/n; nuclear: hexagon → 3.200,
+pentagon → 2.835, J − I → 4(n−1)/n. Equal to rank₊ proved otherwise (so the bound can only be
+that value or below): Thomas 4×4 → 4 (both bounds), 3-cube → 6.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from nnmf_research.bounds import sdp
 from nnmf_research.bounds.sdp import (certify_nuclear_dual, certify_tau_sos_dual,
                                       nuclear_norm_bound, tau_sos_bound, tau_sos_model)
 from nnmf_research.checks import NMFInputError, SolverUnavailableError
-from nnmf_research.data import j_minus_i, ngon_slack, thomas_4x4
+from nnmf_research.datasets import j_minus_i, ngon_slack, thomas_4x4
 
 
 def cube_slack() -> np.ndarray:

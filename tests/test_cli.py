@@ -254,7 +254,7 @@ def test_bad_options_are_named_errors(argv, message, capsys):
 def test_an_out_that_is_a_file_or_unwritable_is_refused_before_computing(data_files, tmp_path,
                                                                          capsys, monkeypatch):
     _, npy, _ = data_files
-    import nnmf_research.cli as cli
+    import nnmf_research.cli.factorize_command as cli
 
     monkeypatch.setattr(cli, "factorize", lambda *a, **k: pytest.fail("computed"))
     (tmp_path / "file").write_text("")
@@ -331,7 +331,7 @@ def test_verify_refuses_a_fifo_instead_of_blocking(tmp_path, capsys):
 def test_memory_and_os_errors_are_one_line_not_a_traceback(data_files, capsys, monkeypatch,
                                                            error):
     _, npy, _ = data_files
-    import nnmf_research.cli as cli
+    import nnmf_research.cli.factorize_command as cli
 
     def fail(*args, **kwargs):
         raise error

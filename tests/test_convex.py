@@ -1,5 +1,6 @@
 """Semi-NMF, convex NMF and kernel convex NMF (Ding, Li & Jordan 2010): the paper's theorems
-and the re-implementation anchors of REFERENCES Part B §1.4."""
+and the values of an independent re-implementation of the paper's rules (README, "Convex, semi-
+and separable NMF")."""
 
 import numpy as np
 import pytest
@@ -52,7 +53,7 @@ def test_svd_residual_below_semi_below_convex(dataset):
 
 
 def test_semi_nmf_reproduces_the_reimplementation_anchors(dataset):
-    # REFERENCES Part B §1.4: iris 15.81 / 0.807, wine 923.83 / 0.725 (2000 MU, k-means + 0.2).
+    # an independent re-implementation (README, "Convex, semi- and separable NMF"): iris 15.81 / 0.807, wine 923.83 / 0.725 (2000 MU, k-means + 0.2).
     name, X, y = dataset
     fit = semi_nmf(X, 3, random_state=0, max_iter=2000, tol=0)
     want = {"iris": (15.81, 0.807), "wine": (923.83, 0.725)}[name]

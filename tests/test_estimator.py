@@ -229,4 +229,4 @@ def test_the_package_name_factorize_is_the_function_and_its_module_stays_importa
     assert isinstance(module, types.ModuleType)
     assert isinstance(by_name, types.FunctionType) and by_name is module.factorize
     assert by_name is nnmf_research.factorize
-    from nnmf_research.factorize import METHODS, make_updates  # noqa: F401
+    from nnmf_research.factorize import FACTORIZE_METHODS, make_updates  # noqa: F401

@@ -7,8 +7,8 @@ import csv
 
 import pytest
 
-from nnmf_research.runner import (experiment_cells, list_experiments, load_experiment,
-                                  run_experiment)
+from nnmf_research.reproduce import (experiment_cells, list_experiments, load_experiment,
+                                    run_experiment)
 
 CONFIGS = list_experiments()
 NOT_NUMBERS = {"dataset", "method", "label", "kind", "k", "rep", "status", "key"}

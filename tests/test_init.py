@@ -214,3 +214,24 @@ def test_above_the_size_threshold_nndsvd_uses_a_seeded_randomized_svd(monkeypatc
                         lambda A, **kw: calls.append(A.shape) or np.linalg.svd(A, False))
     initialize(X, 5, method="nndsvda", random_state=0)
     assert calls == [(15, 200)]  # only the small (k + 10) × n projection is decomposed
+
+
+def test_factorize_validates_X_once_and_the_init_path_does_not_scan_it_again(monkeypatch):
+    import importlib
+
+    from nnmf_research import checks, factorize
+
+    factorize_module = importlib.import_module("nnmf_research.factorize")
+    init_module = importlib.import_module("nnmf_research.init")
+    calls = []
+
+    def counting(X, *args, **kwargs):
+        calls.append(np.shape(X))
+        return checks.check_matrix(X, *args, **kwargs)
+
+    monkeypatch.setattr(factorize_module, "check_matrix", counting)
+    monkeypatch.setattr(init_module, "check_matrix", counting)
+    X = np.random.default_rng(0).random((8, 6))
+    fit = factorize(X, 2, max_iter=5)
+    assert calls == [(8, 6)]
+    assert np.isfinite(fit.loss)

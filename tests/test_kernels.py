@@ -130,7 +130,7 @@ def test_hals_acceleration_takes_more_inner_sweeps_for_tall_problems():
 def test_anls_never_increases_the_loss_when_the_factors_become_rank_deficient():
     """On Swimmer, exact NNLS zeroes rows of H (cond(H) ~ 1e17); through the Gram matrix
     that raised the loss 1e13-fold. Through QR it stays monotone and fits exactly."""
-    from nnmf_research.data import swimmer
+    from nnmf_research.datasets import swimmer
     from nnmf_research.init import initialize
 
     X = swimmer().X

@@ -7,7 +7,7 @@ from sklearn.datasets import load_iris
 
 from nnmf_research import ModelNotDPPError
 from nnmf_research.convex import convex_init
-from nnmf_research.convex_kernels import kernel_loss, mu_G, mu_W, neg, pos, semi_F, semi_loss
+from nnmf_research.kernels.convex import kernel_loss, mu_G, mu_W, neg, pos, semi_F, semi_loss
 from nnmf_research.models.convex import g_model, w_model
 
 

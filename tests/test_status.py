@@ -62,7 +62,7 @@ def test_stop_reasons_carry_their_kind():
 
 def test_a_time_limited_bound_says_so_as_data():
     from nnmf_research.bounds.rectangle_cover import rectangle_cover_fractional_bound
-    from nnmf_research.data import ngon_slack
+    from nnmf_research.datasets import ngon_slack
 
     b = rectangle_cover_fractional_bound(ngon_slack(12).X, time_limit=1e-9)
     assert b.bound is None and b.status_kind is Kind.TIME_LIMIT

@@ -1,8 +1,8 @@
 """CVXPY block models of semi-NMF and convex NMF (Ding, Li & Jordan, IEEE TPAMI 32(1), 2010).
 
 Both models are in Gram form: their Parameters have sizes n×k and k×k, never p×n, so a
-re-solve does not grow with the number of features p (DESIGN.md principle 3). Both are DPP,
-compiled once, and re-solved by writing ``Parameter.value`` (principle 2); ``constraints=``
+re-solve does not grow with the number of features p (README, "Architecture"). Both are DPP,
+compiled once, and re-solved by writing ``Parameter.value`` (README, "Architecture"); ``constraints=``
 and ``penalty=`` add terms on the factor Variable, as in :func:`~nnmf_research.models.frobenius.frobenius_model`.
 
 G-model (semi-NMF G-step, and the convex-NMF G-step with F = XW)::
@@ -19,8 +19,8 @@ W-model (convex-NMF W-step, and kernel convex NMF; K = XᵀX or any PSD kernel, 
 
 Solver note. The W-step is degenerate: W has n·k entries but only XW (p×k) enters the
 objective, so its minimisers form a face, not a point. In the direct form
-‖X − XWGᵀ‖² CLARABEL was found to fail or report "optimal_inaccurate" on it (REFERENCES
-Part B §5); in this Gram form OSQP, CLARABEL and SCS all reach the same objective (to 1e-12
+‖X − XWGᵀ‖² CLARABEL was found to fail or report "optimal_inaccurate" on it (measured when
+this model was written); in this Gram form OSQP, CLARABEL and SCS all reach the same objective (to 1e-12
 relative on iris and wine). OSQP stays the default (the toolkit's QP solver, fast warm
 re-solves), with tolerances 1e-7 for this model: at the toolkit's 1e-9, OSQP's ADMM hits its
 iteration limit on the degenerate face. Which point of the face a solver returns is not
@@ -45,7 +45,7 @@ import cvxpy as cp
 import numpy as np
 
 from ..checks import check_positive_int
-from ..convex_kernels import gram_factor
+from ..kernels.convex import gram_factor
 from ..gram import gram_square_root
 from .subproblem import Subproblem, extra_constraints, extra_penalty
 
@@ -56,7 +56,7 @@ W_OSQP_OPTIONS = {"eps_abs": 1e-7, "eps_rel": 1e-7, "max_iter": 100000}
 
 
 class GModel(Subproblem):
-    """The compiled G-step; call ``model(cross, gram, G)`` like :func:`~nnmf_research.convex_kernels.mu_G`."""
+    """The compiled G-step; call ``model(cross, gram, G)`` like :func:`~nnmf_research.kernels.convex.mu_G`."""
 
     def __init__(self, n, k, *, constraints=None, penalty=None, solver=None,
                  solver_options=None):

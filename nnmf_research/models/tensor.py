@@ -14,13 +14,13 @@ model minimises
 
 with Parameters ``R`` (k×k, R_rᵀR_r = V_r) and ``MTTKRP`` (I_r×k). The Gram enters through
 its square root because ⟨V, AᵀA⟩ with V a Parameter is not DPP; ‖A Rᵀ‖² is. Its size is
-independent of the other modes' lengths (DESIGN.md principle 3: the tensor case of
+independent of the other modes' lengths (README, "Architecture": a model's Parameters do not grow with the data; the tensor case of
 :mod:`nnmf_research.models.frobenius`; TensorLy's ``hals_nnls(UtM, UtU)`` takes the same two
 statistics).
 
 Source: Shashua & Hazan, "Non-negative tensor factorization with applications to statistics
-and computer vision", ICML 2005 (the model); the mode-wise exact NNLS (ALS) step as in
-REFERENCES Part B §4.
+and computer vision", ICML 2005 (the model); the mode-wise exact NNLS (ALS) step of
+alternating least squares for CP (Bro 1997; Kolda & Bader, SIAM Review 51(3), 2009, §3.4).
 
 Example
 -------

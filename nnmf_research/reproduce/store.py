@@ -30,8 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .checks import NMFInputError
-from .io import atomic_write_bytes, json_text
+from ..checks import NMFInputError
+from ..io import atomic_write_bytes, json_text
 
 __all__ = ["ResultStore", "DamagedCacheWarning", "check_name", "path_under"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nnmf_research.metrics import hoyer_sparseness, near_zero_fraction, parts_recovered
+from nnmf_research.reproduce.metrics import hoyer_sparseness, near_zero_fraction, parts_recovered
 
 
 def test_hoyer_is_one_for_one_nonzero_and_zero_for_a_constant_vector():

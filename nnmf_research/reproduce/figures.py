@@ -3,7 +3,7 @@
 Each figure in a config is a table ``[[figures]]`` with ``name``, ``kind``, ``caption`` and
 kind-specific keys; it is written to ``<figures_dir>/<experiment>_<name>.png`` with labelled
 axes, a legend and the paper cited in the title. Saved results are read through the
-experiment's :class:`~nnmf_research.store.ResultStore`. Figures are
+experiment's :class:`~nnmf_research.reproduce.store.ResultStore`. Figures are
 ``matplotlib.figure.Figure`` objects rendered straight to PNG bytes: importing this module
 or drawing a figure never selects or changes the user's plotting backend.
 
@@ -34,8 +34,8 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from .checks import NMFInputError
-from .io import atomic_write_bytes
+from ..checks import NMFInputError
+from ..io import atomic_write_bytes
 
 __all__ = ["FIGURE_KINDS", "check_figure", "draw_figure", "montage"]
 
@@ -316,7 +316,7 @@ _DRAW = {"basis_grid": _basis_grid, "loss_curves": _loss_curves,
 
 def draw_figure(fig: dict, exp, rows: list[dict], store, path) -> Path:
     """Draw one configured figure from the results table and the arrays saved in ``store``
-    (a :class:`~nnmf_research.store.ResultStore`) into ``path``."""
+    (a :class:`~nnmf_research.reproduce.store.ResultStore`) into ``path``."""
     path = Path(path)
     _DRAW[fig["kind"]](fig, exp, rows, store, path)
     return path

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from nnmf_research.checks import NMFInputError
-from nnmf_research.data import (faces, lee_seung_normalize, load_dataset, planted, random,
+from nnmf_research.datasets import (faces, lee_seung_normalize, load_dataset, planted, random,
                                 swimmer, ngon_slack)
-from nnmf_research.metrics import parts_recovered
+from nnmf_research.reproduce.metrics import parts_recovered
 
 
 def test_swimmer_has_256_distinct_images_of_rank_at_most_17():
@@ -68,7 +68,7 @@ def test_unknown_dataset_and_bad_parameters_are_named():
 
 
 def test_ngon_slack_matrices_have_rank_3_two_zeros_per_row_and_the_published_rank_plus():
-    from nnmf_research.data import ngon_rank_plus, ngon_slack
+    from nnmf_research.datasets import ngon_rank_plus, ngon_slack
 
     assert [ngon_rank_plus(n) for n in range(3, 13)] == [3, 4, 5, 5, 6, 6, 7, 7, 7, 7]
     for n in range(3, 13):
@@ -80,7 +80,7 @@ def test_ngon_slack_matrices_have_rank_3_two_zeros_per_row_and_the_published_ran
 
 
 def test_rank_plus_families_with_their_known_values():
-    from nnmf_research.data import j_minus_i, linear_edm, planted_integer, thomas_4x4
+    from nnmf_research.datasets import j_minus_i, linear_edm, planted_integer, thomas_4x4
 
     E = linear_edm(6)
     assert np.linalg.matrix_rank(E.X) == 3 and E.meta["rank_plus"] == 5
@@ -95,7 +95,7 @@ def test_rank_plus_families_with_their_known_values():
 def test_ngon_labels_follow_vandaele_gillis_glineur_2017():
     # determined there: n <= 13 (n = 9 and 13 by the refined rectangle covering bound),
     # 15, 16 and 21..24; open: 14, 17..20, 25..30 (LAA 521, 2017, Table 1 and section 5)
-    from nnmf_research.data import ngon_rank_plus
+    from nnmf_research.datasets import ngon_rank_plus
 
     for n, value in ((9, 7), (12, 7), (13, 8), (16, 8), (21, 9), (24, 9)):
         assert ngon_slack(n).meta == {"rank": 3, "rank_plus": value, "rank_plus_status": "proved"}

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from nnmf_research.checks import NMFInputError
-from nnmf_research.plots import check_figure, montage
+from nnmf_research.reproduce.figures import check_figure, montage
 
 
 def test_montage_tiles_columns_row_major_with_gaps():
@@ -38,8 +38,8 @@ def test_importing_the_experiment_modules_and_drawing_keep_the_users_backend(tmp
 
     code = (
         "import matplotlib; matplotlib.use('svg')\n"
-        "import nnmf_research.plots, nnmf_research.runner, sys\n"
-        "from nnmf_research.plots import _subplots, _save\n"
+        "import nnmf_research.reproduce.figures, nnmf_research.reproduce.runner, sys\n"
+        "from nnmf_research.reproduce.figures import _subplots, _save\n"
         "import pathlib\n"
         "fig, ax = _subplots(figsize=(2, 2)); ax.plot([0, 1])\n"
         f"_save(fig, pathlib.Path({str(tmp_path / 'a.png')!r}))\n"
@@ -54,7 +54,7 @@ def test_plots_do_not_import_the_runner():
     import ast
     from pathlib import Path
 
-    import nnmf_research.plots as plots
+    import nnmf_research.reproduce.figures as plots
 
     tree = ast.parse(Path(plots.__file__).read_text())
     imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}

@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nnmf_research import methods
+from nnmf_research.reproduce import cells as methods
 from nnmf_research.checks import NMFInputError
-from nnmf_research.runner import experiment_cells, load_experiment, run_experiment
+from nnmf_research.reproduce import experiment_cells, load_experiment, run_experiment
 
 CONFIG = """
 name = "toy"
@@ -202,7 +202,7 @@ import subprocess  # noqa: E402
 import sys  # noqa: E402
 import warnings  # noqa: E402
 
-from nnmf_research.store import DamagedCacheWarning, ResultStore  # noqa: E402
+from nnmf_research.reproduce.store import DamagedCacheWarning, ResultStore  # noqa: E402
 
 
 def _ctrl_c_inside(how):
@@ -400,7 +400,7 @@ def test_renaming_a_label_or_adding_a_metric_reruns_no_cell(tmp_path, monkeypatc
 
 
 def test_cells_saved_under_the_old_key_are_found_and_migrated(tmp_path, monkeypatch):
-    from nnmf_research import runner
+    from nnmf_research.reproduce import runner
 
     exp = load_experiment(_write(tmp_path))
     first = run_experiment(exp, tmp_path / "r", tmp_path / "f", progress=False)

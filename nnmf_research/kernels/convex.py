@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .kernels import EPS
+from .base import EPS
 
 __all__ = [
     "pos", "neg", "semi_F", "mu_G", "mu_W", "semi_loss", "kernel_loss", "gram_factor",

@@ -9,7 +9,7 @@ import pytest
 
 from nnmf_research import MultiplicativeFrobenius, alternate, losses
 from nnmf_research.checks import NMFInputError
-from nnmf_research.methods import SkipCell, method_parameters, run_method
+from nnmf_research.reproduce.cells import SkipCell, method_parameters, run_method
 
 
 @pytest.fixture

@@ -40,10 +40,11 @@ from typing import Callable
 import cvxpy as cp
 import numpy as np
 
-from . import losses
-from .checks import NMFInputError
-from .factorize import factorize
-from .models.frobenius import frobenius_model
+from .. import losses
+from ..checks import NMFInputError
+from ..factorize import factorize
+from ..models.frobenius import frobenius_model
+from ..status import Kind, kind_of
 
 __all__ = ["MethodOutput", "SkipCell", "METHOD_KINDS", "run_method"]
 
@@ -192,7 +193,7 @@ def _run_cvxpy_timing(X, k, W0, H0, rng, *, form="gram", resolves=3, solver=None
 
 def _run_exact_nmf(X, k, W0, H0, rng, *, heuristic="hybrid", time_limit=60.0, tol=1e-6,
                    attempts=10):
-    from .bounds.exact_nmf import exact_nmf
+    from ..bounds.exact_nmf import exact_nmf
 
     seed = int(rng.integers(0, 2**31 - 1))
     result = exact_nmf(X, k, heuristic=heuristic, time_limit=time_limit, tol=tol,
@@ -206,7 +207,7 @@ EXACT_NMF_STARTS = ("rank", "fooling_set", "rectangle_cover_fractional", "geomet
 
 
 def _run_rank_bound(X, k, W0, H0, rng, *, bound="rank", time_limit=120.0, options=None):
-    from .bounds.nonnegative_rank import nonnegative_rank
+    from ..bounds.nonnegative_rank import nonnegative_rank
 
     seed = int(rng.integers(0, 2**31 - 1))
     # the exact-NMF search starts, as in `nnmf rank`, from the best cheap lower bound
@@ -214,7 +215,7 @@ def _run_rank_bound(X, k, W0, H0, rng, *, bound="rank", time_limit=120.0, option
     report = nonnegative_rank(X, bounds=bounds, time_limit=time_limit, random_state=seed,
                               options={bound: dict(options or {})})
     b = next(b for b in report.bounds if b.method == bound)
-    if b.bound is None and b.status.startswith("not needed"):  # lower bound met min(m, n)
+    if b.bound is None and kind_of(b.status) is Kind.NOT_NEEDED:  # lower bound met min(m, n)
         return MethodOutput(None, None, "frobenius", report.seconds,
                             extra={"value": float(report.upper), "bound": report.upper,
                                    "certified": float(report.upper_certified),

@@ -13,7 +13,7 @@ any of these for a minutes-long run (the test suite runs every config at that si
   the code itself, rerun with ``force=True``.
 * Initial factors are shared: every method in a repetition starts from the same read-only
   (W₀, H₀) = ``initialize(X, k, init, seed)`` with a seed derived from (config seed, rep).
-* Each finished cell is saved atomically through :class:`~nnmf_research.store.ResultStore`
+* Each finished cell is saved atomically through :class:`~nnmf_research.reproduce.store.ResultStore`
   (arrays, then the checksummed JSON record that marks it done); a crash or Ctrl-C loses
   only the cells in flight and a rerun resumes (``force=True`` recomputes). A cell that
   Ctrl-C interrupted is not done, even when the method inside returned its last iterate:
@@ -25,26 +25,16 @@ any of these for a minutes-long run (the test suite runs every config at that si
   Ray cluster (``joblib.parallel_config(backend=...)``) without code changes.
 * The table (``results/<experiment>/cells.csv``, one row per cell, and ``summary.csv``, mean /
   min / max over repetitions) and the figures are built from saved cells only.
-
-Config keys (top level): name, title, paper, compares, repetitions, seed, k, init, metrics,
-datasets, methods, figures, summary, notes, tiny. A data set may set its own ``ranks``
-(list of k) in place of the global ``k``; its other keys are the loader's parameters. Unknown keys, data sets, method kinds,
-method parameters, metrics and figure kinds are refused with the valid choices, before any
-cell runs, and so are values of the wrong type, names that are not identifiers, a grid of
-more than ``MAX_CELLS`` cells, and a k larger than a data set allows.
 """
 
 from __future__ import annotations
 
-import copy
 import csv
 import hashlib
-import inspect
 import json
 import math
 import sys
 import time
-import tomllib
 import traceback
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -52,102 +42,18 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__, losses, methods, metrics as metric_fns
-from .checks import NMFInputError, check_choice, check_positive_int
-from .data import DATASETS, load_dataset
-from .init import INIT_METHODS, initialize
-from .interrupts import InterruptGuard, mentions_interrupt
-from .io import atomic_write_bytes, check_regular_file
-from .store import ResultStore, check_name
+from .. import __version__
+from ..checks import NMFInputError, check_positive_int
+from ..io import atomic_write_bytes
+from ..datasets import load_dataset
+from ..init import initialize
+from ..interrupts import InterruptGuard, mentions_interrupt
+from . import cells as cell_kinds
+from .config import METHOD_META_KEYS, Experiment
+from .metrics import FACTOR_FREE_METRICS, METRICS
+from .store import ResultStore
 
-__all__ = ["Experiment", "Cell", "load_experiment", "list_experiments", "experiment_cells",
-           "run_experiment", "default_config_dir", "METRICS", "MAX_CELLS"]
-
-MAX_CELLS = 100_000
-"""The largest grid the runner builds (a typo such as ``repetitions = 100000000`` is refused
-before anything is allocated)."""
-
-
-def default_config_dir() -> Path:
-    """Where the experiment configs are: ``experiments/`` of a source checkout (the files
-    one edits), else the copies installed with the package (``nnmf_research/experiments``)."""
-    here = Path(__file__).resolve().parent
-    checkout = here.parent / "experiments"
-    if checkout.is_dir() and (here.parent / "pyproject.toml").is_file():
-        return checkout
-    return here / "experiments"
-
-TOP_KEYS = ("name", "title", "paper", "compares", "repetitions", "seed", "k", "init",
-            "metrics", "datasets", "methods", "figures", "summary", "notes", "tiny")
-METHOD_META_KEYS = ("kind", "label")
-
-
-def _parts(ctx):
-    if ctx["parts"] is None:
-        return None
-    return metric_fns.parts_recovered(ctx["W"], ctx["parts"])
-
-
-def _max_increase(trace):
-    """Largest rise of the loss from one iteration to the next, relative to the first value
-    (<= 0 means the trace never increased: Lee & Seung's theorem, checked)."""
-    if trace is None or len(trace) < 2 or trace[0] == 0:
-        return None
-    return float(np.max(np.diff(trace)) / trace[0])
-
-
-METRICS = {
-    "relative_error": lambda c: losses.relative_error(c["X"], c["W"], c["H"]),
-    "loss": lambda c: losses.loss(c["out"].loss_name, c["X"], c["W"], c["H"]),
-    "frobenius_loss": lambda c: losses.frobenius(c["X"], c["W"], c["H"]),
-    "kl_loss": lambda c: losses.kl(c["X"], np.maximum(c["W"], 0), np.maximum(c["H"], 0)),
-    "seconds": lambda c: c["out"].seconds,
-    "n_iter": lambda c: c["out"].n_iter,
-    "hoyer_basis": lambda c: metric_fns.hoyer_sparseness(c["W"], axis=0),
-    "hoyer_encoding": lambda c: metric_fns.hoyer_sparseness(c["H"], axis=1),
-    "sparsity_basis": lambda c: metric_fns.near_zero_fraction(c["W"]),
-    "sparsity_encoding": lambda c: metric_fns.near_zero_fraction(c["H"]),
-    "limbs_recovered": lambda c: None if _parts(c) is None else int(_parts(c)[1:].sum()),
-    "torso_recovered": lambda c: None if _parts(c) is None else int(_parts(c)[0]),
-    "build_s": lambda c: c["out"].extra.get("build_s"),
-    "first_solve_s": lambda c: c["out"].extra.get("first_solve_s"),
-    "resolve_s": lambda c: c["out"].extra.get("resolve_s"),
-    "max_loss_increase": lambda c: _max_increase(c["out"].trace_loss),
-    "success": lambda c: c["out"].extra.get("success"),
-    "value": lambda c: c["out"].extra.get("value"),
-    "bound": lambda c: c["out"].extra.get("bound"),
-    "certified": lambda c: c["out"].extra.get("certified"),
-}
-"""metric name -> function of the cell context (X, W, H, parts, out)."""
-
-FACTOR_FREE_METRICS = ("seconds", "n_iter", "build_s", "first_solve_s", "resolve_s",
-                       "max_loss_increase", "success", "value", "bound", "certified")
-"""Metrics a method reports itself (no W, H needed)."""
-
-SUMMARY_KEYS = ("time_to_target", "reference", "pivot")
-
-
-@dataclass(frozen=True)
-class Experiment:
-    name: str
-    title: str
-    paper: str
-    compares: str
-    repetitions: int
-    seed: int
-    ks: tuple[int, ...]
-    init: str
-    metrics: tuple[str, ...]
-    datasets: dict[str, dict]
-    methods: dict[str, dict]
-    figures: tuple[dict, ...]
-    summary: dict
-    notes: str
-    tiny: bool
-    path: Path | None = None
-
-    def label(self, method: str) -> str:
-        return self.methods[method].get("label", method)
+__all__ = ["Cell", "experiment_cells", "run_cell", "run_experiment", "build_table"]
 
 
 @dataclass(frozen=True)
@@ -158,155 +64,6 @@ class Cell:
     k: int
     rep: int
     spec: dict = field(repr=False)
-
-
-def _merge(base: dict, override: dict) -> dict:
-    out = copy.deepcopy(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
-
-
-def _unknown(kind: str, keys, valid, where: str) -> None:
-    bad = [k for k in keys if k not in valid]
-    if bad:
-        raise NMFInputError(
-            f"{where}: unknown {kind} {bad[0]!r}; valid: {', '.join(map(str, valid))}")
-
-
-_TOML_TYPES = {str: "a string", int: "an integer", list: "an array", dict: "a table"}
-
-
-def _typed(value, expected: type, what: str, where: str):
-    """``value`` if it has the TOML type ``expected`` (no bool for int), else a named error."""
-    ok = isinstance(value, expected) and not (expected is int and isinstance(value, bool))
-    if not ok:
-        raise NMFInputError(f"{where}: {what} must be {_TOML_TYPES[expected]}, got "
-                            f"{type(value).__name__} {value!r}")
-    return value
-
-
-def _int_list(value, what: str, where: str) -> list[int]:
-    items = value if isinstance(value, list) else [value]
-    return [check_positive_int(_typed(v, int, what, where), f"{where}: {what}")
-            for v in items]
-
-
-def _loader_parameters(loader: str) -> list[str]:
-    return list(inspect.signature(DATASETS[loader]).parameters)
-
-
-def grid_size(datasets: dict, ks, repetitions: int, n_methods: int) -> int:
-    """How many cells a config's grid has, counted without building it."""
-    return sum(len(d.get("ranks", ks)) for d in datasets.values()) * repetitions * n_methods
-
-
-def load_experiment(path, tiny: bool = False) -> Experiment:
-    """Read and validate a config; with ``tiny`` its [tiny] table overrides the rest."""
-    path = Path(path)
-    try:
-        check_regular_file(path, "experiment config")
-        raw = tomllib.loads(path.read_bytes().decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise NMFInputError(f"could not read experiment config {path}: not UTF-8 text "
-                            f"(byte {exc.start})") from None
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise NMFInputError(f"could not read experiment config {path}: {exc}") from None
-    where = path.name
-    _unknown("key", raw, TOP_KEYS, where)
-    tiny_table = _typed(raw.pop("tiny", {}), dict, "[tiny]", where)
-    if tiny:
-        _unknown("key in [tiny]", tiny_table, TOP_KEYS, where)
-        raw = _merge(raw, tiny_table)
-    for key in ("name", "datasets", "methods"):
-        if key not in raw:
-            raise NMFInputError(f"{where}: missing required key {key!r}")
-    for key in ("name", "title", "paper", "compares", "notes", "init"):
-        if key in raw:
-            _typed(raw[key], str, key, where)
-    name = check_name(raw["name"], f"{where}: experiment name")
-    for key in ("datasets", "methods", "summary"):
-        _typed(raw.get(key, {}), dict, f"[{key}]", where)
-    ks = tuple(_int_list(raw.get("k", []), "k", where)) or (1,)
-    init = check_choice(raw.get("init", "random"), f"init in {where}", INIT_METHODS)
-    seed = check_positive_int(_typed(raw.get("seed", 0), int, "seed", where),
-                              f"{where}: seed", low=0)
-    repetitions = check_positive_int(_typed(raw.get("repetitions", 1), int, "repetitions",
-                                            where), f"{where}: repetitions")
-
-    datasets = {}
-    for dname, spec in raw["datasets"].items():
-        here = f"{where} [datasets.{dname}]"
-        check_name(dname, f"{where}: data set name")
-        spec = dict(_typed(spec, dict, "a data set", here))
-        loader = _typed(spec.pop("loader", dname), str, "loader", here)
-        _unknown("dataset", [loader], list(DATASETS), here)
-        ranks = spec.pop("ranks", None)
-        _unknown(f"parameter for loader {loader!r}", spec, _loader_parameters(loader), here)
-        entry = {"loader": loader, "params": spec}
-        if ranks is not None:
-            entry["ranks"] = _int_list(ranks, "ranks", here)
-        datasets[dname] = entry
-
-    method_specs = {}
-    for mname, spec in raw["methods"].items():
-        here = f"{where} [methods.{mname}]"
-        check_name(mname, f"{where}: method name")
-        spec = dict(_typed(spec, dict, "a method", here))
-        kind = spec.get("kind")
-        if kind is None:
-            raise NMFInputError(f"{here}: missing 'kind'; valid: "
-                                f"{', '.join(methods.METHOD_KINDS)}")
-        _unknown("method kind", [kind], list(methods.METHOD_KINDS), here)
-        if "label" in spec:
-            _typed(spec["label"], str, "label", here)
-        allowed = (*METHOD_META_KEYS, *methods.method_parameters(kind))
-        _unknown(f"parameter for kind {kind!r}", spec, allowed, here)
-        method_specs[mname] = spec
-
-    metric_names = raw.get("metrics", ["relative_error", "seconds"])
-    for metric in _typed(metric_names, list, "metrics", where):
-        _typed(metric, str, "a metric", where)
-    metric_names = tuple(metric_names)
-    _unknown("metric", metric_names, list(METRICS), where)
-    summary = dict(raw.get("summary", {}))
-    _unknown("summary key", summary, SUMMARY_KEYS, where)
-    if "reference" in summary:
-        _unknown("reference method", [summary["reference"]], list(method_specs), where)
-    if "pivot" in summary:
-        _unknown("pivot metric", [summary["pivot"]], list(metric_names), where)
-    cells = grid_size(datasets, ks, repetitions, len(method_specs))
-    if cells > MAX_CELLS:
-        raise NMFInputError(
-            f"{where}: the grid has {cells} cells ({len(datasets)} data sets, k {list(ks)}, "
-            f"{repetitions} repetitions, {len(method_specs)} methods); the runner builds at "
-            f"most {MAX_CELLS}")
-
-    from .plots import FIGURE_KINDS, check_figure  # late: plots imports matplotlib
-
-    figures = tuple(_typed(raw.get("figures", []), list, "figures", where))
-    for fig in figures:
-        _typed(fig, dict, "a [[figures]] entry", where)
-        _unknown("figure kind", [fig.get("kind")], list(FIGURE_KINDS), where)
-        check_figure(fig, method_specs, datasets, where)
-        check_name(fig["name"], f"{where}: figure name")
-    return Experiment(
-        name=name, title=raw.get("title", name),
-        paper=raw.get("paper", ""), compares=raw.get("compares", ""),
-        repetitions=repetitions, seed=seed, ks=ks, init=init, metrics=metric_names,
-        datasets=datasets, methods=method_specs, figures=figures, summary=summary,
-        notes=raw.get("notes", ""), tiny=tiny, path=path,
-    )
-
-
-def list_experiments(config_dir=None) -> dict[str, Path]:
-    """Experiment name -> config path, for every ``*.toml`` in ``config_dir`` (default
-    :func:`default_config_dir`)."""
-    config_dir = Path(config_dir or default_config_dir())
-    return {p.stem: p for p in sorted(config_dir.glob("*.toml"))}
 
 
 def _key(spec: dict) -> str:
@@ -379,7 +136,7 @@ _OUTPUT_SCALARS = ("build_s", "first_solve_s", "resolve_s", "success", "value", 
                    "certified")
 
 
-def _interrupted(out: methods.MethodOutput) -> bool:
+def _interrupted(out: cell_kinds.MethodOutput) -> bool:
     return mentions_interrupt(out.extra.get("stop_reason", ""))
 
 
@@ -399,8 +156,8 @@ def run_cell(cell: Cell, store: ResultStore) -> dict:
             rng = np.random.default_rng([spec["seed"], cell.rep, 1])
             params = {p: v for p, v in mspec.items() if p not in (*METHOD_META_KEYS, "name")}
             try:
-                out = methods.run_method(mspec["kind"], X, cell.k, W0, H0, rng, params)
-            except methods.SkipCell as skip:
+                out = cell_kinds.run_method(mspec["kind"], X, cell.k, W0, H0, rng, params)
+            except cell_kinds.SkipCell as skip:
                 if guard.hit:
                     raise KeyboardInterrupt from None
                 record.update(status=f"skipped: {skip}", metrics={})
@@ -433,10 +190,10 @@ def run_cell(cell: Cell, store: ResultStore) -> dict:
             return record
 
 
-def _saved_output(record: dict, arrays: dict) -> methods.MethodOutput:
+def _saved_output(record: dict, arrays: dict) -> cell_kinds.MethodOutput:
     """The method's output as far as a saved cell holds it (for metrics added later)."""
     saved = record.get("outputs", {})
-    return methods.MethodOutput(
+    return cell_kinds.MethodOutput(
         arrays.get("W"), arrays.get("H"), record.get("loss_name", "frobenius"),
         saved.get("seconds", float("nan")), saved.get("n_iter"), arrays.get("trace_loss"),
         arrays.get("trace_time"), {k: saved[k] for k in _OUTPUT_SCALARS if k in saved})
@@ -675,7 +432,7 @@ def run_experiment(exp: Experiment, results_root="results", figures_dir=None, *,
     if "pivot" in exp.summary:
         _write_pivot(exp, rows, store, exp.summary["pivot"])
 
-    from .plots import draw_figure
+    from .figures import draw_figure
 
     figure_paths = []
     for fig in exp.figures:

@@ -1,0 +1,201 @@
+"""``nnmf factorize``: approximate NMF of a matrix file (W.npy, H.npy, summary.json as one set).
+
+Ctrl-C stops the run and still writes the last complete iterate (stop_reason "interrupted
+..."), also when a CVXPY solver reports the interrupt as a failure; the command then exits 130.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from .. import __version__, losses
+from ..checks import SolverFailedError, check_rank, check_solver
+from ..factorize import FACTORIZE_METHODS, factorize, make_updates, zero_factorization
+from ..init import INIT_METHODS, initialize
+from ..interrupts import InterruptGuard, mentions_interrupt
+from ..io import (atomic_write_text, check_output_dir, json_text, load_matrix, output_dir,
+                  save_matrix)
+from ..losses import LOSSES
+from ..results import Factorization
+from .options import count, fraction, seconds
+
+__all__ = ["add_parser", "run"]
+
+FACTORIZE_EPILOG = """\
+input formats: .npy, .npz (scipy.sparse), .csv (comma), .txt/.tsv/.dat (whitespace), .mtx
+(Matrix Market). X must be non-negative and finite; columns are samples.
+
+outputs (with --out DIR): DIR/W.npy (m x k), DIR/H.npy (k x n), DIR/summary.json with the
+loss (frobenius: ||X - WH||_F^2, no 1/2; kl: sum X log(X/WH) - X + WH), relative error
+||X - WH||_F / ||X||_F, iterations, stop reason and timing.
+
+examples:
+  nnmf factorize data.npy -k 10 --loss frobenius --method hals --seed 0 --out run/
+  nnmf factorize data.csv -k 10 --loss kl --method mu --json
+  (--loss kl --method cvxpy solves one exponential cone per entry: small matrices only)
+"""
+
+
+def add_parser(sub) -> None:
+    """Add the subcommand to the ``nnmf`` parser (``sub``: its subparsers)."""
+    p = sub.add_parser(
+        "factorize",
+        help="approximate NMF X ~ WH of a matrix file",
+        description="Approximate NMF X ~ W H (W, H >= 0) of the matrix in FILE.",
+        epilog=FACTORIZE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("file", metavar="FILE", help="matrix file (see input formats below)")
+    p.add_argument("-k", "--rank", dest="k", type=int, required=True,
+                   help="inner dimension k, 1 <= k <= min(m, n)")
+    p.add_argument("--loss", choices=LOSSES, default="frobenius",
+                   help="objective: frobenius = ||X - WH||_F^2, kl = generalized KL "
+                        "divergence D(X||WH) (default: %(default)s)")
+    p.add_argument("--method", choices=FACTORIZE_METHODS, default="hals",
+                   help="mu = Lee-Seung multiplicative updates (frobenius, kl); hals = "
+                        "accelerated HALS (frobenius); anls = exact NNLS per column "
+                        "(frobenius); cvxpy = the CVXPY models (frobenius, kl) "
+                        "(default: %(default)s)")
+    p.add_argument("--init", choices=INIT_METHODS, default="nndsvda",
+                   help="initial factors (default: %(default)s)")
+    p.add_argument("--seed", type=count(0), default=0,
+                   help="random seed for the initialization (default: %(default)s)")
+    p.add_argument("--max-iter", type=count(0), default=200,
+                   help="maximum number of alternating iterations (default: %(default)s)")
+    p.add_argument("--tol", type=fraction, default=1e-4,
+                   help="stop when the relative loss decrease of one iteration is below "
+                        "this; 0 disables (default: %(default)s)")
+    p.add_argument("--time-limit", type=seconds, default=None,
+                   help="stop after this many seconds (default: none)")
+    p.add_argument("--solver", default=None,
+                   help="CVXPY solver for --method cvxpy, e.g. OSQP, CLARABEL, SCS "
+                        "(default: OSQP for frobenius, CLARABEL for kl)")
+    p.add_argument("--out", type=Path, default=None,
+                   help="directory to write W.npy, H.npy and summary.json into")
+    p.add_argument("--json", action="store_true",
+                   help="print the summary as JSON on stdout")
+    p.add_argument("--quiet", action="store_true",
+                   help="no progress lines on stderr")
+    p.set_defaults(handler=run)
+
+
+FACTORIZE_OUTPUTS = ("W.npy", "H.npy", "summary.json")
+
+
+def _remember(last: dict, it, W, H, loss) -> bool:
+    """Callback: keep the last complete iterate (for a solver that loses it on Ctrl-C)."""
+    last.update(W=W, H=H, n_iter=it)
+    last["history"].append(loss)
+    last["times"].append(time.perf_counter() - last["start"])
+    return False
+
+
+class _SolverOutput:
+    """Collects what C solvers print on file descriptor 1 during the block (OSQP says
+    "Solver interrupted" there, and only there, when it caught a Ctrl-C) and passes it on
+    to stdout afterwards."""
+
+    def __enter__(self):
+        import tempfile
+
+        self.text = ""
+        sys.stdout.flush()
+        self._file = tempfile.TemporaryFile()
+        self._saved = os.dup(1)
+        os.dup2(self._file.fileno(), 1)
+        return self
+
+    def __exit__(self, *exc) -> bool:
+        sys.stdout.flush()
+        os.dup2(self._saved, 1)
+        os.close(self._saved)
+        self._file.seek(0)
+        data = self._file.read()
+        self._file.close()
+        self.text = data.decode("utf-8", "replace")
+        if data:
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
+        return False
+
+
+def _last_complete(X, loss: str, last: dict) -> Factorization:
+    W, H, n_iter = last["W"], last["H"], last["n_iter"]
+    return Factorization(
+        W, H, losses.loss(loss, X, W, H), loss, n_iter,
+        f"interrupted after {n_iter} iterations (Ctrl-C; returning the last complete "
+        "iterate)", tuple(last["history"]), tuple(last["times"]),
+        losses.relative_error(X, W, H), time.perf_counter() - last["start"])
+
+
+def _precheck(args, shape) -> None:
+    """What ``factorize`` would refuse about method, loss, solver and size, checked cheaply
+    (the CVXPY models are compiled once, by ``factorize``)."""
+    if args.method != "cvxpy":
+        make_updates(args.method, args.loss, shape, args.k)
+        if args.solver is not None:
+            make_updates(args.method, args.loss, shape, args.k, solver=args.solver)
+        return
+    check_solver(args.solver)
+    if args.loss == "kl":
+        from ..models.kl import check_kl_size
+
+        check_kl_size(*shape)
+
+
+def run(args) -> int:
+    if args.out is not None:
+        check_output_dir(args.out, owned=FACTORIZE_OUTPUTS)
+    X = load_matrix(args.file)
+    check_rank(args.k, X.shape)
+    start = time.perf_counter()
+    interrupted = False
+    if not X.any():
+        fit, init_seconds = zero_factorization(X.shape, args.k, args.loss), 0.0
+    else:
+        last = {}
+        with InterruptGuard() as guard, _SolverOutput() as solver_output:
+            _precheck(args, X.shape)  # bad options are refused before a long initialization
+            W0, H0 = initialize(X, args.k, method=args.init, random_state=args.seed)
+            init_seconds = time.perf_counter() - start
+            last.update(W=W0, H=H0, n_iter=0, history=[losses.loss(args.loss, X, W0, H0)],
+                        times=[0.0], start=time.perf_counter())
+            try:
+                fit = factorize(
+                    X, args.k, loss=args.loss, method=args.method, W=W0, H=H0,
+                    max_iter=args.max_iter, tol=args.tol, time_limit=args.time_limit,
+                    solver=args.solver, callback=lambda *state: _remember(last, *state),
+                    progress=None if args.quiet else 2.0)
+            except SolverFailedError:
+                fit = None
+        if fit is None:  # OSQP / CLARABEL catch Ctrl-C themselves and report a failure
+            if not (guard.hit or mentions_interrupt(solver_output.text)):
+                raise
+            fit = _last_complete(X, args.loss, last)
+        interrupted = guard.hit or mentions_interrupt(fit.stop_reason)
+    summary = {
+        "input": str(args.file),
+        **fit.summary(),
+        "seconds": init_seconds + fit.seconds,
+        "init_seconds": init_seconds,
+        "method": args.method,
+        "init": args.init,
+        "seed": args.seed,
+        "nnmf_research_version": __version__,
+    }
+    why = {"relative_error": "X is all zeros: ||X - WH||_F / ||X||_F is 0/0"}
+    if args.out is not None:
+        with output_dir(args.out) as out:
+            save_matrix(out / "W.npy", fit.W)
+            save_matrix(out / "H.npy", fit.H)
+            atomic_write_text(out / "summary.json", json_text(summary, why_null=why) + "\n")
+    if args.json:
+        print(json_text(summary, why_null=why))
+    elif not args.quiet or args.out is None:
+        print(f"{args.method}/{args.loss} k={fit.k}: loss {fit.loss:.6g}, relative error "
+              f"{fit.relative_error:.3g}, {fit.stop_reason}, {summary['seconds']:.2f} s")
+    return 130 if interrupted else 0

@@ -1,0 +1,64 @@
+"""``nnmf rank``: bracket the nonnegative rank (every lower bound, the upper bounds)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .. import __version__
+from ..bounds.nonnegative_rank import METHODS as RANK_METHODS
+from ..io import check_output_file, json_text, load_matrix, save_json
+from .options import count, seconds
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(sub) -> None:
+    """Add the subcommand to the ``nnmf`` parser (``sub``: its subparsers)."""
+    p = sub.add_parser(
+        "rank",
+        help="bracket the nonnegative rank: every lower bound and an exact-NMF upper bound",
+        description="Compute lower bounds on rank+(X) (rank, fooling set, rectangle cover and "
+                    "its LP relaxation, hyperplane separation, geometric, nonnegative nuclear "
+                    "norm, tau+^sos) and upper bounds (restricted rank-3 nested polygon, "
+                    "exact NMF), within one time budget. Prints a table and the bracket "
+                    "lower <= rank+ <= upper.",
+        epilog="examples:\n  nnmf rank matrix.csv\n  nnmf rank matrix.csv --json\n"
+               "  nnmf rank matrix.csv --bounds fooling_set,tau_sos --time-limit 120",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("file", metavar="FILE", help="matrix file (.npy .npz .csv .txt .mtx)")
+    p.add_argument("--bounds", default=None,
+                   help="comma-separated methods (default: all): " + ", ".join(RANK_METHODS))
+    p.add_argument("--time-limit", type=seconds, default=120.0,
+                   help="seconds for the whole run (default: %(default)s)")
+    p.add_argument("--seed", type=count(0), default=0,
+                   help="random seed of the exact-NMF search (default: %(default)s)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--out", type=Path, default=None,
+                   help="also write the JSON report to this file")
+    p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    p.set_defaults(handler=run)
+
+
+def run(args) -> int:
+    from ..bounds.nonnegative_rank import nonnegative_rank
+
+    if args.out is not None:
+        check_output_file(args.out)
+    X = load_matrix(args.file)
+
+    def progress(bound):
+        if not args.quiet:
+            shown = "-" if bound.bound is None else bound.bound
+            print(f"{bound.method}: {shown} ({bound.seconds:.2f} s)", file=sys.stderr)
+
+    report = nonnegative_rank(X, bounds=args.bounds, time_limit=args.time_limit,
+                              random_state=args.seed, progress=progress)
+    summary = {"input": str(args.file), **report.summary(),
+               "nnmf_research_version": __version__}
+    if args.out is not None:
+        save_json(args.out, summary)
+    print(json_text(summary) if args.json else report.table())
+    return 0

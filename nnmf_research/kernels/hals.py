@@ -1,0 +1,82 @@
+"""HALS: exact block coordinate descent over the rows of H.
+
+Cichocki & Phan (2009), IEICE Trans. E92-A(3): exact minimisation over one row of H at a time,
+H_j ← max(eps, H_j + ((WᵀX)_j − (WᵀW)_j H) / (WᵀW)_jj), with the acceleration of Gillis &
+Glineur (2012, Neural Comput. 24(4)): repeat the cheap inner sweeps while their total cost
+stays below 1 + alpha·rho times one sweep (rho = cost of the statistics over the cost of a
+sweep) and the change stays above delta²× the first sweep's change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from .base import _TINY, EPS, OneFactorKernel, _stats
+
+__all__ = ["HALS"]
+
+
+@dataclass(frozen=True)
+class HALS(OneFactorKernel):
+    """Accelerated HALS (exact block coordinate descent over the rows of H).
+
+    Parameters
+    ----------
+    alpha, delta : float
+        Gillis & Glineur (2012) acceleration: at most ``floor(1 + alpha·rho)`` inner sweeps,
+        stopping early once a sweep changes H by less than ``delta²`` times the first.
+        ``alpha=0`` gives plain HALS (one sweep per update, as scikit-learn's ``cd``).
+    eps : float
+        Floor on the entries of the output.
+    row_cost : float
+        Extra cost of one row update in multiply-add units, added to the flop model of a
+        sweep (n·k·(k+1)) when computing rho. 0 is Gillis & Glineur's model; NumPy's
+        per-call overhead (~1 µs a call, three calls a row) is roughly 1e4, which gives
+        fewer inner sweeps on small problems. On the benchmark data (random 1000×500,
+        digits, faces) it gave no consistent gain, so the default stays 0.
+    """
+
+    alpha: float = 0.5
+    delta: float = 0.1
+    eps: float = EPS
+    row_cost: float = 0.0
+    loss: ClassVar[str] = "frobenius"
+
+    def max_inner_sweeps(self, m: int, n: int, k: int) -> int:
+        """floor(1 + alpha·rho), rho = 1 + (cost of WᵀX and WᵀW) / (cost of one sweep)."""
+        rho = 1.0 + (m * n * k + m * k * k) / (n * k * (k + 1) + self.row_cost * k)
+        return max(1, int(np.floor(1.0 + self.alpha * rho)))
+
+    def __call__(self, X, W, H, stats=None):
+        cross, gram = _stats(X, W, stats)
+        k, n = H.shape
+        diag = np.maximum(np.diag(gram), _TINY)[:, None]
+        # Scale row j by 1/gram_jj and drop the diagonal: the exact minimiser over row j is
+        # then max(eps, C_j − G_j @ H), three NumPy calls per row.
+        C = cross / diag
+        G = gram / diag
+        np.fill_diagonal(G, 0.0)
+        H = H.copy()
+        sweeps = self.max_inner_sweeps(X.shape[0], n, k)
+        first_change = None
+        row = np.empty(n)
+        for _ in range(sweeps):
+            before = H.copy() if sweeps > 1 else None
+            for j in range(k):
+                np.dot(G[j], H, out=row)
+                np.subtract(C[j], row, out=row)
+                np.maximum(row, self.eps, out=H[j])
+            if before is None:
+                break
+            before -= H
+            change = float(np.vdot(before, before))
+            if first_change is None:
+                first_change = change
+                if change == 0.0:
+                    break
+            elif change <= self.delta**2 * first_change:
+                break
+        return H
