@@ -71,12 +71,14 @@ class SparseMultiplicativeKL(OneFactorKernel):
     eps: float = EPS
 
     def __call__(self, X, W, H, stats=None):
+        """``stats``, when given for a sparse X, is WH on X's stored entries (in storage
+        order), as the alternating driver keeps it from the loss; it is not modified."""
         if not sp.issparse(X):
             return MultiplicativeKL(eps=self.eps)(X, W, H)
         if X.format not in ("csr", "csc"):
             X = X.tocsr()
         rows, cols, x = support(X)
-        y = product_on_support(W, H, rows, cols)
+        y = product_on_support(W, H, rows, cols) if stats is None else np.array(stats)
         np.maximum(y, _TINY, out=y)
         np.divide(x, y, out=y)
         ratio = with_values(X, y)
@@ -105,12 +107,14 @@ class KLCoordinateDescent(OneFactorKernel):
     max_halvings: int = 30
 
     def __call__(self, X, W, H, stats=None):
+        """``stats``: as for :class:`SparseMultiplicativeKL` (WH on the stored entries)."""
         if sp.issparse(X) and X.format not in ("csr", "csc"):
             X = X.tocsr()
         rows, cols, x = support(X)
         k, n = H.shape
+        y = product_on_support(W, H, rows, cols) if stats is None or not sp.issparse(X) \
+            else np.array(stats)
         H = np.array(H, dtype=float, copy=True)
-        y = product_on_support(W, H, rows, cols)
         np.maximum(y, _TINY, out=y)
         colsum = W.sum(axis=0)
         for _ in range(self.inner_sweeps):

@@ -49,6 +49,7 @@ __all__ = [
     "kl_divergence",
     "chi_square",
     "chi_square_product",
+    "kl_from_support",
     "loss",
     "loss_from_sklearn_error",
     "sklearn_error_from_loss",
@@ -114,6 +115,12 @@ def _kl_split(x: np.ndarray, y: np.ndarray, total_y: float) -> float:
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = xlogy(x, x) - xlogy(x, np.where(x > 0, y, 1.0)) - x + y
     return float(terms.sum()) + max(total_y - float(y.sum()), 0.0)
+
+
+def kl_from_support(x: np.ndarray, y: np.ndarray, total_y: float) -> float:
+    """D(X‖Y) from X's stored values ``x``, Y on the same entries ``y`` and ΣY (the split of
+    the module docstring): what :func:`kl` computes for a sparse X once y is known."""
+    return _kl_split(x, y, total_y)
 
 
 def kl(X: np.ndarray, W: np.ndarray, H: np.ndarray) -> float:

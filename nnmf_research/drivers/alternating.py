@@ -34,7 +34,7 @@ from ..checks import (NMFInputError, check_choice, check_factor, check_matrix,
                       check_nonnegative_real, check_positive_int, check_sparse_matrix)
 from ..gram import FrobeniusStats, frobenius_from_stats
 from ..results import Factorization
-from ..sparse_support import squared_norm
+from ..sparse_support import product_on_support, product_total, squared_norm, support
 from .block_coordinate import run_sweeps
 
 __all__ = ["alternate"]
@@ -82,6 +82,11 @@ class _TwoFactorBlocks:
         self.one_factor_H, self.one_factor_W = update_H, update_W
         self.loss_name = loss_name
         self.frob = loss_name == "frobenius"
+        # Sparse KL: the loss computes WH on X's non-zeros; the next H-step reads the same
+        # product (same W, same H), so it is kept keyed by their identity and passed as stats.
+        self.sparse_kl = sp.issparse(X) and loss_name == "kl"
+        self._support = support(X) if self.sparse_kl else None
+        self._kl_product = (None, None, None)   # (W, H, WH on the support)
         self.norm_x2 = squared_norm(X)
         self._gram = (None, None)      # (W, WᵀW)
         self._stats_H = (None, None)   # (W, (WᵀX, WᵀW)) read by the last H-step
@@ -98,6 +103,8 @@ class _TwoFactorBlocks:
     def update_H(self, blocks):
         H, W = blocks
         stats = FrobeniusStats(W.T @ self.X, self.gram_W(W)) if self.frob else None
+        if self.sparse_kl and self._kl_product[0] is W and self._kl_product[1] is H:
+            stats = self._kl_product[2]
         self._stats_H = (W, stats)
         return self.one_factor_H(self.X, W, H, stats)
 
@@ -109,6 +116,11 @@ class _TwoFactorBlocks:
 
     def loss(self, blocks):
         H, W = blocks
+        if self.sparse_kl:
+            rows, cols, x = self._support
+            product = product_on_support(W, H, rows, cols)
+            self._kl_product = (W, H, product)
+            return losses.kl_from_support(x, product, product_total(W, H))
         if self.frob:
             value = None
             if self._stats_W[0] is H:
