@@ -17,6 +17,14 @@ from .status import Kind, Status, kind_of
 __all__ = ["Factorization", "RankBound"]
 
 
+def _loop_summary(fit) -> dict[str, Any]:
+    """The JSON-ready fields every record of a block-coordinate run shares (loss, error,
+    iterations, why it stopped, time)."""
+    return {"loss_name": fit.loss_name, "loss": float(fit.loss),
+            "relative_error": float(fit.relative_error), "n_iter": int(fit.n_iter),
+            "stop_reason": fit.stop_reason, "seconds": float(fit.seconds)}
+
+
 @dataclass(frozen=True)
 class Factorization:
     """X ≈ W @ H with W (m×k) ≥ 0 and H (k×n) ≥ 0.
@@ -60,16 +68,8 @@ class Factorization:
 
     def summary(self) -> dict[str, Any]:
         """A JSON-ready summary (no factor matrices)."""
-        return {
-            "shape": [int(self.W.shape[0]), int(self.H.shape[1])],
-            "k": self.k,
-            "loss_name": self.loss_name,
-            "loss": float(self.loss),
-            "relative_error": float(self.relative_error),
-            "n_iter": int(self.n_iter),
-            "stop_reason": self.stop_reason,
-            "seconds": float(self.seconds),
-        }
+        return {"shape": [int(self.W.shape[0]), int(self.H.shape[1])], "k": self.k,
+                **_loop_summary(self)}
 
 
 @dataclass(frozen=True)
@@ -173,17 +173,8 @@ class TensorFactorization:
 
     def summary(self) -> dict[str, Any]:
         """A JSON-ready summary (no factor matrices)."""
-        return {
-            "shape": list(self.shape),
-            "k": self.k,
-            "method": self.method,
-            "loss_name": self.loss_name,
-            "loss": float(self.loss),
-            "relative_error": float(self.relative_error),
-            "n_iter": int(self.n_iter),
-            "stop_reason": self.stop_reason,
-            "seconds": float(self.seconds),
-        }
+        return {"shape": list(self.shape), "k": self.k, "method": self.method,
+                **_loop_summary(self)}
 
 
 @dataclass(frozen=True)
@@ -236,12 +227,8 @@ class ConvexFactorization:
 
     def summary(self) -> dict[str, Any]:
         """A JSON-ready summary (no factor matrices)."""
-        return {
-            "model": self.model, "method": self.method, "n": int(self.G.shape[0]), "k": self.k,
-            "loss_name": self.loss_name, "loss": float(self.loss),
-            "relative_error": float(self.relative_error), "n_iter": int(self.n_iter),
-            "stop_reason": self.stop_reason, "seconds": float(self.seconds),
-        }
+        return {"model": self.model, "method": self.method, "n": int(self.G.shape[0]),
+                "k": self.k, **_loop_summary(self)}
 
 
 @dataclass(frozen=True)

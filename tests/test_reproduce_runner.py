@@ -421,3 +421,15 @@ def test_cells_saved_under_the_old_key_are_found_and_migrated(tmp_path, monkeypa
     assert (again.ran, again.cached) == (0, 4)
     assert _table(again.table) == _table(first.table)
     assert runner._legacy_key(exp, "planted", "hals", 3, 0) != experiment_cells(exp)[0].key
+
+
+def test_a_cell_outcome_is_data_and_old_records_are_read_by_their_status_prefix():
+    from nnmf_research.reproduce.runner import cell_outcome
+    from nnmf_research.status import Kind
+
+    assert cell_outcome({"status": "skipped: no peer", "outcome": "skipped"}) is Kind.SKIPPED
+    assert cell_outcome({"status": "failed: ValueError: x", "outcome": "failed"}) is Kind.FAILED
+    # records saved before the outcome field existed
+    assert cell_outcome({"status": "ok"}) is Kind.OK
+    assert cell_outcome({"status": "skipped: scikit-learn is not installed"}) is Kind.SKIPPED
+    assert cell_outcome({"status": "failed: ZeroDivisionError"}) is Kind.FAILED

@@ -10,7 +10,6 @@ import argparse
 import os
 import sys
 import time
-from pathlib import Path
 
 from .. import __version__, losses
 from ..checks import SolverFailedError, check_rank, check_solver
@@ -21,7 +20,7 @@ from ..io import (atomic_write_text, check_output_dir, json_text, load_matrix, o
                   save_matrix)
 from ..losses import LOSSES
 from ..results import Factorization
-from .options import count, fraction, seconds
+from .options import add_loop_options, add_output_options
 
 __all__ = ["add_parser", "run"]
 
@@ -62,24 +61,12 @@ def add_parser(sub) -> None:
                         "(default: %(default)s)")
     p.add_argument("--init", choices=INIT_METHODS, default="nndsvda",
                    help="initial factors (default: %(default)s)")
-    p.add_argument("--seed", type=count(0), default=0,
-                   help="random seed for the initialization (default: %(default)s)")
-    p.add_argument("--max-iter", type=count(0), default=200,
-                   help="maximum number of alternating iterations (default: %(default)s)")
-    p.add_argument("--tol", type=fraction, default=1e-4,
-                   help="stop when the relative loss decrease of one iteration is below "
-                        "this; 0 disables (default: %(default)s)")
-    p.add_argument("--time-limit", type=seconds, default=None,
-                   help="stop after this many seconds (default: none)")
+    add_loop_options(p, steps="alternating iterations", step="iteration",
+                     seed_of="the initialization")
     p.add_argument("--solver", default=None,
                    help="CVXPY solver for --method cvxpy, e.g. OSQP, CLARABEL, SCS "
                         "(default: OSQP for frobenius, CLARABEL for kl)")
-    p.add_argument("--out", type=Path, default=None,
-                   help="directory to write W.npy, H.npy and summary.json into")
-    p.add_argument("--json", action="store_true",
-                   help="print the summary as JSON on stdout")
-    p.add_argument("--quiet", action="store_true",
-                   help="no progress lines on stderr")
+    add_output_options(p, writes="W.npy, H.npy and summary.json")
     p.set_defaults(handler=run)
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import math
+from pathlib import Path
 
-__all__ = ["count", "seconds", "fraction"]
+__all__ = ["count", "seconds", "fraction", "add_loop_options", "add_output_options"]
 
 
 def count(low: int):
@@ -41,3 +42,27 @@ def fraction(text: str) -> float:
     if not (0 <= value < 1):  # also refuses NaN
         raise argparse.ArgumentTypeError(f"{text} is out of range: must be in [0, 1)")
     return value
+
+
+def add_loop_options(p, *, steps: str, step: str, seed_of: str) -> None:
+    """--seed, --max-iter, --tol, --time-limit: the stopping rules of the block-coordinate
+    driver (``steps``/``step`` name what one iteration is, e.g. "sweeps over the modes")."""
+    p.add_argument("--seed", type=count(0), default=0,
+                   help=f"random seed for {seed_of} (default: %(default)s)")
+    p.add_argument("--max-iter", type=count(0), default=200,
+                   help=f"maximum number of {steps} (default: %(default)s)")
+    p.add_argument("--tol", type=fraction, default=1e-4,
+                   help=f"stop when the relative loss decrease of one {step} is below "
+                        "this; 0 disables (default: %(default)s)")
+    p.add_argument("--time-limit", type=seconds, default=None,
+                   help="stop after this many seconds (default: none)")
+
+
+def add_output_options(p, *, writes: str) -> None:
+    """--out DIR (the files ``writes`` names, written as one set), --json, --quiet."""
+    p.add_argument("--out", type=Path, default=None,
+                   help=f"directory to write {writes} into")
+    p.add_argument("--json", action="store_true",
+                   help="print the summary as JSON on stdout")
+    p.add_argument("--quiet", action="store_true",
+                   help="no progress lines on stderr")

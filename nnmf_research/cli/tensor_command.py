@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from .. import __version__
 from ..io import check_output_dir, json_text, output_dir
 from ..status import Kind, kind_of
-from .options import count, fraction, seconds
+from .options import add_loop_options, add_output_options
 
 __all__ = ["add_parser", "run"]
 
@@ -29,20 +28,10 @@ def add_parser(sub) -> None:
                         "model) (default: %(default)s)")
     p.add_argument("--loss", choices=("frobenius", "kl"), default="frobenius",
                    help="objective (default: %(default)s)")
-    p.add_argument("--seed", type=count(0), default=0,
-                   help="random seed for the initial factors (default: %(default)s)")
-    p.add_argument("--max-iter", type=count(0), default=200,
-                   help="maximum number of sweeps over the modes (default: %(default)s)")
-    p.add_argument("--tol", type=fraction, default=1e-4,
-                   help="stop when the relative loss decrease of one sweep is below this "
-                        "(default: %(default)s)")
-    p.add_argument("--time-limit", type=seconds, default=None,
-                   help="stop after this many seconds (default: none)")
+    add_loop_options(p, steps="sweeps over the modes", step="sweep",
+                     seed_of="the initial factors")
     p.add_argument("--solver", default=None, help="CVXPY solver for --method cvxpy")
-    p.add_argument("--out", type=Path, default=None,
-                   help="directory to write A1.npy ... An.npy and summary.json into")
-    p.add_argument("--json", action="store_true", help="print the summary as JSON")
-    p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    add_output_options(p, writes="A1.npy ... An.npy and summary.json")
     p.set_defaults(handler=run)
 
 

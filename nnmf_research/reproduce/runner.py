@@ -48,12 +48,13 @@ from ..io import atomic_write_bytes
 from ..datasets import load_dataset
 from ..init import initialize
 from ..interrupts import InterruptGuard, mentions_interrupt
+from ..status import Kind
 from . import cells as cell_kinds
 from .config import METHOD_META_KEYS, Experiment
 from .metrics import FACTOR_FREE_METRICS, METRICS
 from .store import ResultStore
 
-__all__ = ["Cell", "experiment_cells", "run_cell", "run_experiment", "build_table"]
+__all__ = ["Cell", "experiment_cells", "run_cell", "cell_outcome", "run_experiment", "build_table"]
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,19 @@ def _interrupted(out: cell_kinds.MethodOutput) -> bool:
     return mentions_interrupt(out.extra.get("stop_reason", ""))
 
 
+def cell_outcome(record: dict) -> Kind:
+    """A cell record's outcome as data: ``Kind.OK``, ``Kind.SKIPPED`` or ``Kind.FAILED``.
+
+    Records carry it as ``outcome``; records saved before that field existed are read by the
+    prefix of the ``status`` text the runner wrote then ("ok", "skipped: ...", "failed: ...").
+    """
+    if "outcome" in record:
+        return Kind(record["outcome"])
+    status = record.get("status", "")
+    return (Kind.OK if status == "ok" else Kind.SKIPPED if status.startswith("skipped")
+            else Kind.FAILED)
+
+
 def run_cell(cell: Cell, store: ResultStore) -> dict:
     """Run one cell and save it; returns its record. Failures are saved under failures/;
     an interrupted cell is not saved at all (``KeyboardInterrupt`` propagates)."""
@@ -160,13 +174,14 @@ def run_cell(cell: Cell, store: ResultStore) -> dict:
             except cell_kinds.SkipCell as skip:
                 if guard.hit:
                     raise KeyboardInterrupt from None
-                record.update(status=f"skipped: {skip}", metrics={})
+                record.update(status=f"skipped: {skip}", outcome=Kind.SKIPPED.value, metrics={})
                 return store.save_cell(cell.key, record, {})
             if guard.hit or _interrupted(out):
                 raise KeyboardInterrupt  # a partial result is not a finished cell
             ctx = {"X": X, "W": out.W, "H": out.H, "parts": data.parts, "out": out}
             record.update(
-                status="ok", metrics=_metric_values(spec["metrics"], ctx),
+                status="ok", outcome=Kind.OK.value,
+                metrics=_metric_values(spec["metrics"], ctx),
                 image_shape=data.image_shape, stop_reason=out.extra.get("stop_reason", ""),
                 loss_name=out.loss_name,
                 outputs={"seconds": _finite_or_none(out.seconds), "n_iter": out.n_iter,
@@ -184,7 +199,7 @@ def run_cell(cell: Cell, store: ResultStore) -> dict:
         except Exception as exc:  # recorded, not cached: the next run retries this cell
             if guard.hit:  # e.g. a solver reporting "interrupted" as an error
                 raise KeyboardInterrupt from None
-            record.update(status=f"failed: {type(exc).__name__}: {exc}",
+            record.update(status=f"failed: {type(exc).__name__}: {exc}", outcome=Kind.FAILED.value,
                           traceback=traceback.format_exc())
             store.save_failure(cell.key, record)
             return record
@@ -416,8 +431,8 @@ def run_experiment(exp: Experiment, results_root="results", figures_dir=None, *,
                 delayed(run_cell)(cell, store) for cell in pending):
             records.append(record)
             bar.step(record)
-    failures = [r for r in records if r.get("status", "").startswith("failed")]
-    skipped = sum(1 for r in records if r.get("status", "").startswith("skipped"))
+    failures = [r for r in records if cell_outcome(r) is Kind.FAILED]
+    skipped = sum(1 for r in records if cell_outcome(r) is Kind.SKIPPED)
 
     store = ResultStore(results_root, exp.name, exp.tiny)  # what the workers saved
     rows, columns = build_table(exp, store)
