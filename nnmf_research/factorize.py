@@ -13,9 +13,16 @@ mu         Lee & Seung (2001) multiplicative updates   frobenius, kl
 hals       accelerated HALS (Cichocki & Phan 2009;     frobenius
            Gillis & Glineur 2012)
 anls       exact NNLS per column (Lawson–Hanson)       frobenius
+cd         cyclic coordinate descent for KL (Hsieh &   kl
+           Dhillon 2011)
 cvxpy      the declarative CVXPY models, where extra   frobenius, kl
            constraints / penalties go
 =========  ==========================================  ===================
+
+A scipy.sparse X stays sparse for loss="kl" with method "mu", "cd" or "cvxpy" (the updates
+read X on its non-zeros: :mod:`nnmf_research.kernels`, the sparse form of
+:func:`~nnmf_research.models.kl.kl_model`); other combinations densify it, within the memory
+limit of :func:`~nnmf_research.checks.check_allocation`.
 
 This module only maps names to updates (:func:`make_updates`) and initial factors; the loop
 is :func:`nnmf_research.drivers.alternating.alternate`. X and the initial factors are validated
@@ -37,9 +44,11 @@ from __future__ import annotations
 from typing import Callable, Mapping
 
 import numpy as np
+import scipy.sparse as sp
 
 from . import kernels
-from .checks import NMFInputError, check_choice, check_factor, check_matrix, check_rank
+from .checks import (NMFInputError, check_choice, check_factor, check_matrix, check_rank,
+                     check_sparse_matrix)
 from .drivers.alternating import alternate_checked
 from .init import INIT_METHODS, initialize_checked
 from .losses import LOSSES
@@ -47,7 +56,10 @@ from .results import Factorization
 
 __all__ = ["FACTORIZE_METHODS", "make_updates", "factorize"]
 
-FACTORIZE_METHODS = ("mu", "hals", "anls", "cvxpy")
+FACTORIZE_METHODS = ("mu", "hals", "anls", "cd", "cvxpy")
+
+SPARSE_METHODS = {("mu", "kl"), ("cd", "kl"), ("cvxpy", "kl")}
+"""(method, loss) pairs that keep a scipy.sparse X sparse."""
 
 
 def _methods_for(loss: str) -> list[str]:
@@ -67,6 +79,7 @@ def make_updates(
     constraints_W: Callable | None = None,
     penalty_W: Callable | None = None,
     kernel_options: Mapping | None = None,
+    support=None,
 ):
     """Return ``(update_H, update_W)`` for the alternating driver.
 
@@ -74,6 +87,8 @@ def make_updates(
     ``constraints_W`` / ``penalty_W`` therefore receive the Variable Wᵀ of shape k×m.
     Extra constraints and penalties need ``method="cvxpy"``; ``kernel_options`` go to the
     NumPy kernel's constructor (e.g. ``{"alpha": 0}`` for plain HALS, ``{"eps": 0}``).
+    ``support`` (the sparse X itself) builds the sparse form of the CVXPY KL models, with
+    exponential cones on X's non-zeros only.
     """
     check_choice(method, "method", FACTORIZE_METHODS)
     check_choice(loss, "loss", LOSSES)
@@ -81,8 +96,9 @@ def make_updates(
     hooks = (constraints_H, penalty_H, constraints_W, penalty_W)
     if method != "cvxpy":
         if (method, loss) not in kernels.KERNELS:
+            served = " and ".join(repr(name) for (m_, name) in kernels.KERNELS if m_ == method)
             raise NMFInputError(
-                f"method {method!r} supports loss 'frobenius' only; for loss {loss!r} use one "
+                f"method {method!r} supports loss {served} only; for loss {loss!r} use one "
                 f"of: {', '.join(_methods_for(loss))}"
             )
         if any(h is not None for h in hooks) or solver is not None:
@@ -105,8 +121,10 @@ def make_updates(
     else:
         from .models.kl import kl_model
 
-        update_H = kl_model(k, m, n, constraints=constraints_H, penalty=penalty_H, **common)
-        update_W = kl_model(k, n, m, constraints=constraints_W, penalty=penalty_W, **common)
+        update_H = kl_model(k, m, n, constraints=constraints_H, penalty=penalty_H,
+                            support=support, **common)
+        update_W = kl_model(k, n, m, constraints=constraints_W, penalty=penalty_W,
+                            support=None if support is None else support.T, **common)
     return update_H, update_W
 
 
@@ -140,7 +158,7 @@ def factorize(
     X : (m, n) array_like or scipy.sparse, non-negative
     k : inner dimension, 1 <= k <= min(m, n)
     loss : "frobenius" | "kl"
-    method : "mu" | "hals" | "anls" | "cvxpy"
+    method : "mu" | "hals" | "anls" | "cd" | "cvxpy"
     init : "random" | "nndsvd" | "nndsvda" | "nndsvdar" (ignored when W and H are given)
     random_state : None, int or numpy Generator (seeds the initialization)
     W, H : optional initial factors (both or neither)
@@ -152,8 +170,10 @@ def factorize(
     -------
     Factorization
     """
+    keep_sparse = sp.issparse(X) and (method, loss) in SPARSE_METHODS
     return factorize_checked(
-        check_matrix(X, finite_norm=True), k, loss=loss, method=method, init=init,
+        check_sparse_matrix(X, finite_norm=True) if keep_sparse
+        else check_matrix(X, finite_norm=True), k, loss=loss, method=method, init=init,
         random_state=random_state, W=W, H=H,
         updates={"solver": solver, "solver_options": solver_options,
                  "constraints_H": constraints_H, "penalty_H": penalty_H,
@@ -187,8 +207,10 @@ def factorize_checked(X: np.ndarray, k, *, loss, method, init, random_state, W, 
     check_choice(init, "init", INIT_METHODS)
     if (W is None) != (H is None):
         raise NMFInputError("give both initial factors W and H, or neither")
+    if sp.issparse(X) and method == "cvxpy":
+        updates = {**updates, "support": X}
     update_H, update_W = make_updates(method, loss, X.shape, k, **updates)
-    if not X.any():
+    if (X.nnz == 0) if sp.issparse(X) else not X.any():
         return zero_factorization(X.shape, k, loss)
     if W is None:
         W, H = initialize_checked(X, k, init, random_state)

@@ -32,7 +32,7 @@ and for the I-divergence J(W, H) = Σ X log(X/WH) − X + WH, with P = WH/S,
     J(W, H) = −L(P) + Σ_ij X_ij log(X_ij/N) + [S − N − N log(S/N)],
 
 the bracket being ≥ 0 and 0 exactly when S = N. KL-NMF's multiplicative updates give S = N
-after every step (:mod:`nnmf_research.kl_sparse`) and so at their fixed points, and a PLSI
+after every step (:mod:`nnmf_research.kernels.multiplicative`) and so at their fixed points, and a PLSI
 model has S = N by construction: there J = −L + Σ X log(X/N), the same objective up to a
 constant (:func:`kl_plsi_identity` returns both sides).
 
@@ -357,9 +357,9 @@ def kl_plsi_identity(X, W, H) -> KLPLSIIdentity:
 
 
 def _kl_nmf_update(method: str):
-    from .kl_sparse import KLCoordinateDescent, SparseMultiplicativeKL
+    from .kernels import KERNELS
 
-    return SparseMultiplicativeKL() if method == "mu" else KLCoordinateDescent()
+    return KERNELS[(method, "kl")]()
 
 
 def hybrid_plsi_nmf(counts, k: int, *, random_state=None, W=None, H=None,

@@ -10,7 +10,7 @@ from nnmf_research import alternate, hybrid_plsi_nmf, losses, nmf_to_plsi, plsi,
 from nnmf_research.checks import NMFInputError
 from nnmf_research.drivers.hybrid import hybrid
 from nnmf_research.init import initialize
-from nnmf_research.kl_sparse import SparseMultiplicativeKL
+from nnmf_research.kernels import MultiplicativeKL
 
 
 def counts(m, n, density, seed):
@@ -46,8 +46,8 @@ def test_hybrid_is_never_worse_than_the_better_of_nmf_and_plsi_from_the_same_sta
         res = hybrid_plsi_nmf(X, 4, W=W0, H=H0, nmf_method=nmf_method, max_iter=300,
                               tol=1e-6)
         # each alone, run here independently from the same start
-        from nnmf_research.kl_sparse import KLCoordinateDescent
-        update = SparseMultiplicativeKL() if nmf_method == "mu" else KLCoordinateDescent()
+        from nnmf_research.kernels import KLCoordinateDescent
+        update = MultiplicativeKL() if nmf_method == "mu" else KLCoordinateDescent()
         nmf = alternate(X, W0, H0, update, max_iter=300, tol=1e-6)
         model = plsi(X, 4, init=nmf_to_plsi(W0, H0), max_iter=300, tol=1e-6)
         alone_plsi = losses.kl(X, *plsi_to_nmf(model))

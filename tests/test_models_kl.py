@@ -53,7 +53,7 @@ def test_plsi_style_simplex_columns_are_one_argument(rng):
 import scipy.sparse as sp  # noqa: E402
 
 from nnmf_research.checks import NMFInputError  # noqa: E402
-from nnmf_research.kl_sparse import SparseMultiplicativeKL  # noqa: E402
+from nnmf_research.kernels import MultiplicativeKL  # noqa: E402
 
 
 def _sparse_x(m, n, seed):
@@ -81,7 +81,7 @@ def test_sparse_kl_model_matches_many_sparse_mu_steps(rng):
     exact = losses.kl(X, W, kl_model(k, m, n, support=X)(X, W, np.ones((k, n))))
     H = np.ones((k, n))
     for _ in range(5000):
-        H = SparseMultiplicativeKL(eps=0.0)(X, W, H)
+        H = MultiplicativeKL(eps=0.0)(X, W, H)
     assert losses.kl(X, W, H) == pytest.approx(exact, rel=1e-5)
 
 

@@ -9,7 +9,7 @@ from scipy.special import xlogy
 
 from nnmf_research import alternate, losses, nmf_to_plsi, plsi, plsi_to_nmf
 from nnmf_research.checks import NMFInputError
-from nnmf_research.kl_sparse import SparseMultiplicativeKL
+from nnmf_research.kernels import MultiplicativeKL
 from nnmf_research.plsi import PLSIModel, kl_plsi_identity, plsi_log_likelihood
 
 
@@ -74,7 +74,7 @@ def test_a_planted_model_reaches_the_saturated_likelihood():
 def test_kl_nmf_fixed_point_to_plsi_and_back_reproduces_wh():
     X = counts(60, 45, 0.15, 2)
     rng = np.random.default_rng(0)
-    fit = alternate(X, rng.random((60, 4)), rng.random((4, 45)), SparseMultiplicativeKL(),
+    fit = alternate(X, rng.random((60, 4)), rng.random((4, 45)), MultiplicativeKL(),
                     max_iter=3000, tol=0)
     W, H = plsi_to_nmf(nmf_to_plsi(fit.W, fit.H))
     WH = fit.W @ fit.H
@@ -93,7 +93,7 @@ def test_plsi_to_nmf_and_back_reproduces_the_distributions():
 def test_identity_holds_at_a_kl_nmf_fixed_point_and_for_any_plsi_model():
     X = counts(80, 50, 0.1, 4)
     rng = np.random.default_rng(0)
-    fit = alternate(X, rng.random((80, 3)), rng.random((3, 50)), SparseMultiplicativeKL(),
+    fit = alternate(X, rng.random((80, 3)), rng.random((3, 50)), MultiplicativeKL(),
                     max_iter=2000, tol=0)
     check = kl_plsi_identity(X, fit.W, fit.H)
     assert check.mass_ratio == pytest.approx(1.0, abs=1e-12)

@@ -12,7 +12,7 @@ import pytest
 
 from nnmf_research import alternate, kl_plsi_identity, plsi, plsi_to_nmf
 from nnmf_research.init import initialize
-from nnmf_research.kl_sparse import SparseMultiplicativeKL
+from nnmf_research.kernels import MultiplicativeKL
 from nnmf_research.text_corpora import (CorpusFormatError, CorpusUnavailableError,
                                         _strip_header, build_vocabulary, count_matrix,
                                         load_corpus, load_restricted_pickle, read_ldac,
@@ -112,7 +112,7 @@ def test_reuters_matches_the_lda_packages_own_sizes():
 def test_the_kl_plsi_identity_holds_on_real_corpora_at_convergence(name, k):
     X = load_corpus(name).counts
     W, H = initialize(X, k, method="random", random_state=0)
-    fit = alternate(X, W, H, SparseMultiplicativeKL(), max_iter=300, tol=1e-7)
+    fit = alternate(X, W, H, MultiplicativeKL(), max_iter=300, tol=1e-7)
     check = kl_plsi_identity(X, fit.W, fit.H)
     assert check.mass_ratio == pytest.approx(1.0, abs=1e-12)
     assert check.relative_gap < 1e-8

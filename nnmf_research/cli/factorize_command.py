@@ -11,9 +11,12 @@ import os
 import sys
 import time
 
+import scipy.sparse as sp
+
 from .. import __version__, losses
 from ..checks import SolverFailedError, check_rank, check_solver
-from ..factorize import FACTORIZE_METHODS, factorize, make_updates, zero_factorization
+from ..factorize import (FACTORIZE_METHODS, SPARSE_METHODS, factorize, make_updates,
+                         zero_factorization)
 from ..init import INIT_METHODS, initialize
 from ..interrupts import InterruptGuard, mentions_interrupt
 from ..io import (atomic_write_text, check_output_dir, json_text, load_matrix, output_dir,
@@ -35,7 +38,10 @@ loss (frobenius: ||X - WH||_F^2, no 1/2; kl: sum X log(X/WH) - X + WH), relative
 examples:
   nnmf factorize data.npy -k 10 --loss frobenius --method hals --seed 0 --out run/
   nnmf factorize data.csv -k 10 --loss kl --method mu --json
-  (--loss kl --method cvxpy solves one exponential cone per entry: small matrices only)
+  nnmf factorize counts.mtx -k 20 --loss kl --method cd --out run/
+  (--loss kl with --method mu, cd or cvxpy keeps a sparse .mtx/.npz sparse: the updates
+  read X on its non-zeros; --loss kl --method cvxpy solves one exponential cone per stored
+  entry: small matrices only)
 """
 
 
@@ -57,7 +63,8 @@ def add_parser(sub) -> None:
     p.add_argument("--method", choices=FACTORIZE_METHODS, default="hals",
                    help="mu = Lee-Seung multiplicative updates (frobenius, kl); hals = "
                         "accelerated HALS (frobenius); anls = exact NNLS per column "
-                        "(frobenius); cvxpy = the CVXPY models (frobenius, kl) "
+                        "(frobenius); cd = Hsieh-Dhillon coordinate descent (kl); cvxpy = the CVXPY "
+                        "models (frobenius, kl) "
                         "(default: %(default)s)")
     p.add_argument("--init", choices=INIT_METHODS, default="nndsvda",
                    help="initial factors (default: %(default)s)")
@@ -119,7 +126,7 @@ def _last_complete(X, loss: str, last: dict) -> Factorization:
         losses.relative_error(X, W, H), time.perf_counter() - last["start"])
 
 
-def _precheck(args, shape) -> None:
+def _precheck(args, shape, nnz=None) -> None:
     """What ``factorize`` would refuse about method, loss, solver and size, checked cheaply
     (the CVXPY models are compiled once, by ``factorize``)."""
     if args.method != "cvxpy":
@@ -131,22 +138,22 @@ def _precheck(args, shape) -> None:
     if args.loss == "kl":
         from ..models.kl import check_kl_size
 
-        check_kl_size(*shape)
+        check_kl_size(*shape, nnz)
 
 
 def run(args) -> int:
     if args.out is not None:
         check_output_dir(args.out, owned=FACTORIZE_OUTPUTS)
-    X = load_matrix(args.file)
+    X = load_matrix(args.file, keep_sparse=(args.method, args.loss) in SPARSE_METHODS)
     check_rank(args.k, X.shape)
     start = time.perf_counter()
     interrupted = False
-    if not X.any():
+    if (X.nnz == 0) if sp.issparse(X) else not X.any():
         fit, init_seconds = zero_factorization(X.shape, args.k, args.loss), 0.0
     else:
         last = {}
         with InterruptGuard() as guard, _SolverOutput() as solver_output:
-            _precheck(args, X.shape)  # bad options are refused before a long initialization
+            _precheck(args, X.shape, X.nnz if sp.issparse(X) else None)  # bad options are refused before a long initialization
             W0, H0 = initialize(X, args.k, method=args.init, random_state=args.seed)
             init_seconds = time.perf_counter() - start
             last.update(W=W0, H=H0, n_iter=0, history=[losses.loss(args.loss, X, W0, H0)],

@@ -62,12 +62,12 @@ def _check_update(update, name: str, factor_shape: tuple[int, int], loss_name: s
 
 def _check_sparse_updates(update_H, update_W) -> None:
     """A sparse X goes only to updates that declare ``sparse = True`` (they read X on its
-    non-zeros, :mod:`nnmf_research.kl_sparse`); any other would densify it or fail."""
+    non-zeros, :mod:`nnmf_research.kernels`); any other would densify it or fail."""
     for name, update in (("update_H", update_H), ("update_W", update_W)):
         if update not in (None, "same") and not getattr(update, "sparse", False):
             raise NMFInputError(
                 f"X is scipy.sparse but {name}={update!r} does not read sparse input; use "
-                "SparseMultiplicativeKL or KLCoordinateDescent (loss 'kl'), or pass X.toarray()")
+                "MultiplicativeKL or KLCoordinateDescent (loss 'kl'), or pass X.toarray()")
 
 
 class _TwoFactorBlocks:

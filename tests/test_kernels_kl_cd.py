@@ -1,5 +1,6 @@
-"""KL updates on the non-zeros of a sparse X: the sparse MU equals the dense one, coordinate
-descent is monotone and reaches the exact (CVXPY) subproblem optimum, nothing is densified."""
+"""KL updates on the non-zeros of a sparse X (kernels/multiplicative.py, kernels/kl_cd.py): MU
+on a sparse X equals MU on its dense form, coordinate descent is monotone and reaches the
+exact (CVXPY) subproblem optimum, nothing is densified."""
 
 from __future__ import annotations
 
@@ -9,8 +10,7 @@ import scipy.sparse as sp
 
 from nnmf_research import alternate, losses
 from nnmf_research.checks import NMFInputError
-from nnmf_research.kernels import HALS, MultiplicativeKL
-from nnmf_research.kl_sparse import KLCoordinateDescent, SparseMultiplicativeKL
+from nnmf_research.kernels import HALS, KLCoordinateDescent, MultiplicativeKL
 from nnmf_research.models.kl import kl_model
 
 
@@ -28,22 +28,22 @@ def problem(rng):
 
 def test_sparse_mu_step_equals_the_dense_mu_step(problem):
     X, W, H = problem
-    np.testing.assert_allclose(SparseMultiplicativeKL()(X, W, H),
+    np.testing.assert_allclose(MultiplicativeKL()(X, W, H),
                                MultiplicativeKL()(X.toarray(), W, H), rtol=1e-13)
     # the W-step by transposition reads the CSC transpose
-    np.testing.assert_allclose(SparseMultiplicativeKL()(X.T, H.T, W.T),
+    np.testing.assert_allclose(MultiplicativeKL()(X.T, H.T, W.T),
                                MultiplicativeKL()(X.toarray().T, H.T, W.T), rtol=1e-13)
 
 
 def test_after_an_mu_step_the_reconstruction_total_equals_the_data_total(problem):
     X, W, H = problem
-    H1 = SparseMultiplicativeKL(eps=0.0)(X, W, H)
+    H1 = MultiplicativeKL(eps=0.0)(X, W, H)
     assert (W @ H1).sum() == pytest.approx(X.sum(), rel=1e-12)
-    W1 = SparseMultiplicativeKL(eps=0.0)(X.T, H1.T, W.T).T
+    W1 = MultiplicativeKL(eps=0.0)(X.T, H1.T, W.T).T
     assert (W1 @ H1).sum() == pytest.approx(X.sum(), rel=1e-12)
 
 
-@pytest.mark.parametrize("update", [SparseMultiplicativeKL(), KLCoordinateDescent()],
+@pytest.mark.parametrize("update", [MultiplicativeKL(), KLCoordinateDescent()],
                          ids=["mu", "cd"])
 def test_one_kl_step_never_increases_the_divergence(update, rng):
     for seed in range(5):
@@ -86,7 +86,7 @@ def test_alternate_runs_kl_nmf_on_a_sparse_x_without_densifying(method, huge_spa
                                                                rng):
     X = huge_sparse_counts
     m, n = X.shape
-    update = SparseMultiplicativeKL() if method == "mu" else KLCoordinateDescent()
+    update = MultiplicativeKL() if method == "mu" else KLCoordinateDescent()
     W, H = rng.random((m, 3)) * 0.1, rng.random((3, n)) * 0.1
     fit = alternate(X, W, H, update, max_iter=3, tol=0)
     assert fit.n_iter == 3 and np.isfinite(fit.loss)
@@ -99,14 +99,39 @@ def test_alternate_refuses_a_sparse_x_for_an_update_that_would_densify_it(proble
         alternate(X, W, H, HALS())
     with pytest.raises(NMFInputError, match="X entry \\(0, 1\\) is negative"):
         bad = sp.csr_matrix(np.array([[1.0, -2.0], [0.0, 1.0]]))
-        alternate(bad, np.ones((2, 1)), np.ones((1, 2)), SparseMultiplicativeKL())
+        alternate(bad, np.ones((2, 1)), np.ones((1, 2)), MultiplicativeKL())
 
 
 def test_kl_nmf_by_mu_on_sparse_x_follows_dense_mu_and_cd_is_monotone(problem):
     X, W, H = problem
     dense = alternate(X.toarray(), W, H, MultiplicativeKL(), max_iter=50, tol=0)
-    sparse = alternate(X, W, H, SparseMultiplicativeKL(), max_iter=50, tol=0)
+    sparse = alternate(X, W, H, MultiplicativeKL(), max_iter=50, tol=0)
     np.testing.assert_allclose(sparse.history, dense.history, rtol=1e-11)
     cd = alternate(X, W, H, KLCoordinateDescent(), max_iter=50, tol=0)
     assert np.all(np.diff(cd.history) <= 1e-12 * cd.history[0])
     assert cd.loss == pytest.approx(losses.kl(X.toarray(), cd.W, cd.H), rel=1e-12)
+
+
+def test_factorize_runs_kl_on_a_sparse_x_by_mu_cd_and_cvxpy_as_on_its_dense_form(problem):
+    from nnmf_research import factorize
+
+    X, W, H = problem
+    for method in ("mu", "cd"):
+        sparse = factorize(X, 4, loss="kl", method=method, W=W, H=H, max_iter=30, tol=0)
+        dense = factorize(X.toarray(), 4, loss="kl", method=method, W=W, H=H, max_iter=30,
+                          tol=0)
+        np.testing.assert_allclose(sparse.history, dense.history, rtol=1e-10)
+        assert sparse.relative_error == pytest.approx(dense.relative_error, rel=1e-10)
+    small = X[:30, :20]
+    fit = factorize(small, 2, loss="kl", method="cvxpy", init="random", random_state=0,
+                    max_iter=3, tol=0)
+    assert all(b <= a * (1 + 1e-6) for a, b in zip(fit.history, fit.history[1:]))
+    assert fit.loss == pytest.approx(losses.kl(small.toarray(), fit.W, fit.H), rel=1e-12)
+
+
+def test_factorize_names_the_methods_of_each_loss():
+    from nnmf_research import factorize
+
+    with pytest.raises(NMFInputError, match="method 'cd' supports loss 'kl' only; for loss "
+                                            "'frobenius' use one of: mu, hals, anls, cvxpy"):
+        factorize(np.ones((4, 3)), 1, loss="frobenius", method="cd")
