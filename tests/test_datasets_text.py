@@ -13,10 +13,10 @@ import pytest
 from nnmf_research import alternate, kl_plsi_identity, plsi, plsi_to_nmf
 from nnmf_research.init import initialize
 from nnmf_research.kernels import MultiplicativeKL
-from nnmf_research.text_corpora import (CorpusFormatError, CorpusUnavailableError,
-                                        _strip_header, build_vocabulary, count_matrix,
-                                        load_corpus, load_restricted_pickle, read_ldac,
-                                        tokenize)
+from nnmf_research.datasets import load_dataset as load_corpus
+from nnmf_research.datasets.text import (CorpusFormatError, CorpusUnavailableError,
+                                         _strip_header, build_vocabulary, count_matrix,
+                                         load_restricted_pickle, read_ldac, tokenize)
 
 needs_gensim = pytest.mark.skipif(importlib.util.find_spec("gensim") is None,
                                   reason="gensim (the optional extra 'text') is not installed")
@@ -81,7 +81,7 @@ def test_ldac_lines_that_do_not_parse_are_named(tmp_path):
 def test_an_unknown_corpus_and_a_missing_package_get_named_errors(monkeypatch):
     from nnmf_research.checks import NMFInputError
 
-    with pytest.raises(NMFInputError, match="unknown corpus 'wiki'"):
+    with pytest.raises(NMFInputError, match="unknown dataset 'wiki'"):
         load_corpus("wiki")
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
     with pytest.raises(CorpusUnavailableError, match=r"pip install 'nnmf_research\[text\]'"):
@@ -91,18 +91,18 @@ def test_an_unknown_corpus_and_a_missing_package_get_named_errors(monkeypatch):
 @needs_gensim
 def test_newsgroups_has_200_labelled_posts_and_a_deterministic_vocabulary():
     a, b = load_corpus("newsgroups"), load_corpus("newsgroups")
-    assert a.shape == (1000, 200) and a.label_names == ("alt.atheism", "sci.space")
-    assert np.bincount(a.labels).tolist() == [100, 100]
-    assert a.vocabulary == b.vocabulary and (a.counts != b.counts).nnz == 0
-    assert "newsgroups" not in a.vocabulary          # the header lines are gone
-    assert a.counts.data.min() >= 1 and np.all(a.counts.data == np.round(a.counts.data))
+    assert a.X.shape == (1000, 200) and a.meta["label_names"] == ("alt.atheism", "sci.space")
+    assert np.bincount(a.meta["labels"]).tolist() == [100, 100]
+    assert a.meta["vocabulary"] == b.meta["vocabulary"] and (a.X != b.X).nnz == 0
+    assert "newsgroups" not in a.meta["vocabulary"]          # the header lines are gone
+    assert a.X.data.min() >= 1 and np.all(a.X.data == np.round(a.X.data))
 
 
 @needs_lda
 def test_reuters_matches_the_lda_packages_own_sizes():
     c = load_corpus("reuters")
-    assert c.shape == (4258, 395) and c.counts.nnz == 60114 and c.counts.sum() == 84010
-    assert len(c.titles) == 395
+    assert c.X.shape == (4258, 395) and c.X.nnz == 60114 and c.X.sum() == 84010
+    assert len(c.meta["titles"]) == 395 and len(c.meta["vocabulary"]) == 4258
 
 
 @needs_gensim
@@ -110,7 +110,7 @@ def test_reuters_matches_the_lda_packages_own_sizes():
 @pytest.mark.parametrize("name, k", [("newsgroups", 2), ("lee", 5),
                                      pytest.param("reuters", 10, marks=pytest.mark.slow)])
 def test_the_kl_plsi_identity_holds_on_real_corpora_at_convergence(name, k):
-    X = load_corpus(name).counts
+    X = load_corpus(name).X
     W, H = initialize(X, k, method="random", random_state=0)
     fit = alternate(X, W, H, MultiplicativeKL(), max_iter=300, tol=1e-7)
     check = kl_plsi_identity(X, fit.W, fit.H)

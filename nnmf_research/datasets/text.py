@@ -1,5 +1,8 @@
 """Real document collections, offline: word × document count matrices from files that pip
-packages ship (the optional extra ``text``: ``pip install 'nnmf_research[text]'``).
+packages ship (the optional extra ``text``: ``pip install 'nnmf_research[text]'``). Each loader
+returns a :class:`~nnmf_research.datasets.Dataset` whose X is the scipy.sparse CSR count
+matrix (rows are words, columns are documents) and whose ``meta`` holds the vocabulary, the
+labels where the source has them, and the titles.
 
 =================  =====================================  ==================================
 name               source file (package)                  what
@@ -45,18 +48,18 @@ import pickle
 import re
 import zlib
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
 import numpy as np
 import scipy.sparse as sp
 
-from .checks import NMFInputError, check_positive_int
+from ..checks import NMFInputError, check_positive_int
+from .dataset import Dataset
 
-__all__ = ["TextCorpus", "CorpusUnavailableError", "CorpusFormatError", "RestrictedUnpickler",
+__all__ = ["CorpusUnavailableError", "CorpusFormatError", "RestrictedUnpickler",
            "tokenize", "build_vocabulary", "count_matrix", "corpus_from_texts",
-           "load_corpus", "read_ldac", "CORPORA", "MAX_PICKLE_BYTES"]
+           "newsgroups", "lee", "reuters", "read_ldac", "CORPORA", "MAX_PICKLE_BYTES"]
 
 MAX_PICKLE_BYTES = 64 * 2**20
 """The most a compressed pickle may inflate to (the newsgroup file is 0.56 MB)."""
@@ -70,27 +73,6 @@ class CorpusUnavailableError(NMFInputError):
 
 class CorpusFormatError(NMFInputError):
     """A corpus or vocabulary file that does not parse; the message names the file and line."""
-
-
-@dataclass(frozen=True)
-class TextCorpus:
-    """Word × document counts of a corpus.
-
-    ``counts`` is a CSR matrix (len(vocabulary) × documents); ``labels`` the class of each
-    document (or None) with ``label_names``; ``titles`` per document where the source has them.
-    """
-
-    name: str
-    counts: sp.csr_matrix
-    vocabulary: tuple[str, ...]
-    labels: np.ndarray | None = None
-    label_names: tuple[str, ...] = ()
-    titles: tuple[str, ...] = ()
-    source: str = ""
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        return self.counts.shape
 
 
 def _package_dir(package: str, corpus: str) -> Path:
@@ -211,15 +193,27 @@ def count_matrix(documents: Sequence[Sequence[str]], vocabulary: Sequence[str]) 
     return X
 
 
+def corpus_dataset(name: str, counts: sp.csr_matrix, vocabulary: Sequence[str], source: str,
+                   *, labels=None, label_names=(), titles=()) -> Dataset:
+    """The :class:`~nnmf_research.datasets.Dataset` of a corpus: X = the CSR counts (words ×
+    documents); ``meta`` holds ``vocabulary`` (row order), ``labels`` (the class of each
+    document, or None), ``label_names``, ``titles``, ``n_words``, ``n_documents``, ``tokens``."""
+    meta = {"vocabulary": tuple(vocabulary),
+            "labels": None if labels is None else np.asarray(labels, dtype=int),
+            "label_names": tuple(label_names), "titles": tuple(titles),
+            "n_words": int(counts.shape[0]), "n_documents": int(counts.shape[1]),
+            "tokens": int(counts.sum())}
+    return Dataset(name=name, X=counts, source=source, meta=meta)
+
+
 def corpus_from_texts(name: str, texts: Sequence[str], *, max_words: int | None = None,
                       min_df: int = 1, labels=None, label_names=(), titles=(),
-                      source: str = "") -> TextCorpus:
+                      source: str = "") -> Dataset:
     """Tokenize ``texts``, fix the vocabulary by (−df, word) and count (module docstring)."""
     docs = [tokenize(t) for t in texts]
     vocab = build_vocabulary(docs, max_words=max_words, min_df=min_df)
-    return TextCorpus(name, count_matrix(docs, vocab), vocab,
-                      None if labels is None else np.asarray(labels), tuple(label_names),
-                      tuple(titles), source)
+    return corpus_dataset(name, count_matrix(docs, vocab), vocab, source, labels=labels,
+                          label_names=label_names, titles=titles)
 
 
 def _strip_header(post: str) -> str:
@@ -227,7 +221,7 @@ def _strip_header(post: str) -> str:
     return body if sep else post
 
 
-def newsgroups(max_words: int | None = 1000, min_df: int = 1) -> TextCorpus:
+def newsgroups(max_words: int | None = 1000, min_df: int = 1) -> Dataset:
     """gensim's 200 labelled 20-Newsgroups posts (alt.atheism, sci.space), headers stripped."""
     path = _data_file("gensim", "test/test_data/mini_newsgroup", "newsgroups")
     bunch = load_restricted_pickle(_inflate(path.read_bytes(), str(path)), str(path))
@@ -244,7 +238,7 @@ def newsgroups(max_words: int | None = 1000, min_df: int = 1) -> TextCorpus:
                              source=f"gensim: {path.name}")
 
 
-def lee(max_words: int | None = None, min_df: int = 2) -> TextCorpus:
+def lee(max_words: int | None = None, min_df: int = 2) -> Dataset:
     """gensim's Lee background corpus: 300 news documents, one per line."""
     path = _data_file("gensim", "test/test_data/lee_background.cor", "lee")
     try:
@@ -294,7 +288,7 @@ def read_ldac(path, n_words: int) -> sp.csr_matrix:
     return X
 
 
-def reuters() -> TextCorpus:
+def reuters() -> Dataset:
     """The lda package's 395 Reuters articles (its own 4258-word vocabulary and titles)."""
     path = _data_file("lda", "tests/reuters.ldac", "reuters")
     vocab = tuple(w.strip() for w in path.with_suffix(".tokens").read_text(
@@ -307,14 +301,8 @@ def reuters() -> TextCorpus:
     if titles and len(titles) != counts.shape[1]:
         raise CorpusFormatError(f"{path.with_suffix('.titles')} has {len(titles)} titles for "
                                 f"{counts.shape[1]} documents")
-    return TextCorpus("reuters", counts, vocab, titles=titles, source=f"lda: {path.name}")
+    return corpus_dataset("reuters", counts, vocab, f"lda: {path.name}", titles=titles)
 
 
 CORPORA = {"newsgroups": newsgroups, "lee": lee, "reuters": reuters}
-
-
-def load_corpus(name: str, **options) -> TextCorpus:
-    """The named corpus (``CORPORA``) as a :class:`TextCorpus`."""
-    from .checks import check_choice
-
-    return CORPORA[check_choice(name, "corpus", CORPORA)](**options)
+"""The corpora by name (all registered in :data:`nnmf_research.datasets.DATASETS`)."""
