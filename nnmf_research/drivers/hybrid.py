@@ -58,14 +58,16 @@ class HybridStep:
 class HybridResult:
     """The best state found, its objective, every run made, and each algorithm alone.
 
-    ``alone[name]`` is the objective of algorithm ``name`` run alone from the start (round 0);
-    ``improvements`` lists the algorithm of each kept step in order.
+    ``alone[name]`` is the objective of algorithm ``name`` run alone from the start (round 0),
+    ``alone_states[name]`` its state; ``improvements`` lists the algorithm of each kept step
+    in order.
     """
 
     state: Any
     objective: float
     steps: tuple[HybridStep, ...]
     alone: dict
+    alone_states: dict
     rounds: int
     stop_reason: str
     seconds: float
@@ -136,4 +138,5 @@ def hybrid(start, algorithms: Mapping[str, Callable], objective: Callable[[Any],
                                         f"(relative tol={tol:g})")
             break
     return HybridResult(state=state, objective=best, steps=tuple(steps), alone=alone,
+                        alone_states={name: results[name][0] for name in algorithms},
                         rounds=rounds, stop_reason=stop, seconds=time.perf_counter() - t0)

@@ -4,6 +4,11 @@
   (√n − ‖v‖₁/‖v‖₂) / (√n − 1), 1 for a single non-zero, 0 for a constant vector. Reported as
   the mean over the columns of the basis W and over the rows of the encodings H.
 * Fraction of near-zero entries: |a| ≤ 1e-3 · max|A| (scale-free).
+* Clustering accuracy: each document's cluster is the argmax of its column of H; the
+  accuracy is the fraction on the diagonal of the cluster × label table after the best
+  one-to-one matching of clusters to labels (Hungarian method, Kuhn 1955).
+* χ²/2 = ½ Σ (X − WH)²/(WH) (Pearson), the first-order twin of the I-divergence; the PLSI
+  identity gap |J − (−L + Σ X log(X/N))|/J (:func:`nnmf_research.plsi.kl_plsi_identity`).
 * Parts recovered (Donoho & Stodden 2003): a true part counts as recovered when some basis
   column has Pearson correlation above ``threshold`` (0.9) with it.
 
@@ -20,7 +25,8 @@ import numpy as np
 
 from .. import losses
 
-__all__ = ["hoyer_sparseness", "near_zero_fraction", "parts_recovered", "METRICS",
+__all__ = ["hoyer_sparseness", "near_zero_fraction", "parts_recovered",
+           "clustering_accuracy", "METRICS",
            "FACTOR_FREE_METRICS"]
 
 
@@ -71,6 +77,25 @@ def _parts(ctx):
     return parts_recovered(ctx["W"], ctx["parts"])
 
 
+def clustering_accuracy(H: np.ndarray, labels) -> float:
+    """Fraction of columns whose argmax cluster maps to their label under the best one-to-one
+    matching of clusters to labels (module docstring)."""
+    from scipy.optimize import linear_sum_assignment
+
+    labels = np.asarray(labels, dtype=int)
+    clusters = np.argmax(H, axis=0)
+    table = np.zeros((H.shape[0], labels.max() + 1))
+    np.add.at(table, (clusters, labels), 1)
+    rows, cols = linear_sum_assignment(-table)
+    return float(table[rows, cols].sum() / labels.size)
+
+
+def _identity_gap(c):
+    from ..plsi import kl_plsi_identity
+
+    return kl_plsi_identity(c["X"], c["W"], c["H"]).relative_gap
+
+
 def _max_increase(trace):
     """Largest rise of the loss from one iteration to the next, relative to the first value
     (<= 0 means the trace never increased: Lee & Seung's theorem, checked)."""
@@ -100,9 +125,22 @@ METRICS = {
     "value": lambda c: c["out"].extra.get("value"),
     "bound": lambda c: c["out"].extra.get("bound"),
     "certified": lambda c: c["out"].extra.get("certified"),
+    "accuracy": lambda c: None if c.get("labels") is None
+    else clustering_accuracy(c["H"], c["labels"]),
+    "chi_square_half": lambda c: 0.5 * losses.chi_square_product(
+        c["X"], np.maximum(c["W"], 0), np.maximum(c["H"], 0)),
+    "identity_gap": _identity_gap,
+    "nmf_alone": lambda c: c["out"].extra.get("nmf_alone"),
+    "plsi_alone": lambda c: c["out"].extra.get("plsi_alone"),
+    "optima_gap": lambda c: c["out"].extra.get("optima_gap"),
+    "factor_distance": lambda c: c["out"].extra.get("factor_distance"),
+    "improvements": lambda c: c["out"].extra.get("improvements"),
+    "hybrid_not_worse": lambda c: c["out"].extra.get("hybrid_not_worse"),
 }
 """metric name -> function of the cell context (X, W, H, parts, out)."""
 
 FACTOR_FREE_METRICS = ("seconds", "n_iter", "build_s", "first_solve_s", "resolve_s",
-                       "max_loss_increase", "success", "value", "bound", "certified")
+                       "max_loss_increase", "success", "value", "bound", "certified",
+                       "nmf_alone", "plsi_alone", "optima_gap", "factor_distance",
+                       "improvements", "hybrid_not_worse")
 """Metrics a method reports itself (no W, H needed)."""
