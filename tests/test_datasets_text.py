@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import importlib.util
 import pickle
-import zlib
 
 import numpy as np
 import pytest
