@@ -31,7 +31,8 @@ from math import lcm
 import numpy as np
 
 __all__ = ["Matrix", "stored_values", "decimal_values", "read_values", "READINGS",
-           "rounded_rationals", "exact_rank", "rref", "solve_exact", "nullspace", "matmul"]
+           "rounded_rationals", "integer_rows", "exact_rank", "modular_rank", "rref", "solve_exact",
+           "nullspace", "matmul"]
 
 Matrix = list  # list[list[Fraction]]
 READINGS = ("stored", "decimal")
@@ -63,33 +64,69 @@ def rounded_rationals(A, max_denominator: int = 10**6) -> Matrix:
             for row in np.asarray(A, dtype=float)]
 
 
-def exact_rank(Q: Matrix) -> tuple[int, list[int], list[int]]:
-    """Rank of a rational matrix by Bareiss elimination on integers (each row scaled by its
-    denominators' lcm). Returns (rank, pivot rows sorted, pivot columns): the submatrix on
-    those rows and columns is non-singular."""
+def integer_rows(Q: Matrix, modulus: int | None = None) -> list[list[int]]:
+    """Each row of a rational matrix times the lcm of its denominators (the same rank over
+    Q), reduced modulo ``modulus`` when given."""
     M = []
     for row in Q:
         d = lcm(*(q.denominator for q in row)) if row else 1
-        M.append([int(q * d) for q in row])
+        ints = [int(q * d) for q in row]
+        M.append(ints if modulus is None else [v % modulus for v in ints])
+    return M
+
+
+def _echelon(M: list[list[int]], eliminate) -> tuple[int, list[int], list[int]]:
+    """The pivoting loop both eliminations share: per column, a row with a non-zero entry is
+    swapped up and ``eliminate(M, r, c)`` clears the column below it. Returns (rank, pivot
+    rows in the original numbering, sorted, pivot columns)."""
     m, n = len(M), len(M[0]) if M else 0
     order = list(range(m))
     pivot_rows, pivot_cols = [], []
-    prev, r = 1, 0
+    r = 0
     for c in range(n):
         p = next((i for i in range(r, m) if M[i][c] != 0), None)
         if p is None:
             continue
         M[r], M[p] = M[p], M[r]
         order[r], order[p] = order[p], order[r]
-        for i in range(r + 1, m):
-            M[i] = [(M[r][c] * M[i][j] - M[i][c] * M[r][j]) // prev for j in range(n)]
-        prev = M[r][c]
+        eliminate(M, r, c)
         pivot_rows.append(order[r])
         pivot_cols.append(c)
         r += 1
         if r == m:
             break
     return r, sorted(pivot_rows), pivot_cols
+
+
+def exact_rank(Q: Matrix) -> tuple[int, list[int], list[int]]:
+    """Rank of a rational matrix by Bareiss elimination on integers (each row scaled by its
+    denominators' lcm). Returns (rank, pivot rows sorted, pivot columns): the submatrix on
+    those rows and columns is non-singular."""
+    prev = [1]   # Bareiss: every division by the previous pivot is exact
+
+    def bareiss(M, r, c):
+        for i in range(r + 1, len(M)):
+            M[i] = [(M[r][c] * M[i][j] - M[i][c] * M[r][j]) // prev[0]
+                    for j in range(len(M[i]))]
+        prev[0] = M[r][c]
+
+    return _echelon(integer_rows(Q), bareiss)
+
+
+def modular_rank(Q: Matrix, p: int) -> tuple[int, list[int], list[int]]:
+    """Rank modulo the prime ``p`` of :func:`integer_rows` (Q): at most the rank over Q, and
+    its pivot block is non-singular over Q (its determinant is non-zero mod p)."""
+
+    def mod_p(M, r, c):
+        inv = pow(M[r][c], p - 2, p)
+        top = [(v * inv) % p for v in M[r]]
+        M[r] = top
+        for i in range(r + 1, len(M)):
+            f = M[i][c]
+            if f:
+                M[i] = [(a - f * b) % p for a, b in zip(M[i], top)]
+
+    return _echelon(integer_rows(Q, p), mod_p)
 
 
 def rref(M: Matrix, n: int) -> tuple[Matrix, list[int]]:

@@ -76,3 +76,17 @@ def test_bad_input_is_named():
         rank_bound([[1.0, -1.0]])
     with pytest.raises(NMFInputError, match="empty"):
         rank_bound(np.zeros((0, 3)))
+
+
+def test_the_modular_route_counts_a_lower_bound_and_says_so(monkeypatch):
+    from nnmf_research.bounds import rank as rank_module
+
+    monkeypatch.setattr(rank_module, "BAREISS_MAX_WORK", 0)   # force the modular route
+    rng = np.random.default_rng(2)
+    full = rng.integers(1, 9, (8, 6)).astype(float)
+    assert rank_module.stored_rank(full)[0] == 6
+    assert rank_module.stored_rank(full)[3] is False          # full rank: exact
+    five = (rng.integers(0, 9, (8, 5)) @ rng.integers(0, 9, (5, 6))).astype(float)
+    r, rows, cols, is_lower = rank_module.stored_rank(five)
+    assert (r, is_lower) == (5, True)                         # counted, flagged as a lower bound
+    assert np.linalg.matrix_rank(five[np.ix_(rows, cols)]) == 5

@@ -72,3 +72,34 @@ def test_a_dual_that_violates_a_rectangle_is_rescaled_never_trusted():
 def test_time_limit_gives_no_bound_rather_than_a_wrong_one():
     b = rectangle_cover_fractional_bound(ngon_slack(12).X, time_limit=1e-9)
     assert b.bound is None and b.status.startswith("time limit")
+
+
+def test_a_milp_time_limit_reports_its_dual_bound_rounded_up_and_uncertified(monkeypatch):
+    """HiGHS stopped by its time limit (status 1) gives the best dual bound d: every cover has
+    at least ceil(d) rectangles, which is a valid lower bound, never called certified."""
+    from types import SimpleNamespace
+
+    from nnmf_research.bounds import rectangle_cover as rc
+    from nnmf_research.status import Kind
+
+    seen = {}
+
+    def stopped(c, constraints, integrality, bounds, options):
+        seen.update(options)
+        return SimpleNamespace(status=1, mip_dual_bound=5.3, x=None, fun=None,
+                               message="Time limit reached")
+
+    monkeypatch.setattr(rc, "milp", stopped)
+    b = rc.rectangle_cover_bound(ngon_slack(9).X, time_limit=30)
+    assert (b.bound, b.certified, b.status.kind) == (6, False, Kind.TIME_LIMIT)
+    assert b.value == 5.3 and "dual bound 5.3" in b.status
+    assert 1.0 <= seen["time_limit"] <= 30
+    # a dual bound within rounding noise of an integer is not pushed up past it
+    monkeypatch.setattr(rc, "milp", lambda *a, **k: SimpleNamespace(
+        status=1, mip_dual_bound=6.0000000001, x=None, fun=None, message=""))
+    assert rc.rectangle_cover_bound(ngon_slack(9).X, time_limit=30).bound == 6
+    # no usable dual bound: no bound at all, never a guess
+    monkeypatch.setattr(rc, "milp", lambda *a, **k: SimpleNamespace(
+        status=1, mip_dual_bound=float("-inf"), x=None, fun=None, message="Time limit"))
+    none = rc.rectangle_cover_bound(ngon_slack(9).X, time_limit=30)
+    assert none.bound is None and none.status.kind is Kind.FAILED

@@ -158,3 +158,69 @@ def test_a_frobenius_kernel_asked_for_the_kl_loss_is_refused_by_name():
     X = np.random.default_rng(0).random((8, 6))
     with pytest.raises(NMFInputError, match=message):
         factorize(X, 2, method="hals", kernel_options={"loss": "kl"})
+
+
+def _nnls_columns(R, D):
+    from scipy.optimize import nnls
+
+    return np.column_stack([nnls(R, D[:, j])[0] for j in range(D.shape[1])])
+
+
+@pytest.mark.parametrize("cond_scale", [1.0, 1e5], ids=["gram-path", "qr-path"])
+def test_block_pivoting_equals_lawson_hanson_column_by_column(cond_scale):
+    """Kim & Park's block principal pivoting and scipy's Lawson–Hanson solve the same strictly
+    convex problems (R of full column rank): the same minimiser, cold or warm started."""
+    from nnmf_research.kernels.anls import NORMAL_EQUATIONS_MAX_COND, nnls_block_pivoting
+
+    rng = np.random.default_rng(4)
+    W = rng.random((80, 12)) * np.logspace(0, np.log10(cond_scale), 12)
+    Q, R = np.linalg.qr(W)
+    assert (np.linalg.cond(R) > NORMAL_EQUATIONS_MAX_COND) == (cond_scale > 1)
+    D = Q.T @ (rng.random((80, 60)) - 0.3)                   # many active constraints
+    reference = _nnls_columns(R, D)
+    assert 0 < (reference == 0).mean() < 1
+    scale = np.abs(reference).max()
+    cold = nnls_block_pivoting(R, D)
+    assert np.abs(cold - reference).max() <= 1e-10 * scale
+    assert cold.min() >= 0
+    warm = nnls_block_pivoting(R, D, passive=rng.random(D.shape[::-1]).T < 0.5)
+    assert np.abs(warm - reference).max() <= 1e-10 * scale
+
+
+def test_block_pivoting_falls_back_to_lawson_hanson_and_handles_rank_deficiency():
+    from nnmf_research.kernels.anls import nnls_block_pivoting
+
+    rng = np.random.default_rng(6)
+    base = rng.random((40, 3))
+    W = np.hstack([base, base[:, :2] @ rng.random((2, 3))])  # rank 3 of 6 columns
+    Q, R = np.linalg.qr(W)
+    D = Q.T @ rng.random((40, 25))
+    reference = _nnls_columns(R, D)
+    H = nnls_block_pivoting(R, D)
+    assert H.min() >= 0
+    # the minimiser is not unique; the minimum is
+    assert np.linalg.norm(R @ H - D) == pytest.approx(np.linalg.norm(R @ reference - D),
+                                                      rel=1e-10)
+    # columns still infeasible when the rounds run out are finished by Lawson–Hanson
+    Q, R = np.linalg.qr(rng.random((40, 6)))
+    D = Q.T @ (rng.random((40, 25)) - 0.4)
+    reference = _nnls_columns(R, D)
+    for rounds in (0, 1):
+        assert np.abs(nnls_block_pivoting(R, D, max_rounds=rounds) - reference).max() <= 1e-12
+
+
+def test_anls_by_block_pivoting_keeps_the_lawson_hanson_iterates(random_matrix):
+    """20 ANLS iterations with block pivoting (warm-started from the previous support) equal
+    the same iterations with one Lawson–Hanson solve per column, to 1e-10."""
+    X = random_matrix
+    W, H = _start(X, 4, 0)
+
+    def lawson_hanson(X, W, H, stats=None):
+        Q, R = np.linalg.qr(W)
+        return _nnls_columns(R, Q.T @ X)
+
+    ours = alternate(X, W, H, ANLS(), max_iter=20, tol=0)
+    reference = alternate(X, W, H, lawson_hanson, update_W=lawson_hanson, max_iter=20, tol=0,
+                          loss="frobenius")
+    assert np.abs(ours.W - reference.W).max() <= 1e-10 * np.abs(reference.W).max()
+    assert np.abs(ours.H - reference.H).max() <= 1e-10 * np.abs(reference.H).max()

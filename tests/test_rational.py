@@ -32,3 +32,18 @@ def test_nullspace_vectors_are_annihilated_exactly():
     N = nullspace(A, 3)
     assert len(N) == 2
     assert all(v == 0 for row in matmul(A, [list(c) for c in zip(*N)]) for v in row)
+
+
+def test_modular_rank_equals_the_exact_rank_on_integer_products_of_known_rank():
+    from nnmf_research.rational import modular_rank
+
+    rng = np.random.default_rng(5)
+    for r in (1, 3, 5):
+        A = rng.integers(-50, 50, (9, r)) @ rng.integers(-50, 50, (r, 7))
+        Q = [[Fraction(int(v)) for v in row] for row in A]
+        exact = exact_rank(Q)
+        assert exact[0] == r
+        assert modular_rank(Q, 2**61 - 1) == exact
+    # a prime that divides every entry sees rank 0: modular rank is only a lower bound
+    Q = [[Fraction(7 * v) for v in row] for row in ([1, 2], [3, 5])]
+    assert modular_rank(Q, 7)[0] == 0 and exact_rank(Q)[0] == 2

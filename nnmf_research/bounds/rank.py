@@ -33,14 +33,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from fractions import Fraction
-from math import lcm
 
 import numpy as np
 
 from ..balance import balance
 from ..checks import check_matrix
-from ..rational import decimal_values, exact_rank, read_values
+from ..rational import decimal_values, exact_rank, modular_rank, read_values
 from ..results import RankBound
 
 __all__ = ["RankInfo", "rank_info", "stored_rank", "rounding_level_rank", "numerical_rank",
@@ -72,38 +70,6 @@ class RankInfo:
         return min(self.exact, self.rounding)
 
 
-def _modular_rank(Q) -> tuple[int, list[int], list[int]]:
-    """Rank modulo a 61-bit prime of the integer matrix with rows Q_i·lcm(denominators):
-    ≤ the rank over Q, and its pivot block is non-singular over Q."""
-    p = _PRIME
-    M = []
-    for row in Q:
-        d = lcm(*(q.denominator for q in row)) if row else 1
-        M.append([int(q * d) % p for q in row])
-    m, n = len(M), len(M[0]) if M else 0
-    order = list(range(m))
-    rows, cols, r = [], [], 0
-    for c in range(n):
-        piv = next((i for i in range(r, m) if M[i][c]), None)
-        if piv is None:
-            continue
-        M[r], M[piv] = M[piv], M[r]
-        order[r], order[piv] = order[piv], order[r]
-        inv = pow(M[r][c], p - 2, p)
-        top = [(v * inv) % p for v in M[r]]
-        M[r] = top
-        for i in range(r + 1, m):
-            f = M[i][c]
-            if f:
-                M[i] = [(a - f * b) % p for a, b in zip(M[i], top)]
-        rows.append(order[r])
-        cols.append(c)
-        r += 1
-        if r == m:
-            break
-    return r, sorted(rows), cols
-
-
 def stored_rank(X, reading: str = "stored") -> tuple[int, list[int], list[int], bool]:
     """Rank over Q of X's values under ``reading`` ("stored": the exact float64 values;
     "decimal": each entry's shortest round-trip decimal). Returns (rank, rows, cols,
@@ -114,7 +80,7 @@ def stored_rank(X, reading: str = "stored") -> tuple[int, list[int], list[int], 
     if m * n * min(m, n) <= BAREISS_MAX_WORK:
         r, rows, cols = exact_rank(Q)
         return r, rows, cols, False
-    r, rows, cols = _modular_rank(Q)
+    r, rows, cols = modular_rank(Q, _PRIME)
     if r <= 3:  # a low rank is cheap to confirm exactly (Bareiss costs O(rank·m·n))
         r, rows, cols = exact_rank(Q)
         return r, rows, cols, False
