@@ -74,6 +74,15 @@ from .separable import separable_nmf, spa  # noqa: E402
 __all__ += ["semi_nmf", "convex_nmf", "kernel_convex_nmf", "spa", "separable_nmf",
             "ConvexFactorization", "SeparableFactorization"]
 
+# PLSI ≡ KL-NMF (Hofmann 1999; Ding, Li & Peng 2006/2008): EM on sparse counts, the exact
+# conversions, the hybrid; KL updates that read a sparse X on its non-zeros.
+from .kernels import KLCoordinateDescent  # noqa: E402
+from .plsi import (PLSIModel, hybrid_plsi_nmf, kl_plsi_identity, nmf_to_plsi,  # noqa: E402
+                   plsi, plsi_to_nmf)
+
+__all__ += ["plsi", "plsi_to_nmf", "nmf_to_plsi", "hybrid_plsi_nmf", "kl_plsi_identity",
+            "PLSIModel", "KLCoordinateDescent"]
+
 # The CVXPY models load cvxpy and its solver back-ends (about 1 s): they are imported on first
 # use of their names, so ``import nnmf_research`` and the NumPy methods stay light.
 _LAZY = {"frobenius_model": "models.frobenius", "kl_model": "models.kl",

@@ -29,6 +29,7 @@ __all__ = [
     "check_matrix",
     "check_observed",
     "check_sparse_structure",
+    "check_sparse_matrix",
     "check_rank",
     "check_choice",
     "check_factor",
@@ -253,6 +254,43 @@ def check_sparse_structure(S, name: str = "X") -> None:
         raise NMFInputError(f"{name} is a malformed sparse matrix: {exc}") from None
     if S.dtype.kind not in "biuf" and S.dtype.kind != "c":
         raise NMFInputError(f"{name} is not a numeric matrix: its dtype {S.dtype}")
+
+
+def check_sparse_matrix(X, name: str = "X", *, allow_zero: bool = True,
+                        finite_norm: bool = False) -> sp.csr_matrix:
+    """Return a scipy.sparse ``X`` as a canonical CSR float64 matrix — duplicates summed,
+    indices sorted, stored zeros dropped — checked as :func:`check_matrix` checks a dense one
+    (finite, non-negative, not empty; errors name the first offending entry), but never
+    densified: memory O(nnz)."""
+    if not sp.issparse(X):
+        raise NMFInputError(f"{name} must be a scipy.sparse matrix, got {type(X).__name__}")
+    check_sparse_structure(X, name)
+    if X.dtype.kind == "c":
+        raise NMFInputError(f"{name} has complex entries; NMF needs real non-negative data")
+    if X.ndim != 2 or 0 in X.shape:
+        raise NMFInputError(f"{name} is empty (shape {X.shape})")
+    A = sp.csr_matrix(X, dtype=np.float64, copy=True)
+    A.sum_duplicates()
+    A.sort_indices()
+    bad = ~np.isfinite(A.data) | (A.data < 0)
+    if bad.any():
+        t = int(np.argmax(bad))
+        row = int(np.searchsorted(A.indptr, t, side="right") - 1)
+        idx, value = (row, int(A.indices[t])), A.data[t]
+        if not np.isfinite(value):
+            raise NMFInputError(f"{name} entry {idx} is not finite: {value}")
+        raise NMFInputError(f"{name} entry {idx} is negative: {value:.6g} "
+                            f"({int((A.data < 0).sum())} negative entries in all)")
+    A.eliminate_zeros()
+    if not allow_zero and A.nnz == 0:
+        raise NMFInputError(f"{name} is all zeros")
+    with np.errstate(over="ignore"):
+        overflows = finite_norm and not np.isfinite(np.dot(A.data, A.data))
+    if overflows:
+        raise NMFInputError(
+            f"{name} overflows float64: its squared norm is not finite (largest entry "
+            f"{A.data.max():.3g}); rescale it, e.g. divide by its largest entry")
+    return A
 
 
 def check_positive_int(value, name: str, *, low: int = 1, high: int | None = None) -> int:

@@ -14,9 +14,16 @@ hals       accelerated HALS (Cichocki & Phan 2009;     frobenius
            Gillis & Glineur 2012)
 anls       exact NNLS, all columns at once (block   frobenius
            principal pivoting, Kim & Park 2011)
+cd         cyclic coordinate descent for KL (Hsieh &   kl
+           Dhillon 2011)
 cvxpy      the declarative CVXPY models, where extra   frobenius, kl
            constraints / penalties go
 =========  ==========================================  ===================
+
+A scipy.sparse X stays sparse for loss="kl" with method "mu", "cd" or "cvxpy" (the updates
+read X on its non-zeros: :mod:`nnmf_research.kernels`, the sparse form of
+:func:`~nnmf_research.models.kl.kl_model`); other combinations densify it, within the memory
+limit of :func:`~nnmf_research.checks.check_allocation`.
 
 With missing entries (NaN in X, or ``mask=``) every method fits the observed entries only,
 through the masked updates of :mod:`nnmf_research.kernels.masked` and
@@ -42,10 +49,11 @@ from __future__ import annotations
 from typing import Callable, Mapping
 
 import numpy as np
+import scipy.sparse as sp
 
 from . import kernels
 from .checks import (NMFInputError, check_choice, check_factor, check_matrix, check_observed,
-                     check_rank)
+                     check_rank, check_sparse_matrix)
 from .drivers.alternating import alternate_checked
 from .init import INIT_METHODS, initialize_checked
 from .losses import LOSSES
@@ -53,7 +61,10 @@ from .results import Factorization
 
 __all__ = ["FACTORIZE_METHODS", "make_updates", "factorize"]
 
-FACTORIZE_METHODS = ("mu", "hals", "anls", "cvxpy")
+FACTORIZE_METHODS = ("mu", "hals", "anls", "cd", "cvxpy")
+
+SPARSE_METHODS = {("mu", "kl"), ("cd", "kl"), ("cvxpy", "kl")}
+"""(method, loss) pairs that keep a scipy.sparse X sparse."""
 
 
 def _methods_for(loss: str) -> list[str]:
@@ -73,6 +84,7 @@ def make_updates(
     constraints_W: Callable | None = None,
     penalty_W: Callable | None = None,
     kernel_options: Mapping | None = None,
+    support=None,
 ):
     """Return ``(update_H, update_W)`` for the alternating driver.
 
@@ -80,6 +92,8 @@ def make_updates(
     ``constraints_W`` / ``penalty_W`` therefore receive the Variable Wᵀ of shape k×m.
     Extra constraints and penalties need ``method="cvxpy"``; ``kernel_options`` go to the
     NumPy kernel's constructor (e.g. ``{"alpha": 0}`` for plain HALS, ``{"eps": 0}``).
+    ``support`` (the sparse X itself) builds the sparse form of the CVXPY KL models, with
+    exponential cones on X's non-zeros only.
     """
     check_choice(method, "method", FACTORIZE_METHODS)
     check_choice(loss, "loss", LOSSES)
@@ -87,8 +101,9 @@ def make_updates(
     hooks = (constraints_H, penalty_H, constraints_W, penalty_W)
     if method != "cvxpy":
         if (method, loss) not in kernels.KERNELS:
+            served = " and ".join(repr(name) for (m_, name) in kernels.KERNELS if m_ == method)
             raise NMFInputError(
-                f"method {method!r} supports loss 'frobenius' only; for loss {loss!r} use one "
+                f"method {method!r} supports loss {served} only; for loss {loss!r} use one "
                 f"of: {', '.join(_methods_for(loss))}"
             )
         if any(h is not None for h in hooks) or solver is not None:
@@ -111,8 +126,10 @@ def make_updates(
     else:
         from .models.kl import kl_model
 
-        update_H = kl_model(k, m, n, constraints=constraints_H, penalty=penalty_H, **common)
-        update_W = kl_model(k, n, m, constraints=constraints_W, penalty=penalty_W, **common)
+        update_H = kl_model(k, m, n, constraints=constraints_H, penalty=penalty_H,
+                            support=support, **common)
+        update_W = kl_model(k, n, m, constraints=constraints_W, penalty=penalty_W,
+                            support=None if support is None else support.T, **common)
     return update_H, update_W
 
 
@@ -147,7 +164,7 @@ def factorize(
     X : (m, n) array_like or scipy.sparse, non-negative
     k : inner dimension, 1 <= k <= min(m, n)
     loss : "frobenius" | "kl"
-    method : "mu" | "hals" | "anls" | "cvxpy"
+    method : "mu" | "hals" | "anls" | "cd" | "cvxpy"
     init : "random" | "nndsvd" | "nndsvda" | "nndsvdar" (ignored when W and H are given)
     random_state : None, int or numpy Generator (seeds the initialization)
     W, H : optional initial factors (both or neither)
@@ -166,7 +183,10 @@ def factorize(
     Factorization
     """
     if mask is None and not _has_nan(X):
-        X, observed = check_matrix(X, finite_norm=True), None
+        keep_sparse = sp.issparse(X) and (method, loss) in SPARSE_METHODS
+        observed = None
+        X = (check_sparse_matrix(X, finite_norm=True) if keep_sparse
+             else check_matrix(X, finite_norm=True))
     else:
         X, observed = check_observed(X, mask)
     return factorize_checked(
@@ -218,8 +238,9 @@ def _masked_updates(method, loss, shape, k, mask, updates: Mapping):
                                           penalty=hooks.get("penalty_W"), **common)
         return update_H, update_W
     if (method, loss) not in MASKED_KERNELS:
-        raise NMFInputError(f"method {method!r} supports loss 'frobenius' only; for loss "
-                            f"{loss!r} use one of: {', '.join(_methods_for(loss))}")
+        serving = [m for (m, lo) in MASKED_KERNELS if lo == loss]
+        raise NMFInputError(f"with missing entries, method {method!r} does not serve loss "
+                            f"{loss!r}; use one of: {', '.join(serving)}")
     if hooks:
         raise NMFInputError("constraints, penalties, solver= and kernel_options apply to "
                             f"method='cvxpy' only, got method={method!r} with missing entries")
@@ -249,11 +270,13 @@ def factorize_checked(X: np.ndarray, k, *, loss, method, init, random_state, W, 
     check_choice(init, "init", INIT_METHODS)
     if (W is None) != (H is None):
         raise NMFInputError("give both initial factors W and H, or neither")
-    if mask is None:
-        update_H, update_W = make_updates(method, loss, X.shape, k, **updates)
-    else:
+    if mask is not None:
         update_H, update_W = _masked_updates(method, loss, X.shape, k, mask, updates)
-    if not X.any():
+    else:
+        if sp.issparse(X) and method == "cvxpy":
+            updates = {**updates, "support": X}
+        update_H, update_W = make_updates(method, loss, X.shape, k, **updates)
+    if (X.nnz == 0) if sp.issparse(X) else not X.any():
         return zero_factorization(X.shape, k, loss)
     if W is None:
         start = X if mask is None else _mean_filled(X, mask)

@@ -60,8 +60,10 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.linalg
+import scipy.sparse as sp
 
-from .checks import check_choice, check_matrix, check_random_state, check_rank
+from .checks import (check_allocation, check_choice, check_matrix, check_random_state,
+                     check_rank, check_sparse_matrix)
 
 __all__ = ["INIT_METHODS", "initialize"]
 
@@ -77,13 +79,18 @@ RANDOMIZED_SVD_ABOVE = 4_000_000
 def _leading_svd(X: np.ndarray, k: int, gen: np.random.Generator):
     """U, s, Vt with at least the k leading singular triplets of X (module docstring)."""
     m, n = X.shape
-    if m * n <= RANDOMIZED_SVD_ABOVE or k + 10 >= min(m, n):
+    if sp.issparse(X) and (m * n <= RANDOMIZED_SVD_ABOVE or k + 10 >= min(m, n)):
+        # small (≤ 32 MB), or one side small: the exact SVD of a dense copy, so a sparse X
+        # gets the very factors its dense form gets; larger ones stay sparse below
+        check_allocation(8 * m * n, f"the dense copy of X ({m}×{n}) for its SVD")
+        X = X.toarray()
+    if not sp.issparse(X) and (m * n <= RANDOMIZED_SVD_ABOVE or k + 10 >= min(m, n)):
         return scipy.linalg.svd(X, full_matrices=False)
     Q = np.linalg.qr(X @ gen.standard_normal((n, k + 10)))[0]
     for _ in range(4):
         Q = np.linalg.qr(X.T @ Q)[0]
         Q = np.linalg.qr(X @ Q)[0]
-    Ub, s, Vt = scipy.linalg.svd(Q.T @ X, full_matrices=False)
+    Ub, s, Vt = scipy.linalg.svd(np.asarray(Q.T @ X), full_matrices=False)
     return Q @ Ub, s, Vt
 
 
@@ -123,7 +130,10 @@ def initialize(X, k: int, method: str = "nndsvda",
 
     Parameters
     ----------
-    X : (m, n) array_like or scipy.sparse matrix, non-negative and finite
+    X : (m, n) array_like or scipy.sparse matrix, non-negative and finite (a sparse X is
+        kept sparse: "random" reads only its mean; the nndsvd* methods copy it densely for
+        the exact SVD only up to ``RANDOMIZED_SVD_ABOVE`` entries, above that the seeded
+        randomized SVD multiplies the sparse X by dense blocks)
     k : int, 1 <= k <= min(m, n)
     method : "random" | "nndsvd" | "nndsvda" | "nndsvdar"
     random_state : None, non-negative int or numpy Generator. Used by "random" and
@@ -140,17 +150,19 @@ def initialize(X, k: int, method: str = "nndsvda",
         bad X (negative, NaN/inf, not 2-D, empty), k outside [1, min(m, n)], an unknown
         method (the message lists the valid ones) or a bad ``random_state``.
     """
-    return initialize_checked(check_matrix(X), k, method, random_state)
+    X = check_sparse_matrix(X) if sp.issparse(X) else check_matrix(X)
+    return initialize_checked(X, k, method, random_state)
 
 
 def initialize_checked(X, k: int, method: str = "nndsvda", random_state=None):
     """:func:`initialize` for an X already through :func:`~nnmf_research.checks.check_matrix`
-    (the public entry validated it; the data are not scanned a second time)."""
+    (or a sparse one through :func:`~nnmf_research.checks.check_sparse_matrix`: the public
+    entry validated it; the data are not scanned a second time)."""
     k = check_rank(k, X.shape)
     check_choice(method, "init", INIT_METHODS)
     gen = check_random_state(random_state)  # validated always, drawn from only when random
     m, n = X.shape
-    mean = float(X.mean())
+    mean = float(X.sum()) / (m * n) if sp.issparse(X) else float(X.mean())
 
     if method == "random":
         a = np.sqrt(mean / k)

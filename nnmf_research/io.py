@@ -37,7 +37,8 @@ import numpy as np
 import scipy.io
 import scipy.sparse as sp
 
-from .checks import NMFInputError, check_allocation, check_matrix, check_sparse_structure
+from .checks import (NMFInputError, check_allocation, check_matrix, check_sparse_matrix,
+                     check_sparse_structure)
 
 __all__ = [
     "SUPPORTED_SUFFIXES",
@@ -233,8 +234,10 @@ def check_regular_file(path, what: str = "file") -> Path:
     return path
 
 
-def load_matrix(path, name: str = "X") -> np.ndarray:
-    """Read ``path`` and validate it with :func:`~nnmf_research.checks.check_matrix`.
+def load_matrix(path, name: str = "X", *, keep_sparse: bool = False) -> np.ndarray:
+    """Read ``path`` and validate it with :func:`~nnmf_research.checks.check_matrix` (or, when
+    ``keep_sparse`` and the file is sparse, :func:`~nnmf_research.checks.check_sparse_matrix`,
+    which returns it as CSR without densifying).
 
     Parameters
     ----------
@@ -256,6 +259,8 @@ def load_matrix(path, name: str = "X") -> np.ndarray:
     """
     A = read_matrix(path)
     try:
+        if keep_sparse and sp.issparse(A):
+            return check_sparse_matrix(A, name)
         return check_matrix(A, name)
     except NMFInputError as exc:
         raise NMFInputError(f"{path}: {exc}") from None

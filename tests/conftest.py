@@ -49,3 +49,25 @@ def item4_matrix():
         [1845.5170251224524, 0.0, 0.0, 2.542189878144466e-10, 0.0],
         [5.693107989158165e-05, 266.74808227652505, 0.17071561975113614, 0.06929584552071741,
          0.002969923247390117]])
+
+
+@pytest.fixture
+def huge_sparse_counts(monkeypatch):
+    """A 200000 × 50000 count matrix (80 GB as dense float64) with 30000 non-zeros, with
+    ``toarray``/``todense`` of every scipy.sparse format made to fail: any code path that
+    densifies it fails the test."""
+    import scipy.sparse as sp
+
+    gen = np.random.default_rng(0)
+    m, n, nnz = 200_000, 50_000, 30_000
+    X = sp.csr_matrix((gen.integers(1, 5, nnz).astype(float),
+                       (gen.integers(0, m, nnz), gen.integers(0, n, nnz))), shape=(m, n))
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a sparse X was densified")
+
+    for cls in (sp.csr_matrix, sp.csc_matrix, sp.coo_matrix, sp.csr_array, sp.csc_array,
+                sp.coo_array):
+        monkeypatch.setattr(cls, "toarray", refuse)
+        monkeypatch.setattr(cls, "todense", refuse)
+    return X

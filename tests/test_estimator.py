@@ -129,10 +129,10 @@ def test_get_set_params_and_sklearn_clone():
 @pytest.mark.parametrize("kwargs,message", [
     ({"n_components": 0}, r"k=0 is out of range \[1, 64\]"),
     ({"n_components": 65}, r"k=65 is out of range \[1, 64\]"),
-    ({"method": "foo"}, "unknown method 'foo'; valid choices: mu, hals, anls, cvxpy"),
+    ({"method": "foo"}, "unknown method 'foo'; valid choices: mu, hals, anls, cd, cvxpy"),
     ({"loss": "itakura"}, "unknown loss 'itakura'; valid choices: frobenius, kl"),
     ({"loss": "kl", "method": "hals"},
-     "method 'hals' supports loss 'frobenius' only; for loss 'kl' use one of: mu, cvxpy"),
+     "method 'hals' supports loss 'frobenius' only; for loss 'kl' use one of: mu, cd, cvxpy"),
     ({"init": "svd"}, "unknown init 'svd'"),
 ])
 def test_bad_hyperparameters_are_named_at_fit(digits_sk, kwargs, message):

@@ -59,3 +59,52 @@ def test_sklearn_reconstruction_error_converts_to_our_losses(rng):
             ours, rel=1e-8)
         assert losses.sklearn_error_from_loss(ours, name) == pytest.approx(
             sk.reconstruction_err_, rel=1e-8)
+
+
+# --- sparse X and the chi-square link (Ding, Li & Peng 2008) ---
+
+import scipy.sparse as sp  # noqa: E402
+
+
+def _sparse_problem(seed=0):
+    rng = np.random.default_rng(seed)
+    X = sp.random(40, 30, density=0.15, random_state=seed, format="csr")
+    X.data = np.ceil(X.data * 5)
+    return X, rng.random((40, 3)) + 0.01, rng.random((3, 30)) + 0.01
+
+
+@pytest.mark.parametrize("name", ["kl", "frobenius", "chi_square_product", "relative_error"])
+def test_losses_of_a_product_on_sparse_x_equal_the_dense_values(name):
+    X, W, H = _sparse_problem()
+    fn = getattr(losses, name)
+    assert fn(X, W, H) == pytest.approx(fn(X.toarray(), W, H), rel=1e-12)
+
+
+@pytest.mark.parametrize("name", ["kl_divergence", "chi_square"])
+def test_divergences_of_sparse_x_from_a_dense_y_equal_the_dense_values(name):
+    X, W, H = _sparse_problem(1)
+    fn = getattr(losses, name)
+    assert fn(X, W @ H) == pytest.approx(fn(X.toarray(), W @ H), rel=1e-12)
+
+
+def test_chi_square_of_sparse_x_counts_the_mass_of_y_on_its_zeros():
+    """χ² of X = [[1, 0]] against Y = [[2, 3]]: (1 − 2)²/2 + (0 − 3)²/3 = 0.5 + 3."""
+    X = sp.csr_matrix(np.array([[1.0, 0.0]]))
+    assert losses.chi_square(X, np.array([[2.0, 3.0]])) == pytest.approx(3.5)
+    assert losses.chi_square_product(X, np.array([[1.0]]), np.array([[2.0, 3.0]])) \
+        == pytest.approx(3.5)
+
+
+def test_kl_is_half_the_chi_square_to_first_order_near_a_fit():
+    """x log(x/y) − x + y = δ²/(2y) − δ³/(6y²) + …: D − χ²/2 shrinks like the cube of the
+    noise, so the relative gap shrinks ~10× when the noise does."""
+    rng = np.random.default_rng(0)
+    W, H = rng.random((30, 3)) + 0.5, rng.random((3, 20)) + 0.5
+    Y = W @ H
+    gaps = []
+    for level in (1e-2, 1e-3):
+        X = Y * (1 + level * rng.standard_normal(Y.shape))
+        d, half_chi2 = losses.kl(X, W, H), 0.5 * losses.chi_square_product(X, W, H)
+        gaps.append(abs(d - half_chi2) / d)
+        assert gaps[-1] < 5 * level
+    assert gaps[1] < gaps[0] / 5

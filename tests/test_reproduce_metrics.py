@@ -36,3 +36,24 @@ def test_parts_recovery_counts_a_part_once_matched_by_correlation():
     parts = np.eye(6)[:, :3]
     W = np.column_stack([parts[:, 0] * 5, parts[:, 1] + parts[:, 2]])  # one clean, one mixed
     assert parts_recovered(W, parts).tolist() == [True, False, False]
+
+
+def test_clustering_accuracy_matches_clusters_to_labels_one_to_one():
+    from nnmf_research.reproduce.metrics import clustering_accuracy
+
+    labels = np.array([0, 0, 1, 1, 2, 2])
+    H = np.zeros((3, 6))
+    H[[2, 2, 0, 0, 1, 1], np.arange(6)] = 1.0          # clusters are the labels renamed
+    assert clustering_accuracy(H, labels) == 1.0
+    H2 = np.zeros((3, 6))
+    H2[[0, 0, 0, 0, 1, 2], np.arange(6)] = 1.0   # cluster 0 holds labels 0 and 1, 1 and 2 split 2
+    assert clustering_accuracy(H2, labels) == pytest.approx(3 / 6)   # 2 + 1 + 0 matched
+
+
+def test_matched_factor_distance_is_zero_for_permuted_rescaled_columns():
+    from nnmf_research.reproduce.cells import _matched_factor_distance
+
+    rng = np.random.default_rng(0)
+    A = rng.random((10, 3))
+    assert _matched_factor_distance(A, A[:, [2, 0, 1]] * [3.0, 0.5, 7.0]) < 1e-15
+    assert _matched_factor_distance(A, rng.random((10, 3))) > 0.05

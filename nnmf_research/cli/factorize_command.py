@@ -11,9 +11,12 @@ import os
 import sys
 import time
 
+import scipy.sparse as sp
+
 from .. import __version__, losses
 from ..checks import NMFInputError, SolverFailedError, check_rank, check_solver
-from ..factorize import FACTORIZE_METHODS, factorize, make_updates, zero_factorization
+from ..factorize import (FACTORIZE_METHODS, SPARSE_METHODS, factorize, make_updates,
+                         zero_factorization)
 from ..init import INIT_METHODS, initialize
 from ..interrupts import InterruptGuard, mentions_interrupt
 from ..io import (atomic_write_text, check_output_dir, json_text, load_matrix, output_dir,
@@ -38,7 +41,10 @@ loss (frobenius: ||X - WH||_F^2, no 1/2; kl: sum X log(X/WH) - X + WH), relative
 examples:
   nnmf factorize data.npy -k 10 --loss frobenius --method hals --seed 0 --out run/
   nnmf factorize data.csv -k 10 --loss kl --method mu --json
-  (--loss kl --method cvxpy solves one exponential cone per entry: small matrices only)
+  nnmf factorize counts.mtx -k 20 --loss kl --method cd --out run/
+  (--loss kl with --method mu, cd or cvxpy keeps a sparse .mtx/.npz sparse: the updates
+  read X on its non-zeros; --loss kl --method cvxpy solves one exponential cone per stored
+  entry: small matrices only)
   nnmf factorize counts.csv -k 3 --model integer --bound 3 --time-limit 60 --out run/
   nnmf factorize binary.csv -k 4 --model boolean --method exact --out run/
 """
@@ -67,7 +73,8 @@ def add_parser(sub) -> None:
     p.add_argument("--method", choices=_ALL_METHODS, default=None,
                    help="nmf: mu = Lee-Seung multiplicative updates (frobenius, kl); hals = "
                         "accelerated HALS (frobenius, the default); anls = exact NNLS per "
-                        "column (frobenius); cvxpy = the CVXPY models (frobenius, kl). "
+                        "column (frobenius); cd = Hsieh-Dhillon coordinate descent (kl); "
+                        "cvxpy = the CVXPY models (frobenius, kl). "
                         "integer: relax_round (default), alternating, exact. boolean: exact "
                         "(default), asso, threshold")
     p.add_argument("--bound", type=count(1), default=1,
@@ -137,7 +144,7 @@ def _last_complete(X, loss: str, last: dict) -> Factorization:
         losses.relative_error(X, W, H), time.perf_counter() - last["start"])
 
 
-def _precheck(args, shape) -> None:
+def _precheck(args, shape, nnz=None) -> None:
     """What ``factorize`` would refuse about method, loss, solver and size, checked cheaply
     (the CVXPY models are compiled once, by ``factorize``)."""
     if args.method != "cvxpy":
@@ -149,13 +156,13 @@ def _precheck(args, shape) -> None:
     if args.loss == "kl":
         from ..models.kl import check_kl_size
 
-        check_kl_size(*shape)
+        check_kl_size(*shape, nnz)
 
 
 def run(args) -> int:
     if args.out is not None:
         check_output_dir(args.out, owned=FACTORIZE_OUTPUTS)
-    X = load_matrix(args.file)
+    X = load_matrix(args.file, keep_sparse=(args.method, args.loss) in SPARSE_METHODS)
     check_rank(args.k, X.shape)
     if args.model != "nmf":
         return run_discrete(args, X)
@@ -168,12 +175,12 @@ def run(args) -> int:
                             f"{', '.join(FACTORIZE_METHODS)}; losses: {', '.join(LOSSES)})")
     start = time.perf_counter()
     interrupted = False
-    if not X.any():
+    if (X.nnz == 0) if sp.issparse(X) else not X.any():
         fit, init_seconds = zero_factorization(X.shape, args.k, args.loss), 0.0
     else:
         last = {}
         with InterruptGuard() as guard, _SolverOutput() as solver_output:
-            _precheck(args, X.shape)  # bad options are refused before a long initialization
+            _precheck(args, X.shape, X.nnz if sp.issparse(X) else None)  # bad options are refused before a long initialization
             W0, H0 = initialize(X, args.k, method=args.init, random_state=args.seed)
             init_seconds = time.perf_counter() - start
             last.update(W=W0, H=H0, n_iter=0, history=[losses.loss(args.loss, X, W0, H0)],

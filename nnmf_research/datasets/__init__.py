@@ -2,8 +2,9 @@
 
 Every loader returns a :class:`Dataset` in the toolkit's orientation (columns are samples):
 image data in :mod:`.images` (faces, digits, swimmer), generated data in :mod:`.synthetic`
-(random, planted, planted_integer, planted_tensor, planted_boolean), and matrices with known
-or conjectured nonnegative rank, each with its source, in :mod:`.known_rank`.
+(random, planted, planted_integer, planted_tensor, planted_boolean), real documents as
+sparse counts in :mod:`.text` (newsgroups, lee, reuters), and matrices with known or
+conjectured nonnegative rank, each with its source, in :mod:`.known_rank`.
 ``load_dataset(name, **params)`` is how the
 experiment runner reaches them by name.
 """
@@ -18,11 +19,13 @@ from .images import digits, faces, lee_seung_normalize, swimmer
 from .known_rank import (cube_slack, j_minus_i, linear_edm, nested_hexagons,
                          ngon_rank_plus, ngon_slack, thomas_4x4, udisj)
 from .synthetic import planted, planted_boolean, planted_integer, planted_tensor, random
+from .text import lee, newsgroups, reuters
 
 __all__ = ["Dataset", "DATASETS", "load_dataset", "faces", "digits", "swimmer", "random",
            "planted", "lee_seung_normalize", "ngon_slack", "ngon_rank_plus", "linear_edm",
            "thomas_4x4", "j_minus_i", "planted_integer", "cube_slack", "udisj",
-           "nested_hexagons", "planted_tensor", "planted_boolean"]
+           "nested_hexagons", "planted_tensor", "planted_boolean", "newsgroups", "lee",
+           "reuters"]
 
 
 DATASETS: dict[str, Callable[..., Dataset]] = {
@@ -41,6 +44,9 @@ DATASETS: dict[str, Callable[..., Dataset]] = {
     "udisj": udisj,
     "nested_hexagons": nested_hexagons,
     "planted_tensor": planted_tensor,
+    "newsgroups": newsgroups,   # the text corpora (datasets/text.py; the optional extra 'text')
+    "lee": lee,
+    "reuters": reuters,
 }
 
 

@@ -27,12 +27,14 @@ import time
 from typing import Callable
 
 import numpy as np
+import scipy.sparse as sp
 
 from .. import losses
 from ..checks import (NMFInputError, check_choice, check_factor, check_matrix, check_observed,
-                      check_nonnegative_real, check_positive_int)
+                      check_nonnegative_real, check_positive_int, check_sparse_matrix)
 from ..gram import FrobeniusStats, frobenius_from_stats
 from ..results import Factorization
+from ..sparse_support import product_on_support, product_total, squared_norm, support
 from .block_coordinate import run_sweeps
 
 __all__ = ["alternate"]
@@ -58,6 +60,16 @@ def _check_update(update, name: str, factor_shape: tuple[int, int], loss_name: s
         )
 
 
+def _check_sparse_updates(update_H, update_W) -> None:
+    """A sparse X goes only to updates that declare ``sparse = True`` (they read X on its
+    non-zeros, :mod:`nnmf_research.kernels`); any other would densify it or fail."""
+    for name, update in (("update_H", update_H), ("update_W", update_W)):
+        if update not in (None, "same") and not getattr(update, "sparse", False):
+            raise NMFInputError(
+                f"X is scipy.sparse but {name}={update!r} does not read sparse input; use "
+                "MultiplicativeKL or KLCoordinateDescent (loss 'kl'), or pass X.toarray()")
+
+
 class _TwoFactorBlocks:
     """The blocks (H, W) of X ≈ WH as block updates and a loss for the block-coordinate loop.
 
@@ -71,7 +83,12 @@ class _TwoFactorBlocks:
         self.loss_name = loss_name
         self.mask = mask               # 0/1, 1 = observed; None = every entry observed
         self.frob = loss_name == "frobenius" and mask is None
-        self.norm_x2 = float(np.vdot(X, X))
+        # Sparse KL: the loss computes WH on X's non-zeros; the next H-step reads the same
+        # product (same W, same H), so it is kept keyed by their identity and passed as stats.
+        self.sparse_kl = sp.issparse(X) and loss_name == "kl"
+        self._support = support(X) if self.sparse_kl else None
+        self._kl_product = (None, None, None)   # (W, H, WH on the support)
+        self.norm_x2 = squared_norm(X)
         self._gram = (None, None)      # (W, WᵀW)
         self._stats_H = (None, None)   # (W, (WᵀX, WᵀW)) read by the last H-step
         self._stats_W = (None, None)   # (H, (HXᵀ, HHᵀ)) read by the last W-step
@@ -87,6 +104,8 @@ class _TwoFactorBlocks:
     def update_H(self, blocks):
         H, W = blocks
         stats = FrobeniusStats(W.T @ self.X, self.gram_W(W)) if self.frob else None
+        if self.sparse_kl and self._kl_product[0] is W and self._kl_product[1] is H:
+            stats = self._kl_product[2]
         self._stats_H = (W, stats)
         return self.one_factor_H(self.X, W, H, stats)
 
@@ -100,6 +119,11 @@ class _TwoFactorBlocks:
         H, W = blocks
         if self.mask is not None:
             return losses.masked_loss(self.loss_name, self.X, W, H, self.mask)
+        if self.sparse_kl:
+            rows, cols, x = self._support
+            product = product_on_support(W, H, rows, cols)
+            self._kl_product = (W, H, product)
+            return losses.kl_from_support(x, product, product_total(W, H))
         if self.frob:
             value = None
             if self._stats_W[0] is H:
@@ -130,7 +154,7 @@ def alternate(
 
     Parameters
     ----------
-    X : (m, n) array_like, non-negative
+    X : (m, n) array_like or scipy.sparse (kept sparse; needs updates with ``sparse = True``), non-negative
     W, H : (m, k) and (k, n) initial factors, non-negative (not modified)
     update_H : callable ``update(X, W, H, stats=None) -> H_new``
     update_W : callable, ``"same"`` (use ``update_H`` on the transposed problem; right for
@@ -149,10 +173,13 @@ def alternate(
     -------
     Factorization
     """
-    if mask is None:
-        X = check_matrix(X, finite_norm=True)
-    else:
+    if mask is not None:
         X, mask = check_observed(X, mask)
+    elif sp.issparse(X):
+        X = check_sparse_matrix(X, finite_norm=True)
+        _check_sparse_updates(update_H, update_W)
+    else:
+        X = check_matrix(X, finite_norm=True)
     m, n = X.shape
     W = check_matrix(W, "W")
     k = W.shape[1]

@@ -14,6 +14,9 @@ HALS
     acceleration of Gillis & Glineur (2012): repeat the cheap inner sweeps while their
     total cost stays below 1 + alpha·rho times one sweep (rho = cost of the statistics over
     the cost of a sweep) and the change stays above delta²× the first sweep's change.
+KLCoordinateDescent
+    Hsieh & Dhillon (2011), KDD: cyclic coordinate descent for KL, one safeguarded Newton
+    step per coordinate, all columns at once, on the non-zeros of X (:mod:`.kl_cd`).
 ANLS
     Exact non-negative least squares per column, min_{h ≥ 0} ‖W h − x‖², by
     Lawson–Hanson (scipy.optimize.nnls) on the triangular factor of W = QR:
@@ -29,14 +32,16 @@ from __future__ import annotations
 from .anls import ANLS
 from .base import EPS, OneFactorKernel
 from .hals import HALS
+from .kl_cd import KLCoordinateDescent
 from .multiplicative import MultiplicativeFrobenius, MultiplicativeKL
 
-__all__ = ["EPS", "MultiplicativeFrobenius", "MultiplicativeKL", "HALS", "ANLS", "KERNELS",
-           "OneFactorKernel"]
+__all__ = ["EPS", "MultiplicativeFrobenius", "MultiplicativeKL", "HALS", "ANLS",
+           "KLCoordinateDescent", "KERNELS", "OneFactorKernel"]
 
 KERNELS = {
     ("mu", "frobenius"): MultiplicativeFrobenius,
     ("mu", "kl"): MultiplicativeKL,
+    ("cd", "kl"): KLCoordinateDescent,
     ("hals", "frobenius"): HALS,
     ("anls", "frobenius"): ANLS,
 }

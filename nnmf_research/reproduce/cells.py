@@ -20,6 +20,15 @@ pca             best rank-k approximation by the SVD: W = U_k, H = Σ_k V_kᵀ (
 vq              vector quantization: k-means (k-means++ seeding) on the columns; W = the
                 centroids, H = one-hot assignments (Lee & Seung 1999's VQ)
 cvxpy_timing    first solve vs re-solve time of the Frobenius H-model (form gram | direct)
+plsi            PLSI by EM (Hofmann) from the NMF start converted by ``nmf_to_plsi``
+                (max_iter, tol); W, H = ``plsi_to_nmf`` of the fit; the trace is the
+                I-divergence of every EM iterate, −L + Σ X log(X/N) (exact: S = N)
+plsi_hybrid     Ding, Li & Peng's hybrid (``hybrid_plsi_nmf``: nmf_method mu | cd,
+                max_iter, tol, max_rounds); reports each alone (nmf_alone, plsi_alone),
+                their relative gap, the distance between their factors after matching
+                components, the improvements and whether the hybrid beat both
+kl_chi_square   KL multiplicative updates (max_iter) recording D(X‖WH) and χ²(X, WH)/2 at
+                every iterate (the trace and ``trace_chi_square_half``)
 exact_nmf       an exact-NMF heuristic at inner dimension k (heuristic, time_limit, tol,
                 attempts); reports success (relative error < tol) and seconds
 rank_bound      one bound on the nonnegative rank from ``bounds/`` (bound = its method name,
@@ -111,12 +120,13 @@ def _run_nmf(X, k, W0, H0, rng, *, method="hals", loss="frobenius", max_iter=200
 
 
 def _sklearn_once(X, k, W0, H0, solver, beta_loss, max_iter):
+    import scipy.sparse as sp
     from sklearn.decomposition import NMF as SkNMF
     from sklearn.exceptions import ConvergenceWarning
 
     model = SkNMF(n_components=k, init="custom", solver=solver, beta_loss=beta_loss, tol=0,
                   max_iter=max_iter)
-    Xs = np.ascontiguousarray(X.T)
+    Xs = X.T.tocsr() if sp.issparse(X) else np.ascontiguousarray(X.T)
     Ws, Hs = np.array(H0.T), np.array(W0.T)  # sklearn orientation, writable copies
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -220,6 +230,66 @@ def _run_exact_nmf(X, k, W0, H0, rng, *, heuristic="hybrid", time_limit=60.0, to
                        random_state=seed, attempts=attempts)
     return MethodOutput(result.W, result.H, "frobenius", result.seconds, result.attempts,
                         extra={"success": float(result.found), "status": result.status})
+
+
+def _run_plsi(X, k, W0, H0, rng, *, max_iter=500, tol=1e-7):
+    import scipy.sparse as sp
+    from scipy.special import xlogy
+
+    from ..plsi import plsi, plsi_to_nmf
+
+    model = plsi(X, k, init=(W0, H0), max_iter=max_iter, tol=tol)
+    data = X.tocsr().data if sp.issparse(X) else X[X > 0]
+    constant = float(np.sum(xlogy(data, data / model.total)))
+    W, H = plsi_to_nmf(model)
+    return MethodOutput(W, H, "kl", model.seconds, model.n_iter,
+                        constant - np.asarray(model.history), np.asarray(model.times),
+                        {"stop_reason": model.stop_reason})
+
+
+def _matched_factor_distance(A, B) -> float:
+    """‖Â − B̂P‖_F / ‖Â‖_F for column-normalized (unit-sum) Â, B̂ and the column matching P
+    that minimizes it (Hungarian method on the pairwise distances)."""
+    from scipy.optimize import linear_sum_assignment
+
+    A = A / np.maximum(A.sum(axis=0), np.finfo(float).tiny)
+    B = B / np.maximum(B.sum(axis=0), np.finfo(float).tiny)
+    cost = ((A[:, :, None] - B[:, None, :]) ** 2).sum(axis=0)
+    rows, cols = linear_sum_assignment(cost)
+    return float(np.sqrt(cost[rows, cols].sum()) / np.linalg.norm(A))
+
+
+def _run_plsi_hybrid(X, k, W0, H0, rng, *, nmf_method="mu", max_iter=1000, tol=1e-7,
+                     max_rounds=20):
+    from ..plsi import hybrid_plsi_nmf
+
+    res = hybrid_plsi_nmf(X, k, W=W0, H=H0, nmf_method=nmf_method, max_iter=max_iter, tol=tol,
+                          max_rounds=max_rounds)
+    W, H = res.state
+    nmf, pl = res.alone["nmf"], res.alone["plsi"]
+    trace = np.minimum.accumulate([s.end for s in res.steps])
+    times = np.cumsum([s.seconds for s in res.steps])
+    return MethodOutput(W, H, "kl", res.seconds, len(res.steps), trace, times, {
+        "stop_reason": res.stop_reason, "nmf_alone": nmf, "plsi_alone": pl,
+        "optima_gap": abs(nmf - pl) / min(nmf, pl),
+        "factor_distance": _matched_factor_distance(res.alone_states["nmf"][0],
+                                                    res.alone_states["plsi"][0]),
+        "improvements": float(sum(1 for s in res.steps if s.improved and s.round > 0)),
+        "hybrid_not_worse": float(res.objective <= min(nmf, pl))})
+
+
+def _run_kl_chi_square(X, k, W0, H0, rng, *, max_iter=200):
+    half_chi2 = [0.5 * losses.chi_square_product(X, W0, H0)]
+
+    def record(it, W, H, loss):
+        half_chi2.append(0.5 * losses.chi_square_product(X, W, H))
+        return False
+
+    fit = factorize(X, k, loss="kl", method="mu", W=W0, H=H0, max_iter=max_iter, tol=0,
+                    callback=record)
+    return MethodOutput(fit.W, fit.H, "kl", fit.seconds, fit.n_iter, np.asarray(fit.history),
+                        np.asarray(fit.times), {"stop_reason": fit.stop_reason,
+                                                "trace_chi_square_half": np.asarray(half_chi2)})
 
 
 EXACT_NMF_STARTS = ("rank", "fooling_set", "rectangle_cover_fractional", "geometric")
@@ -512,6 +582,9 @@ METHOD_KINDS: dict[str, Callable] = {
     "tensorly_ntf": _run_tensorly_ntf,
     "integer_nmf": _run_integer_nmf,
     "boolean_nmf": _run_boolean_nmf,
+    "plsi": _run_plsi,
+    "plsi_hybrid": _run_plsi_hybrid,
+    "kl_chi_square": _run_kl_chi_square,
 }
 
 

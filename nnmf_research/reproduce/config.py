@@ -46,7 +46,9 @@ TOP_KEYS = ("name", "title", "paper", "compares", "repetitions", "seed", "k", "i
 METHOD_META_KEYS = ("kind", "label")
 
 
-SUMMARY_KEYS = ("time_to_target", "reference", "pivot")
+SUMMARY_KEYS = ("time_to_target", "reference", "pivot", "partial_metrics")
+"""``partial_metrics``: metrics that only some cells define (a clustering accuracy needs
+labelled data, a hybrid's own numbers need a hybrid cell); empty elsewhere, by design."""
 
 
 
@@ -191,6 +193,8 @@ def load_experiment(path, tiny: bool = False) -> Experiment:
         _unknown("reference method", [summary["reference"]], list(method_specs), where)
     if "pivot" in summary:
         _unknown("pivot metric", [summary["pivot"]], list(metric_names), where)
+    if "partial_metrics" in summary:
+        _unknown("partial metric", summary["partial_metrics"], list(metric_names), where)
     cells = grid_size(datasets, ks, repetitions, len(method_specs))
     if cells > MAX_CELLS:
         raise NMFInputError(

@@ -46,6 +46,7 @@ FIGURE_KINDS = {
     "metric_lines": ("metrics", "x", "methods"),
     "metric_by_dataset": ("metrics", "methods"),
     "family_lines": ("metric", "x", "methods", "families"),
+    "chi_square_vs_kl": ("methods", "dataset", "k", "rep"),
 }
 _COMMON = ("name", "kind", "caption")
 
@@ -175,6 +176,37 @@ def _loss_curves(fig, exp, rows, store, path):
     else:
         ax.text(0.5, 0.5, "no finished cells with a loss trace", ha="center",
                 transform=ax.transAxes)
+    _title(fig, exp, figure)
+    _save(figure, path)
+
+
+def _chi_square_vs_kl(fig, exp, rows, store, path):
+    """D(X‖WH) against χ²(X, WH)/2 along the iterations (Ding, Li & Peng: equal to first
+    order near a fit), with the diagonal."""
+    dataset, k, chosen = _select(rows, fig, exp)
+    figure, ax = _subplots(figsize=(5.6, 4.8), layout="constrained")
+    drawn = []
+    for method, row in chosen:
+        if row is None:
+            continue
+        arrays = store.arrays(row["key"])
+        if "trace_chi_square_half" not in arrays:
+            continue
+        d, c = arrays["trace_loss"], arrays["trace_chi_square_half"]
+        ax.plot(d, c, marker=".", markersize=3, label=exp.label(method))
+        drawn.extend([d.min(), d.max(), c.min(), c.max()])
+    if drawn:
+        lo, hi = min(drawn), max(drawn)
+        ax.plot([lo, hi], [lo, hi], "k--", linewidth=0.8, label="χ²/2 = D")
+        ax.legend(fontsize=8)
+    else:
+        ax.text(0.5, 0.5, "no finished cells with a χ² trace", ha="center",
+                transform=ax.transAxes)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("I-divergence D(X‖WH)")
+    ax.set_ylabel("χ²(X, WH) / 2")
+    ax.grid(True, which="both", alpha=0.3)
     _title(fig, exp, figure)
     _save(figure, path)
 
@@ -311,7 +343,8 @@ def _family_lines(fig, exp, rows, store, path):
 
 _DRAW = {"basis_grid": _basis_grid, "loss_curves": _loss_curves,
          "metric_bars": _metric_bars, "metric_lines": _metric_lines,
-         "metric_by_dataset": _metric_by_dataset, "family_lines": _family_lines}
+         "metric_by_dataset": _metric_by_dataset, "family_lines": _family_lines,
+         "chi_square_vs_kl": _chi_square_vs_kl}
 
 
 def draw_figure(fig: dict, exp, rows: list[dict], store, path) -> Path:

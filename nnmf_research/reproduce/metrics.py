@@ -13,6 +13,11 @@
 * Benchmark numbers a method reports: CPU seconds, the peak traced memory of a separate run,
   the BLAS threads it ran with and the 1-minute load average when it started;
   ``time_to_relative_error_1e-3`` reads the loss trace.
+* Clustering accuracy: each document's cluster is the argmax of its column of H; the
+  accuracy is the fraction on the diagonal of the cluster × label table after the best
+  one-to-one matching of clusters to labels (Hungarian method, Kuhn 1955).
+* χ²/2 = ½ Σ (X − WH)²/(WH) (Pearson), the first-order twin of the I-divergence; the PLSI
+  identity gap |J − (−L + Σ X log(X/N))|/J (:func:`nnmf_research.plsi.kl_plsi_identity`).
 * Parts recovered (Donoho & Stodden 2003): a true part counts as recovered when some basis
   column has Pearson correlation above ``threshold`` (0.9) with it.
 
@@ -30,7 +35,7 @@ import numpy as np
 from .. import losses
 
 __all__ = ["hoyer_sparseness", "near_zero_fraction", "column_near_zero_fraction",
-           "parts_recovered", "METRICS",
+           "parts_recovered", "clustering_accuracy", "METRICS",
            "FACTOR_FREE_METRICS"]
 
 
@@ -88,6 +93,25 @@ def _parts(ctx):
     if ctx["parts"] is None:
         return None
     return parts_recovered(ctx["W"], ctx["parts"])
+
+
+def clustering_accuracy(H: np.ndarray, labels) -> float:
+    """Fraction of columns whose argmax cluster maps to their label under the best one-to-one
+    matching of clusters to labels (module docstring)."""
+    from scipy.optimize import linear_sum_assignment
+
+    labels = np.asarray(labels, dtype=int)
+    clusters = np.argmax(H, axis=0)
+    table = np.zeros((H.shape[0], labels.max() + 1))
+    np.add.at(table, (clusters, labels), 1)
+    rows, cols = linear_sum_assignment(-table)
+    return float(table[rows, cols].sum() / labels.size)
+
+
+def _identity_gap(c):
+    from ..plsi import kl_plsi_identity
+
+    return kl_plsi_identity(c["X"], c["W"], c["H"]).relative_gap
 
 
 def _max_increase(trace):
@@ -169,6 +193,17 @@ METRICS = {
     "gap": lambda c: c["out"].extra.get("gap"),
     "relaxation_ok": lambda c: c["out"].extra.get("relaxation_ok"),
     "integrality_gap": lambda c: c["out"].extra.get("integrality_gap"),
+    "accuracy": lambda c: None if c.get("labels") is None
+    else clustering_accuracy(c["H"], c["labels"]),
+    "chi_square_half": lambda c: 0.5 * losses.chi_square_product(
+        c["X"], np.maximum(c["W"], 0), np.maximum(c["H"], 0)),
+    "identity_gap": _identity_gap,
+    "nmf_alone": lambda c: c["out"].extra.get("nmf_alone"),
+    "plsi_alone": lambda c: c["out"].extra.get("plsi_alone"),
+    "optima_gap": lambda c: c["out"].extra.get("optima_gap"),
+    "factor_distance": lambda c: c["out"].extra.get("factor_distance"),
+    "improvements": lambda c: c["out"].extra.get("improvements"),
+    "hybrid_not_worse": lambda c: c["out"].extra.get("hybrid_not_worse"),
 }
 """metric name -> function of the cell context (X, W, H, parts, out)."""
 
@@ -177,5 +212,6 @@ FACTOR_FREE_METRICS = ("seconds", "n_iter", "build_s", "first_solve_s", "resolve
                        "time_to_relative_error_1e-3", "seconds_per_iteration",
                        "cpu_seconds", "peak_memory_mb", "blas_threads", "load_average",
                        "objective", "errors", "lower_bound", "gap", "relaxation_ok",
-                       "integrality_gap")
+                       "integrality_gap", "nmf_alone", "plsi_alone", "optima_gap",
+                       "factor_distance", "improvements", "hybrid_not_worse")
 """Metrics a method reports itself (no W, H needed)."""

@@ -134,7 +134,8 @@ def _metric_values(names, ctx) -> dict:
 
 
 _OUTPUT_SCALARS = ("build_s", "first_solve_s", "resolve_s", "success", "value", "bound",
-                   "certified")
+                   "certified", "nmf_alone", "plsi_alone", "optima_gap", "factor_distance",
+                   "improvements", "hybrid_not_worse")
 
 
 def _interrupted(out: cell_kinds.MethodOutput) -> bool:
@@ -178,7 +179,8 @@ def run_cell(cell: Cell, store: ResultStore) -> dict:
                 return store.save_cell(cell.key, record, {})
             if guard.hit or _interrupted(out):
                 raise KeyboardInterrupt  # a partial result is not a finished cell
-            ctx = {"X": X, "W": out.W, "H": out.H, "parts": data.parts, "out": out}
+            ctx = {"X": X, "W": out.W, "H": out.H, "parts": data.parts, "out": out,
+                   "labels": data.meta.get("labels")}
             record.update(
                 status="ok", outcome=Kind.OK.value,
                 metrics=_metric_values(spec["metrics"], ctx),
@@ -193,6 +195,8 @@ def run_cell(cell: Cell, store: ResultStore) -> dict:
             arrays = {name: np.asarray(getattr(out, name))
                       for name in ("W", "H", "trace_loss", "trace_time")
                       if getattr(out, name) is not None}
+            arrays.update({name: np.asarray(value) for name, value in out.extra.items()
+                           if name.startswith("trace_")})   # further traces of a kind
             return store.save_cell(cell.key, record, arrays)
         except KeyboardInterrupt:
             raise
@@ -224,7 +228,7 @@ def _cell_metrics(exp: Experiment, store: ResultStore, record: dict) -> dict:
         spec = exp.datasets[record["dataset"]]
         data = _dataset(spec["loader"], json.dumps(spec["params"], sort_keys=True))
         ctx = {"X": data.X, "W": arrays.get("W"), "H": arrays.get("H"), "parts": data.parts,
-               "out": _saved_output(record, arrays)}
+               "out": _saved_output(record, arrays), "labels": data.meta.get("labels")}
         values.update(_metric_values(missing, ctx))
     return {m: values.get(m) for m in exp.metrics}
 
