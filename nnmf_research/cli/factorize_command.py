@@ -1,5 +1,9 @@
 """``nnmf factorize``: approximate NMF of a matrix file (W.npy, H.npy, summary.json as one set).
 
+``--model`` chooses the family: ``nmf`` (the default, below) or one of the table in
+:mod:`nnmf_research.cli.models` (semi, convex, kernel-convex, separable), each with its own
+outputs, written as one set in the same way; :data:`MODELS` maps a name to (runner, outputs).
+
 Ctrl-C stops the run and still writes the last complete iterate (stop_reason "interrupted
 ..."), also when a CVXPY solver reports the interrupt as a failure; the command then exits 130.
 """
@@ -12,7 +16,7 @@ import sys
 import time
 
 from .. import __version__, losses
-from ..checks import SolverFailedError, check_rank, check_solver
+from ..checks import NMFInputError, SolverFailedError, check_choice, check_rank, check_solver
 from ..factorize import FACTORIZE_METHODS, factorize, make_updates, zero_factorization
 from ..init import INIT_METHODS, initialize
 from ..interrupts import InterruptGuard, mentions_interrupt
@@ -20,21 +24,28 @@ from ..io import (atomic_write_text, check_output_dir, json_text, load_matrix, o
                   save_matrix)
 from ..losses import LOSSES
 from ..results import Factorization
-from .options import add_loop_options, add_output_options
+from .models import MODEL_METHODS, MODELS as OTHER_MODELS, resolve_options, run_model
+from .options import add_loop_options, add_output_options, nonnegative
 
 __all__ = ["add_parser", "run"]
 
 FACTORIZE_EPILOG = """\
 input formats: .npy, .npz (scipy.sparse), .csv (comma), .txt/.tsv/.dat (whitespace), .mtx
-(Matrix Market). X must be non-negative and finite; columns are samples.
+(Matrix Market). X must be finite; columns are samples. X must be non-negative for --model
+nmf and separable; semi and convex take X of any sign; kernel-convex reads an n x n kernel K.
 
 outputs (with --out DIR): DIR/W.npy (m x k), DIR/H.npy (k x n), DIR/summary.json with the
 loss (frobenius: ||X - WH||_F^2, no 1/2; kl: sum X log(X/WH) - X + WH), relative error
-||X - WH||_F / ||X||_F, iterations, stop reason and timing.
+||X - WH||_F / ||X||_F, iterations, stop reason and timing. Other models write
+  semi: F.npy (m x k), G.npy (n x k); convex: F.npy, G.npy, W.npy (n x k, F = XW);
+  kernel-convex: G.npy, W.npy; separable: W.npy = X[:, anchors], H.npy, anchors.npy;
+and summary.json (loss = ||X - F G^T||_F^2, resp. ||X - WH||_F^2).
 
 examples:
   nnmf factorize data.npy -k 10 --loss frobenius --method hals --seed 0 --out run/
   nnmf factorize data.csv -k 10 --loss kl --method mu --json
+  nnmf factorize std.csv -k 3 --model semi --method mu --max-iter 2000 --tol 0 --out run/
+  nnmf factorize data.csv -k 10 --model separable --method gillis_luce --noise 0.05 --json
   (--loss kl --method cvxpy solves one exponential cone per entry: small matrices only)
 """
 
@@ -51,26 +62,41 @@ def add_parser(sub) -> None:
     p.add_argument("file", metavar="FILE", help="matrix file (see input formats below)")
     p.add_argument("-k", "--rank", dest="k", type=int, required=True,
                    help="inner dimension k, 1 <= k <= min(m, n)")
-    p.add_argument("--loss", choices=LOSSES, default="frobenius",
+    p.add_argument("--model", choices=tuple(MODELS), default="nmf",
+                   help="; ".join(f"{name} = {help}" for name, help in MODEL_HELP.items())
+                        + " (default: %(default)s)")
+    p.add_argument("--loss", choices=LOSSES, default=None,
                    help="objective: frobenius = ||X - WH||_F^2, kl = generalized KL "
-                        "divergence D(X||WH) (default: %(default)s)")
-    p.add_argument("--method", choices=FACTORIZE_METHODS, default="hals",
-                   help="mu = Lee-Seung multiplicative updates (frobenius, kl); hals = "
-                        "accelerated HALS (frobenius); anls = exact NNLS per column "
-                        "(frobenius); cvxpy = the CVXPY models (frobenius, kl) "
-                        "(default: %(default)s)")
-    p.add_argument("--init", choices=INIT_METHODS, default="nndsvda",
-                   help="initial factors (default: %(default)s)")
+                        "divergence D(X||WH) (--model nmf only; default: frobenius)")
+    p.add_argument("--method", choices=METHODS, default=None,
+                   help="--model nmf: mu = Lee-Seung multiplicative updates (frobenius, kl); "
+                        "hals = accelerated HALS (frobenius, the default); anls = exact NNLS "
+                        "per column (frobenius); cvxpy = the CVXPY models (frobenius, kl). "
+                        "semi/convex/kernel-convex: mu = the paper's multiplicative rules "
+                        "(default), cvxpy = exact CVXPY block minimization. separable: spa "
+                        "(default), gillis_luce, hottopixx")
+    p.add_argument("--init", choices=INITS, default=None,
+                   help="initial factors: nndsvda (default), nndsvd, nndsvdar, random for "
+                        "--model nmf; kmeans (the paper's k-means indicator + 0.2, default) or "
+                        "random for semi/convex/kernel-convex")
+    p.add_argument("--noise", type=nonnegative, default=None,
+                   help="noise level epsilon of the separable LPs (gillis_luce: "
+                        "||X(:,j) - X C(:,j)||_1 <= rho*epsilon; hottopixx: 2*epsilon on "
+                        "columns scaled to sum 1) (default: 0)")
     add_loop_options(p, steps="alternating iterations", step="iteration",
                      seed_of="the initialization")
     p.add_argument("--solver", default=None,
-                   help="CVXPY solver for --method cvxpy, e.g. OSQP, CLARABEL, SCS "
-                        "(default: OSQP for frobenius, CLARABEL for kl)")
-    add_output_options(p, writes="W.npy, H.npy and summary.json")
+                   help="CVXPY solver for --method cvxpy and the LPs, e.g. OSQP, CLARABEL, "
+                        "SCS, HIGHS (default: OSQP for frobenius, CLARABEL for kl, HIGHS for "
+                        "the LPs)")
+    add_output_options(p, writes="the model's outputs (nmf: W.npy, H.npy) and summary.json")
     p.set_defaults(handler=run)
 
 
 FACTORIZE_OUTPUTS = ("W.npy", "H.npy", "summary.json")
+
+METHODS = tuple(dict.fromkeys((*FACTORIZE_METHODS, *MODEL_METHODS)))
+INITS = tuple(dict.fromkeys((*INIT_METHODS, "kmeans")))
 
 
 def _remember(last: dict, it, W, H, loss) -> bool:
@@ -84,7 +110,11 @@ def _remember(last: dict, it, W, H, loss) -> bool:
 class _SolverOutput:
     """Collects what C solvers print on file descriptor 1 during the block (OSQP says
     "Solver interrupted" there, and only there, when it caught a Ctrl-C) and passes it on
-    to stdout afterwards."""
+    to stdout afterwards (to ``target``, a binary stream, when given: e.g. stderr, so that
+    a solver's banner never mixes into ``--json`` output)."""
+
+    def __init__(self, target=None):
+        self.target = target
 
     def __enter__(self):
         import tempfile
@@ -105,8 +135,9 @@ class _SolverOutput:
         self._file.close()
         self.text = data.decode("utf-8", "replace")
         if data:
-            sys.stdout.buffer.write(data)
-            sys.stdout.flush()
+            target = self.target or sys.stdout.buffer
+            target.write(data)
+            target.flush()
         return False
 
 
@@ -134,7 +165,15 @@ def _precheck(args, shape) -> None:
         check_kl_size(*shape)
 
 
-def run(args) -> int:
+def _run_nmf(args) -> int:
+    """--model nmf: approximate NMF by :func:`~nnmf_research.factorize.factorize`."""
+    if args.noise is not None:
+        raise NMFInputError("--noise applies to --model separable only")
+    args.loss = args.loss or "frobenius"
+    args.method = args.method or "hals"
+    args.init = args.init or "nndsvda"
+    check_choice(args.method, "--method for --model nmf", FACTORIZE_METHODS)
+    check_choice(args.init, "--init for --model nmf", INIT_METHODS)
     if args.out is not None:
         check_output_dir(args.out, owned=FACTORIZE_OUTPUTS)
     X = load_matrix(args.file)
@@ -186,3 +225,42 @@ def run(args) -> int:
         print(f"{args.method}/{args.loss} k={fit.k}: loss {fit.loss:.6g}, relative error "
               f"{fit.relative_error:.3g}, {fit.stop_reason}, {summary['seconds']:.2f} s")
     return 130 if interrupted else 0
+
+
+def _run_other(args) -> int:
+    """A model of :mod:`nnmf_research.cli.models`: its arrays and summary.json as one set."""
+    spec = resolve_options(args)
+    if args.out is not None:
+        check_output_dir(args.out, owned=spec.outputs)
+    with InterruptGuard() as guard, _SolverOutput(sys.stderr.buffer):
+        fit, arrays = run_model(args)
+    interrupted = guard.hit or mentions_interrupt(fit.stop_reason)
+    summary = {"input": str(args.file), **fit.summary(), "model": args.model,
+               "method": args.method, "init": args.init, "seed": args.seed,
+               "nnmf_research_version": __version__}
+    if args.out is not None:
+        with output_dir(args.out) as out:
+            for name, A in arrays.items():
+                save_matrix(out / name, A)
+            atomic_write_text(out / "summary.json", json_text(summary) + "\n")
+    if args.json:
+        print(json_text(summary))
+    elif not args.quiet or args.out is None:
+        print(f"{args.model}/{args.method} k={args.k}: loss {fit.loss:.6g}, relative error "
+              f"{fit.relative_error:.3g}, {fit.stop_reason}, {fit.seconds:.2f} s")
+    return 130 if interrupted else 0
+
+
+MODELS = {"nmf": (_run_nmf, FACTORIZE_OUTPUTS),
+          **{name: (_run_other, spec.outputs) for name, spec in OTHER_MODELS.items()}}
+"""``--model`` name -> (runner, the files it writes). A new family is one entry."""
+
+MODEL_HELP = {"nmf": "approximate NMF X ~ WH, W, H >= 0 (Lee & Seung 1999; --loss, "
+                     "--method mu|hals|anls|cvxpy)",
+              **{name: spec.help for name, spec in OTHER_MODELS.items()}}
+"""One line per model for ``--help``, with its paper."""
+
+
+def run(args) -> int:
+    runner, _ = MODELS[args.model]
+    return runner(args)
