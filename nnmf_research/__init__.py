@@ -71,8 +71,10 @@ from .convex import convex_nmf, kernel_convex_nmf, semi_nmf  # noqa: E402
 from .results import ConvexFactorization, SeparableFactorization  # noqa: E402
 from .separable import separable_nmf, spa  # noqa: E402
 
+from .convex_estimator import ConvexNMF, SemiNMF  # noqa: E402
+
 __all__ += ["semi_nmf", "convex_nmf", "kernel_convex_nmf", "spa", "separable_nmf",
-            "ConvexFactorization", "SeparableFactorization"]
+            "ConvexFactorization", "SeparableFactorization", "SemiNMF", "ConvexNMF"]
 
 # The CVXPY models load cvxpy and its solver back-ends (about 1 s): they are imported on first
 # use of their names, so ``import nnmf_research`` and the NumPy methods stay light.
