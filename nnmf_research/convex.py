@@ -41,7 +41,7 @@ from .kernels import EPS
 from .results import ConvexFactorization
 
 __all__ = ["semi_nmf", "convex_nmf", "kernel_convex_nmf", "convex_init", "check_real_matrix",
-           "check_kernel", "CONVEX_METHODS"]
+           "check_kernel", "kmeans_labels", "CONVEX_METHODS"]
 
 CONVEX_METHODS = ("mu", "cvxpy")
 
@@ -88,6 +88,15 @@ def check_kernel(K, name: str = "K", *, tol: float = 1e-10) -> np.ndarray:
     return A
 
 
+def kmeans_labels(points: np.ndarray, k: int, seed: int) -> np.ndarray:
+    """Cluster of each row of ``points``: scikit-learn ``KMeans(n_clusters=k, n_init=10,
+    random_state=seed)`` (Lloyd's algorithm from 10 k-means++ seedings, the best inertia
+    kept) — the k-means of the paper's start, and of the comparisons against it."""
+    from sklearn.cluster import KMeans
+
+    return KMeans(n_clusters=k, n_init=10, random_state=seed).fit(points).labels_
+
+
 def convex_init(X_or_K, k: int, *, init: str = "kmeans", random_state=None,
                 kernel: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(G₀, W₀), both n×k: the k-means indicator + 0.2 and G₀D⁻¹ (module docstring), or random.
@@ -101,15 +110,13 @@ def convex_init(X_or_K, k: int, *, init: str = "kmeans", random_state=None,
     if init == "random":
         G0 = rng.random((n, k)) + 0.2
         return G0, G0 / n
-    from sklearn.cluster import KMeans
-
     if kernel:
         from .kernels.convex import gram_factor
         points = gram_factor(X_or_K).T
     else:
         points = X_or_K.T
     seed = int(rng.integers(2**31 - 1)) if not isinstance(random_state, int) else random_state
-    labels = KMeans(n_clusters=k, n_init=10, random_state=seed).fit(points).labels_
+    labels = kmeans_labels(points, k, seed)
     H = np.zeros((n, k))
     H[np.arange(n), labels] = 1.0
     G0 = H + 0.2

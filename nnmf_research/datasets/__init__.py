@@ -2,7 +2,8 @@
 
 Every loader returns a :class:`Dataset` in the toolkit's orientation (columns are samples):
 image data in :mod:`.images` (faces, digits, swimmer), generated data in :mod:`.synthetic`
-(random, planted, planted_integer), and matrices with known or conjectured nonnegative rank,
+(random, planted, planted_integer, separable), labelled data for clustering in
+:mod:`.labelled` (iris, wine, breast_cancer, mixed_clusters), and matrices with known or conjectured nonnegative rank,
 each with its source, in :mod:`.known_rank`. ``load_dataset(name, **params)`` is how the
 experiment runner reaches them by name.
 """
@@ -16,12 +17,13 @@ from .dataset import Dataset
 from .images import digits, faces, lee_seung_normalize, swimmer
 from .known_rank import (cube_slack, j_minus_i, linear_edm, nested_hexagons,
                          ngon_rank_plus, ngon_slack, thomas_4x4, udisj)
-from .synthetic import planted, planted_integer, random
+from .labelled import breast_cancer, iris, mixed_clusters, wine
+from .synthetic import planted, planted_integer, random, separable
 
 __all__ = ["Dataset", "DATASETS", "load_dataset", "faces", "digits", "swimmer", "random",
            "planted", "lee_seung_normalize", "ngon_slack", "ngon_rank_plus", "linear_edm",
            "thomas_4x4", "j_minus_i", "planted_integer", "cube_slack", "udisj",
-           "nested_hexagons"]
+           "nested_hexagons", "iris", "wine", "breast_cancer", "mixed_clusters", "separable"]
 
 
 DATASETS: dict[str, Callable[..., Dataset]] = {
@@ -38,6 +40,11 @@ DATASETS: dict[str, Callable[..., Dataset]] = {
     "cube_slack": cube_slack,
     "udisj": udisj,
     "nested_hexagons": nested_hexagons,
+    "iris": iris,
+    "wine": wine,
+    "breast_cancer": breast_cancer,
+    "mixed_clusters": mixed_clusters,
+    "separable": separable,
 }
 
 
