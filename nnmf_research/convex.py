@@ -35,7 +35,8 @@ import numpy as np
 
 from .checks import (NMFInputError, check_choice, check_nonnegative_real, check_positive_int,
                      check_random_state)
-from .kernels.convex import kernel_loss, mu_G, mu_W, neg, pos, semi_F, semi_loss
+from .kernels.convex import (kernel_loss, mu_G, mu_W, mu_W_nonnegative, neg, pos, semi_F,
+                             semi_loss)
 from .drivers.block_coordinate import block_coordinate
 from .kernels import EPS
 from .results import ConvexFactorization
@@ -188,34 +189,53 @@ def semi_nmf(X, k: int, *, method: str = "mu", init: str = "kmeans", random_stat
 def _convex_run(K, X, k, model_name, method, init, random_state, G0, W0, max_iter, tol,
                 time_limit, constraints_W, penalty_W, constraints_G, penalty_G, solver,
                 progress) -> ConvexFactorization:
-    n = K.shape[0]
+    """One convex-NMF run on K, or on X with K = XᵀX (``K=None``: formed only if needed).
+
+    With X given every product with K goes through X: KW = Xᵀ(XW) and WᵀKW = (XW)ᵀ(XW) in
+    O(pnk) instead of O(n²k), and the loss is ‖X − XWGᵀ‖²_F directly. The MU W-step needs
+    K⁺ and K⁻, which do not factor through X, except when X ≥ 0: then K ≥ 0, K⁺ = K, K⁻ = 0
+    (:func:`~nnmf_research.kernels.convex.mu_W_nonnegative`), so on non-negative data an MU
+    sweep costs O(pnk), like a Lee–Seung sweep; mixed-sign data form K once (O(pn²)).
+    """
+    n = (X if K is None else K).shape[1]
     k, method, max_iter, tol = _check_common(n, k, method, max_iter, tol)
     G0, W0 = _start(G0, W0, (n, k), K if X is None else X, k, init, random_state, X is None)
-    trace_K = float(np.trace(K))
+    if X is not None:
+        trace_K = float(np.vdot(X, X))
+        KW = lambda W: X.T @ (X @ W)  # noqa: E731
+        WKW = lambda W: (X @ W).T @ (X @ W)  # noqa: E731
+        loss = lambda b: semi_loss(X, X @ b[1], b[0])  # noqa: E731
+        kernel = lambda: X.T @ X if K is None else K  # noqa: E731
+    else:
+        trace_K = float(np.trace(K))
+        KW = lambda W: K @ W  # noqa: E731
+        WKW = lambda W: W.T @ K @ W  # noqa: E731
+        loss = lambda b: kernel_loss(K, b[1], b[0], trace_K)  # noqa: E731
+        kernel = lambda: K  # noqa: E731
     if method == "mu":
         if any(h is not None for h in (constraints_W, penalty_W, constraints_G, penalty_G)):
             raise NMFInputError("constraints= and penalty= need method='cvxpy'")
-        Kp, Km = pos(K), neg(K)
-        g_update = lambda b: mu_G(K @ b[1], b[1].T @ K @ b[1], b[0])  # noqa: E731
-        w_update = lambda b: mu_W(Kp, Km, b[1], b[0])  # noqa: E731
+        g_update = lambda b: mu_G(KW(b[1]), WKW(b[1]), b[0])  # noqa: E731
+        if X is not None and not (X < 0).any():
+            w_update = lambda b: mu_W_nonnegative(X, b[1], b[0])  # noqa: E731
+        else:
+            Kfull = kernel()
+            Kp, Km = pos(Kfull), neg(Kfull)
+            w_update = lambda b: mu_W(Kp, Km, b[1], b[0])  # noqa: E731
     else:
         from .models.convex import g_model, w_model
 
         gm = g_model(n, k, constraints=constraints_G, penalty=penalty_G, solver=solver)
-        wm = w_model(K, k, constraints=constraints_W, penalty=penalty_W, solver=solver)
-        g_update = lambda b: gm(K @ b[1], b[1].T @ K @ b[1], b[0])  # noqa: E731
+        wm = w_model(kernel(), k, constraints=constraints_W, penalty=penalty_W, solver=solver)
+        g_update = lambda b: gm(KW(b[1]), WKW(b[1]), b[0])  # noqa: E731
         w_update = lambda b: wm(b[1], b[0])  # noqa: E731
     # Blocks (G, W), G first as in the paper's algorithm and its public codes.
     res = block_coordinate(
-        (G0, W0), (g_update, w_update), lambda b: kernel_loss(K, b[1], b[0], trace_K),
-        max_iter=max_iter, tol=tol, time_limit=time_limit, progress=progress,
-        loss_scale=trace_K, loss_name="frobenius")
+        (G0, W0), (g_update, w_update), loss, max_iter=max_iter, tol=tol,
+        time_limit=time_limit, progress=progress, loss_scale=trace_K, loss_name="frobenius")
     G, W = res.blocks
-    if X is not None:
-        F = X @ W
-        loss = semi_loss(X, F, G)
-    else:
-        F, loss = None, kernel_loss(K, W, G, trace_K)
+    F = None if X is None else X @ W
+    loss = loss(res.blocks)
     return ConvexFactorization(F=F, G=G, W=W, loss=loss, model=model_name, method=method,
                                n_iter=res.n_iter, stop_reason=res.stop_reason,
                                history=res.history, times=res.times,
@@ -231,12 +251,12 @@ def convex_nmf(X, k: int, *, method: str = "mu", init: str = "kmeans", random_st
 
     The basis F = XW holds non-negative combinations of data columns. X (p×n) may have any
     sign. Each sweep updates G then W, by the paper's multiplicative rules on K = XᵀX
-    (``method="mu"``) or by the compiled CVXPY block models (``method="cvxpy"``; OSQP by
+    (``method="mu"``; products with K go through X, O(pnk) a sweep when X ≥ 0) or by the compiled CVXPY block models (``method="cvxpy"``; OSQP by
     default, see :mod:`nnmf_research.models.convex`). Returns a
     :class:`~nnmf_research.results.ConvexFactorization` with F = X @ W.
     """
     X = check_real_matrix(X)
-    return _convex_run(X.T @ X, X, k, "convex", method, init, random_state, G0, W0, max_iter,
+    return _convex_run(None, X, k, "convex", method, init, random_state, G0, W0, max_iter,
                        tol, time_limit, constraints_W, penalty_W, constraints_G, penalty_G,
                        solver, progress)
 
