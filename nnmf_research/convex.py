@@ -186,13 +186,47 @@ def semi_nmf(X, k: int, *, method: str = "mu", init: str = "kmeans", random_stat
                                relative_error=float(np.sqrt(loss / norm2)), seconds=res.seconds)
 
 
+def _through_x(X):
+    """W ↦ XW, KW = Xᵀ(XW) and WᵀKW = (XW)ᵀ(XW) for K = XᵀX, each computed once per W.
+
+    Keyed by the identity of W: blocks are never modified (the block-coordinate contract),
+    so within a sweep the loss, the next G-step and the W-step share one XW and one KW.
+    """
+    cache: dict = {"W": None}
+
+    def xw(W):
+        if cache["W"] is not W:
+            cache.update(W=W, XW=X @ W, KW=None, WKW=None)
+        return cache["XW"]
+
+    def kw(W):
+        xw(W)
+        if cache["KW"] is None:
+            cache["KW"] = X.T @ cache["XW"]
+        return cache["KW"]
+
+    def wkw(W):
+        xw(W)
+        if cache["WKW"] is None:
+            cache["WKW"] = cache["XW"].T @ cache["XW"]
+        return cache["WKW"]
+
+    return xw, kw, wkw
+
+
+def _gram_loss(trace_K, KW, WKW, G) -> float:
+    """‖X − XWGᵀ‖²_F = Tr K − 2⟨KW, G⟩ + ⟨WᵀKW, GᵀG⟩ from the cached products (accurate to
+    about 1e-13·Tr K; the final loss is recomputed directly), clipped at 0."""
+    return max(trace_K - 2.0 * float(np.vdot(KW, G)) + float(np.vdot(WKW, G.T @ G)), 0.0)
+
+
 def _convex_run(K, X, k, model_name, method, init, random_state, G0, W0, max_iter, tol,
                 time_limit, constraints_W, penalty_W, constraints_G, penalty_G, solver,
                 progress) -> ConvexFactorization:
     """One convex-NMF run on K, or on X with K = XᵀX (``K=None``: formed only if needed).
 
     With X given every product with K goes through X: KW = Xᵀ(XW) and WᵀKW = (XW)ᵀ(XW) in
-    O(pnk) instead of O(n²k), and the loss is ‖X − XWGᵀ‖²_F directly. The MU W-step needs
+    O(pnk) instead of O(n²k), each once per W (shared by the loss and the next G-step). The MU W-step needs
     K⁺ and K⁻, which do not factor through X, except when X ≥ 0: then K ≥ 0, K⁺ = K, K⁻ = 0
     (:func:`~nnmf_research.kernels.convex.mu_W_nonnegative`), so on non-negative data an MU
     sweep costs O(pnk), like a Lee–Seung sweep; mixed-sign data form K once (O(pn²)).
@@ -202,9 +236,8 @@ def _convex_run(K, X, k, model_name, method, init, random_state, G0, W0, max_ite
     G0, W0 = _start(G0, W0, (n, k), K if X is None else X, k, init, random_state, X is None)
     if X is not None:
         trace_K = float(np.vdot(X, X))
-        KW = lambda W: X.T @ (X @ W)  # noqa: E731
-        WKW = lambda W: (X @ W).T @ (X @ W)  # noqa: E731
-        loss = lambda b: semi_loss(X, X @ b[1], b[0])  # noqa: E731
+        XW, KW, WKW = _through_x(X)
+        loss = lambda b: _gram_loss(trace_K, KW(b[1]), WKW(b[1]), b[0])  # noqa: E731
         kernel = lambda: X.T @ X if K is None else K  # noqa: E731
     else:
         trace_K = float(np.trace(K))
@@ -217,7 +250,7 @@ def _convex_run(K, X, k, model_name, method, init, random_state, G0, W0, max_ite
             raise NMFInputError("constraints= and penalty= need method='cvxpy'")
         g_update = lambda b: mu_G(KW(b[1]), WKW(b[1]), b[0])  # noqa: E731
         if X is not None and not (X < 0).any():
-            w_update = lambda b: mu_W_nonnegative(X, b[1], b[0])  # noqa: E731
+            w_update = lambda b: mu_W_nonnegative(X, b[1], b[0], XW=XW(b[1]))  # noqa: E731
         else:
             Kfull = kernel()
             Kp, Km = pos(Kfull), neg(Kfull)
@@ -235,7 +268,7 @@ def _convex_run(K, X, k, model_name, method, init, random_state, G0, W0, max_ite
         time_limit=time_limit, progress=progress, loss_scale=trace_K, loss_name="frobenius")
     G, W = res.blocks
     F = None if X is None else X @ W
-    loss = loss(res.blocks)
+    loss = kernel_loss(K, W, G, trace_K) if X is None else semi_loss(X, F, G)
     return ConvexFactorization(F=F, G=G, W=W, loss=loss, model=model_name, method=method,
                                n_iter=res.n_iter, stop_reason=res.stop_reason,
                                history=res.history, times=res.times,

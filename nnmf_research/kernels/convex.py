@@ -92,14 +92,16 @@ def mu_W(Kp: np.ndarray, Km: np.ndarray, W: np.ndarray, G: np.ndarray,
 
 
 def mu_W_nonnegative(X: np.ndarray, W: np.ndarray, G: np.ndarray,
-                     eps: float = EPS) -> np.ndarray:
+                     eps: float = EPS, XW: np.ndarray | None = None) -> np.ndarray:
     """The convex-NMF W-step for K = XᵀX with X ≥ 0, never forming K.
 
     X ≥ 0 makes K ≥ 0, so K⁺ = K and K⁻ = 0 and :func:`mu_W` reads
-    W ← max(eps, W ∘ sqrt(XᵀXG / XᵀXWGᵀG)), evaluated right to left in O(pnk).
+    W ← max(eps, W ∘ sqrt(XᵀXG / XᵀXWGᵀG)), evaluated right to left in O(pnk)
+    (``XW`` = X @ W when the caller already has it).
     """
+    XW = X @ W if XW is None else XW
     num = X.T @ (X @ G)
-    den = X.T @ ((X @ W) @ (G.T @ G))
+    den = X.T @ (XW @ (G.T @ G))
     return _ratio_step(W, num, den, eps)
 
 
