@@ -72,16 +72,8 @@ class _DingLiJordan(ParamsMixin):
                             time_limit=self.time_limit, random_state=self.random_state,
                             solver=self.solver,
                             progress=float(self.verbose) if self.verbose else None)
-        self.factorization_ = fit
-        self.components_ = fit.F.T.copy()
-        self.n_components_ = fit.k
-        self.n_features_in_ = X.shape[1]
+        self._set_fitted(fit, fit.F.T, X.shape[1])
         self.labels_ = fit.labels
-        self.n_iter_ = fit.n_iter
-        self.loss_ = fit.loss
-        self.relative_error_ = fit.relative_error
-        self.stop_reason_ = fit.stop_reason
-        self.history_ = fit.history
         return fit.G.copy()
 
     def fit(self, X, y=None):

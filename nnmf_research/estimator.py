@@ -80,6 +80,18 @@ class ParamsMixin:
                    and v != defaults[k]]
         return f"{type(self).__name__}({', '.join(changed)})"
 
+    def _set_fitted(self, fit, components, n_features: int) -> None:
+        """The fitted attributes every estimator here has, from a result record."""
+        self.factorization_ = fit
+        self.components_ = np.array(components)
+        self.n_components_ = fit.k
+        self.n_features_in_ = n_features
+        self.n_iter_ = fit.n_iter
+        self.loss_ = fit.loss
+        self.relative_error_ = fit.relative_error
+        self.stop_reason_ = fit.stop_reason
+        self.history_ = fit.history
+
 
 class NMF(ParamsMixin):
     """Non-negative matrix factorization X ≈ W_sk · H_sk, scikit-learn style.
@@ -175,16 +187,8 @@ class NMF(ParamsMixin):
             loop={"max_iter": self.max_iter, "tol": self.tol, "time_limit": self.time_limit,
                   "progress": self._progress()},
         )
-        self.factorization_ = fit
-        self.components_ = fit.W.T.copy()
-        self.n_components_ = fit.k
-        self.n_features_in_ = X.shape[1]
-        self.n_iter_ = fit.n_iter
-        self.loss_ = fit.loss
-        self.relative_error_ = fit.relative_error
+        self._set_fitted(fit, fit.W.T, X.shape[1])
         self.reconstruction_err_ = sklearn_error_from_loss(fit.loss, fit.loss_name)
-        self.stop_reason_ = fit.stop_reason
-        self.history_ = fit.history
         return fit.H.T.copy()
 
     def fit(self, X, y=None, W=None, H=None) -> "NMF":
