@@ -185,6 +185,7 @@ METRICS.update({
 })
 
 NOT_APPLICABLE = {"zeros_W": ("semi_nmf", "pca"), "near_zeros_W": ("semi_nmf", "pca"),
-                  "zeros_G": ("pca",), "accuracy": ("pca",)}
+                  "zeros_G": ("pca",), "accuracy": ("pca",), "n_iter": ("pca", "kmeans")}
 """metric -> the method kinds for which it has no value (semi-NMF has no W: F is free; the
-SVD's encodings are signed, not memberships)."""
+SVD's encodings are signed, not memberships; the SVD and scikit-learn's k-means run no
+iterations of the toolkit's loop)."""
