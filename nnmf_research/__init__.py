@@ -71,8 +71,10 @@ from .convex import convex_nmf, kernel_convex_nmf, semi_nmf  # noqa: E402
 from .results import ConvexFactorization, SeparableFactorization  # noqa: E402
 from .separable import separable_nmf, spa  # noqa: E402
 
+from .convex_estimator import ConvexNMF, SemiNMF  # noqa: E402
+
 __all__ += ["semi_nmf", "convex_nmf", "kernel_convex_nmf", "spa", "separable_nmf",
-            "ConvexFactorization", "SeparableFactorization"]
+            "ConvexFactorization", "SeparableFactorization", "SemiNMF", "ConvexNMF"]
 
 # PLSI ≡ KL-NMF (Hofmann 1999; Ding, Li & Peng 2006/2008): EM on sparse counts, the exact
 # conversions, the hybrid; KL updates that read a sparse X on its non-zeros.

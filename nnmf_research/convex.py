@@ -35,13 +35,14 @@ import numpy as np
 
 from .checks import (NMFInputError, check_choice, check_nonnegative_real, check_positive_int,
                      check_random_state)
-from .kernels.convex import kernel_loss, mu_G, mu_W, neg, pos, semi_F, semi_loss
+from .kernels.convex import (kernel_loss, mu_G, mu_W, mu_W_nonnegative, neg, pos, semi_F,
+                             semi_loss)
 from .drivers.block_coordinate import block_coordinate
 from .kernels import EPS
 from .results import ConvexFactorization
 
 __all__ = ["semi_nmf", "convex_nmf", "kernel_convex_nmf", "convex_init", "check_real_matrix",
-           "check_kernel", "CONVEX_METHODS"]
+           "check_kernel", "kmeans_labels", "CONVEX_METHODS"]
 
 CONVEX_METHODS = ("mu", "cvxpy")
 
@@ -88,6 +89,15 @@ def check_kernel(K, name: str = "K", *, tol: float = 1e-10) -> np.ndarray:
     return A
 
 
+def kmeans_labels(points: np.ndarray, k: int, seed: int) -> np.ndarray:
+    """Cluster of each row of ``points``: scikit-learn ``KMeans(n_clusters=k, n_init=10,
+    random_state=seed)`` (Lloyd's algorithm from 10 k-means++ seedings, the best inertia
+    kept) — the k-means of the paper's start, and of the comparisons against it."""
+    from sklearn.cluster import KMeans
+
+    return KMeans(n_clusters=k, n_init=10, random_state=seed).fit(points).labels_
+
+
 def convex_init(X_or_K, k: int, *, init: str = "kmeans", random_state=None,
                 kernel: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(G₀, W₀), both n×k: the k-means indicator + 0.2 and G₀D⁻¹ (module docstring), or random.
@@ -101,15 +111,13 @@ def convex_init(X_or_K, k: int, *, init: str = "kmeans", random_state=None,
     if init == "random":
         G0 = rng.random((n, k)) + 0.2
         return G0, G0 / n
-    from sklearn.cluster import KMeans
-
     if kernel:
         from .kernels.convex import gram_factor
         points = gram_factor(X_or_K).T
     else:
         points = X_or_K.T
     seed = int(rng.integers(2**31 - 1)) if not isinstance(random_state, int) else random_state
-    labels = KMeans(n_clusters=k, n_init=10, random_state=seed).fit(points).labels_
+    labels = kmeans_labels(points, k, seed)
     H = np.zeros((n, k))
     H[np.arange(n), labels] = 1.0
     G0 = H + 0.2
@@ -178,37 +186,89 @@ def semi_nmf(X, k: int, *, method: str = "mu", init: str = "kmeans", random_stat
                                relative_error=float(np.sqrt(loss / norm2)), seconds=res.seconds)
 
 
+def _through_x(X):
+    """W ↦ XW, KW = Xᵀ(XW) and WᵀKW = (XW)ᵀ(XW) for K = XᵀX, each computed once per W.
+
+    Keyed by the identity of W: blocks are never modified (the block-coordinate contract),
+    so within a sweep the loss, the next G-step and the W-step share one XW and one KW.
+    """
+    cache: dict = {"W": None}
+
+    def xw(W):
+        if cache["W"] is not W:
+            cache.update(W=W, XW=X @ W, KW=None, WKW=None)
+        return cache["XW"]
+
+    def kw(W):
+        xw(W)
+        if cache["KW"] is None:
+            cache["KW"] = X.T @ cache["XW"]
+        return cache["KW"]
+
+    def wkw(W):
+        xw(W)
+        if cache["WKW"] is None:
+            cache["WKW"] = cache["XW"].T @ cache["XW"]
+        return cache["WKW"]
+
+    return xw, kw, wkw
+
+
+def _gram_loss(trace_K, KW, WKW, G) -> float:
+    """‖X − XWGᵀ‖²_F = Tr K − 2⟨KW, G⟩ + ⟨WᵀKW, GᵀG⟩ from the cached products (accurate to
+    about 1e-13·Tr K; the final loss is recomputed directly), clipped at 0."""
+    return max(trace_K - 2.0 * float(np.vdot(KW, G)) + float(np.vdot(WKW, G.T @ G)), 0.0)
+
+
 def _convex_run(K, X, k, model_name, method, init, random_state, G0, W0, max_iter, tol,
                 time_limit, constraints_W, penalty_W, constraints_G, penalty_G, solver,
                 progress) -> ConvexFactorization:
-    n = K.shape[0]
+    """One convex-NMF run on K, or on X with K = XᵀX (``K=None``: formed only if needed).
+
+    With X given every product with K goes through X: KW = Xᵀ(XW) and WᵀKW = (XW)ᵀ(XW) in
+    O(pnk) instead of O(n²k), each once per W (shared by the loss and the next G-step). The MU W-step needs
+    K⁺ and K⁻, which do not factor through X, except when X ≥ 0: then K ≥ 0, K⁺ = K, K⁻ = 0
+    (:func:`~nnmf_research.kernels.convex.mu_W_nonnegative`), so on non-negative data an MU
+    sweep costs O(pnk), like a Lee–Seung sweep; mixed-sign data form K once (O(pn²)).
+    """
+    n = (X if K is None else K).shape[1]
     k, method, max_iter, tol = _check_common(n, k, method, max_iter, tol)
     G0, W0 = _start(G0, W0, (n, k), K if X is None else X, k, init, random_state, X is None)
-    trace_K = float(np.trace(K))
+    if X is not None:
+        trace_K = float(np.vdot(X, X))
+        XW, KW, WKW = _through_x(X)
+        loss = lambda b: _gram_loss(trace_K, KW(b[1]), WKW(b[1]), b[0])  # noqa: E731
+        kernel = lambda: X.T @ X if K is None else K  # noqa: E731
+    else:
+        trace_K = float(np.trace(K))
+        KW = lambda W: K @ W  # noqa: E731
+        WKW = lambda W: W.T @ K @ W  # noqa: E731
+        loss = lambda b: kernel_loss(K, b[1], b[0], trace_K)  # noqa: E731
+        kernel = lambda: K  # noqa: E731
     if method == "mu":
         if any(h is not None for h in (constraints_W, penalty_W, constraints_G, penalty_G)):
             raise NMFInputError("constraints= and penalty= need method='cvxpy'")
-        Kp, Km = pos(K), neg(K)
-        g_update = lambda b: mu_G(K @ b[1], b[1].T @ K @ b[1], b[0])  # noqa: E731
-        w_update = lambda b: mu_W(Kp, Km, b[1], b[0])  # noqa: E731
+        g_update = lambda b: mu_G(KW(b[1]), WKW(b[1]), b[0])  # noqa: E731
+        if X is not None and not (X < 0).any():
+            w_update = lambda b: mu_W_nonnegative(X, b[1], b[0], XW=XW(b[1]))  # noqa: E731
+        else:
+            Kfull = kernel()
+            Kp, Km = pos(Kfull), neg(Kfull)
+            w_update = lambda b: mu_W(Kp, Km, b[1], b[0])  # noqa: E731
     else:
         from .models.convex import g_model, w_model
 
         gm = g_model(n, k, constraints=constraints_G, penalty=penalty_G, solver=solver)
-        wm = w_model(K, k, constraints=constraints_W, penalty=penalty_W, solver=solver)
-        g_update = lambda b: gm(K @ b[1], b[1].T @ K @ b[1], b[0])  # noqa: E731
+        wm = w_model(kernel(), k, constraints=constraints_W, penalty=penalty_W, solver=solver)
+        g_update = lambda b: gm(KW(b[1]), WKW(b[1]), b[0])  # noqa: E731
         w_update = lambda b: wm(b[1], b[0])  # noqa: E731
     # Blocks (G, W), G first as in the paper's algorithm and its public codes.
     res = block_coordinate(
-        (G0, W0), (g_update, w_update), lambda b: kernel_loss(K, b[1], b[0], trace_K),
-        max_iter=max_iter, tol=tol, time_limit=time_limit, progress=progress,
-        loss_scale=trace_K, loss_name="frobenius")
+        (G0, W0), (g_update, w_update), loss, max_iter=max_iter, tol=tol,
+        time_limit=time_limit, progress=progress, loss_scale=trace_K, loss_name="frobenius")
     G, W = res.blocks
-    if X is not None:
-        F = X @ W
-        loss = semi_loss(X, F, G)
-    else:
-        F, loss = None, kernel_loss(K, W, G, trace_K)
+    F = None if X is None else X @ W
+    loss = kernel_loss(K, W, G, trace_K) if X is None else semi_loss(X, F, G)
     return ConvexFactorization(F=F, G=G, W=W, loss=loss, model=model_name, method=method,
                                n_iter=res.n_iter, stop_reason=res.stop_reason,
                                history=res.history, times=res.times,
@@ -224,12 +284,12 @@ def convex_nmf(X, k: int, *, method: str = "mu", init: str = "kmeans", random_st
 
     The basis F = XW holds non-negative combinations of data columns. X (p×n) may have any
     sign. Each sweep updates G then W, by the paper's multiplicative rules on K = XᵀX
-    (``method="mu"``) or by the compiled CVXPY block models (``method="cvxpy"``; OSQP by
+    (``method="mu"``; products with K go through X, O(pnk) a sweep when X ≥ 0) or by the compiled CVXPY block models (``method="cvxpy"``; OSQP by
     default, see :mod:`nnmf_research.models.convex`). Returns a
     :class:`~nnmf_research.results.ConvexFactorization` with F = X @ W.
     """
     X = check_real_matrix(X)
-    return _convex_run(X.T @ X, X, k, "convex", method, init, random_state, G0, W0, max_iter,
+    return _convex_run(None, X, k, "convex", method, init, random_state, G0, W0, max_iter,
                        tol, time_limit, constraints_W, penalty_W, constraints_G, penalty_G,
                        solver, progress)
 

@@ -45,10 +45,55 @@ from .factorize import factorize_checked, make_updates
 from .init import INIT_METHODS
 from .losses import sklearn_error_from_loss
 
-__all__ = ["NMF"]
+__all__ = ["NMF", "ParamsMixin"]
 
 
-class NMF:
+class ParamsMixin:
+    """scikit-learn's parameter protocol from the ``__init__`` signature: ``get_params``,
+    ``set_params`` (unknown names refused), a repr listing the changed hyperparameters.
+    Shared by :class:`NMF` and the estimators of :mod:`nnmf_research.convex_estimator`."""
+
+    # -- scikit-learn parameter protocol ------------------------------------------------
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        sig = inspect.signature(cls.__init__)
+        return [p for p in sig.parameters if p != "self"]
+
+    def get_params(self, deep: bool = True) -> dict:
+        """Hyperparameters as a dict (scikit-learn protocol)."""
+        return {name: getattr(self, name) for name in self._param_names()}
+
+    def set_params(self, **params) -> "ParamsMixin":
+        """Set hyperparameters (scikit-learn protocol); unknown names are refused."""
+        valid = self._param_names()
+        for key, value in params.items():
+            if key not in valid:
+                raise NMFInputError(f"unknown parameter {key!r} for {type(self).__name__}; "
+                                    f"valid: {valid}")
+            setattr(self, key, value)
+        return self
+
+    def __repr__(self) -> str:
+        defaults = {p.name: p.default for p in inspect.signature(type(self).__init__)
+                    .parameters.values() if p.name != "self"}
+        changed = [f"{k}={v!r}" for k, v in self.get_params().items() if v is not defaults[k]
+                   and v != defaults[k]]
+        return f"{type(self).__name__}({', '.join(changed)})"
+
+    def _set_fitted(self, fit, components, n_features: int) -> None:
+        """The fitted attributes every estimator here has, from a result record."""
+        self.factorization_ = fit
+        self.components_ = np.array(components)
+        self.n_components_ = fit.k
+        self.n_features_in_ = n_features
+        self.n_iter_ = fit.n_iter
+        self.loss_ = fit.loss
+        self.relative_error_ = fit.relative_error
+        self.stop_reason_ = fit.stop_reason
+        self.history_ = fit.history
+
+
+class NMF(ParamsMixin):
     """Non-negative matrix factorization X ≈ W_sk · H_sk, scikit-learn style.
 
     Parameters
@@ -105,32 +150,6 @@ class NMF:
         self.penalty_components = penalty_components
         self.verbose = verbose
 
-    # -- scikit-learn parameter protocol ------------------------------------------------
-    @classmethod
-    def _param_names(cls) -> list[str]:
-        sig = inspect.signature(cls.__init__)
-        return [p for p in sig.parameters if p != "self"]
-
-    def get_params(self, deep: bool = True) -> dict:
-        """Hyperparameters as a dict (scikit-learn protocol)."""
-        return {name: getattr(self, name) for name in self._param_names()}
-
-    def set_params(self, **params) -> "NMF":
-        """Set hyperparameters (scikit-learn protocol); unknown names are refused."""
-        valid = self._param_names()
-        for key, value in params.items():
-            if key not in valid:
-                raise NMFInputError(f"unknown parameter {key!r} for NMF; valid: {valid}")
-            setattr(self, key, value)
-        return self
-
-    def __repr__(self) -> str:
-        defaults = {p.name: p.default for p in inspect.signature(type(self).__init__)
-                    .parameters.values() if p.name != "self"}
-        changed = [f"{k}={v!r}" for k, v in self.get_params().items() if v is not defaults[k]
-                   and v != defaults[k]]
-        return f"NMF({', '.join(changed)})"
-
     # -- fitting --------------------------------------------------------------------------
     def _progress(self):
         return float(self.verbose) if self.verbose else None
@@ -168,16 +187,8 @@ class NMF:
             loop={"max_iter": self.max_iter, "tol": self.tol, "time_limit": self.time_limit,
                   "progress": self._progress()},
         )
-        self.factorization_ = fit
-        self.components_ = fit.W.T.copy()
-        self.n_components_ = fit.k
-        self.n_features_in_ = X.shape[1]
-        self.n_iter_ = fit.n_iter
-        self.loss_ = fit.loss
-        self.relative_error_ = fit.relative_error
+        self._set_fitted(fit, fit.W.T, X.shape[1])
         self.reconstruction_err_ = sklearn_error_from_loss(fit.loss, fit.loss_name)
-        self.stop_reason_ = fit.stop_reason
-        self.history_ = fit.history
         return fit.H.T.copy()
 
     def fit(self, X, y=None, W=None, H=None) -> "NMF":

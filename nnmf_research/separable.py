@@ -31,7 +31,8 @@ import time
 import numpy as np
 
 from .checks import (NMFInputError, check_choice, check_matrix, check_nonnegative_real,
-                     check_positive_int, check_random_state)
+                     check_positive_int)
+from .datasets.synthetic import planted_separable
 from .kernels import ANLS
 from .results import SeparableFactorization
 
@@ -91,33 +92,6 @@ def spa(X, r: int, *, normalize: bool = False) -> np.ndarray:
     and for r outside [1, n].
     """
     return spa_with_norms(X, r, normalize=normalize)[0]
-
-
-def planted_separable(m: int = 20, n: int = 55, r: int = 10, noise: float = 0.0, *,
-                      alpha: float = 0.5, random_state=None):
-    """A near-separable matrix as in Gillis & Luce's benchmark (JMLR 2014, ``minibench``).
-
-    W (m×r) uniform [0, 1) with columns scaled to sum 1; H = [I_r, Dirichlet(alpha) columns]
-    with its n columns randomly permuted; N Gaussian scaled so that its largest column ℓ1 norm
-    is ``noise``; X = max(0, WH + N). Returns (X, W, H, anchors) with ``anchors`` the sorted
-    positions of the identity columns.
-    """
-    rng = check_random_state(random_state)
-    m, n = check_positive_int(m, "m"), check_positive_int(n, "n")
-    r = check_positive_int(r, "r", low=1, high=min(m, n))
-    noise = check_nonnegative_real(noise, "noise")
-    W = rng.random((m, r))
-    W /= W.sum(axis=0)
-    H = np.hstack([np.eye(r), rng.dirichlet(np.full(r, alpha), size=n - r).T])
-    perm = rng.permutation(n)
-    H = H[:, np.argsort(perm)]  # column perm[i] of the new H is column i of the old
-    anchors = np.sort(perm[:r])
-    X = W @ H
-    if noise > 0:
-        N = rng.standard_normal((m, n))
-        N *= noise / np.abs(N).sum(axis=0).max()
-        X = np.maximum(X + N, 0.0)
-    return X, W, H, anchors
 
 
 def separable_nmf(X, r: int, *, method: str = "spa", noise: float = 0.0, rho: float = 1.0,

@@ -138,3 +138,18 @@ def test_bad_input_errors_name_the_problem():
         convex_nmf(X, 3, constraints_W=lambda W: [W <= 1])
     with pytest.raises(NMFInputError, match="unknown method"):
         semi_nmf(X, 3, method="hals")
+
+
+@pytest.mark.parametrize("sign", ["nonnegative", "mixed"])
+def test_convex_mu_through_x_equals_the_kernel_rules_on_k(sign):
+    # convex_nmf evaluates K W = Xᵀ(XW) and, for X >= 0, the W-step with K⁻ = 0 without
+    # forming K; kernel_convex_nmf applies the paper's rules to K⁺ and K⁻ of K = XᵀX.
+    rng = np.random.default_rng(5)
+    X = rng.random((12, 40)) if sign == "nonnegative" else rng.standard_normal((12, 40))
+    G0, W0 = rng.random((40, 3)) + 0.2, rng.random((40, 3)) / 40
+    a = convex_nmf(X, 3, G0=G0, W0=W0, max_iter=300, tol=0)
+    b = kernel_convex_nmf(X.T @ X, 3, G0=G0, W0=W0, max_iter=300, tol=0)
+    np.testing.assert_allclose(a.W, b.W, rtol=1e-8)
+    np.testing.assert_allclose(a.G, b.G, rtol=1e-8)
+    assert a.loss == pytest.approx(b.loss, rel=1e-9)
+    assert never_increases(a.history)

@@ -9,6 +9,7 @@ import pytest
 
 from nnmf_research.reproduce import (experiment_cells, list_experiments, load_experiment,
                                     run_experiment)
+from nnmf_research.reproduce.metrics import NOT_APPLICABLE
 
 CONFIGS = list_experiments()
 NOT_NUMBERS = {"dataset", "method", "label", "kind", "k", "rep", "status", "key"}
@@ -47,8 +48,9 @@ def test_tiny_run_writes_a_complete_table_and_png_figures(tiny_runs, name):
             assert row["status"].startswith("skipped: ")
             continue
         for metric in exp.metrics:
-            if row[metric] == "" and metric in exp.summary.get("partial_metrics", ()):
-                continue   # defined only for some cells (the config says which metrics)
+            if row[metric] == "" and (metric in exp.summary.get("partial_metrics", ())
+                                      or row["kind"] in NOT_APPLICABLE.get(metric, ())):
+                continue   # defined only for some cells (the config or the metric says which)
             assert row[metric] not in ("", "nan"), (row["method"], metric)
             float(row[metric])
     assert len(report.figures) == len(exp.figures) >= 1
@@ -122,3 +124,28 @@ def test_the_plsi_hybrid_is_never_worse_than_nmf_or_plsi_alone_and_the_identity_
     theirs = {r["dataset"]: float(r["kl_loss"]) for r in rows if r["method"] == "sklearn_mu"}
     for name in ours:   # the same Lee–Seung iterates from the same start, two implementations
         assert ours[name] == pytest.approx(theirs[name], rel=1e-6)
+
+
+def test_ding_li_jordan_tiny_reproduces_k_means_and_orders_the_residuals(tiny_runs):
+    rows = [r for r in _rows(tiny_runs["ding_li_jordan_2010"][1]) if r["status"] == "ok"]
+    value = {(r["dataset"], r["method"]): r for r in rows}
+    # scikit-learn's KMeans on standardized iris: the reference accuracy 0.833
+    assert round(float(value["iris", "kmeans"]["accuracy"]), 3) == 0.833
+    for dataset in {r["dataset"] for r in rows}:
+        loss = {m: float(value[dataset, m]["loss"]) for d, m in value if d == dataset}
+        # Eckart–Young: no rank-k factorization beats the truncated SVD
+        assert all(loss["svd"] <= v * (1 + 1e-12) for v in loss.values()), dataset
+        # F free can fit what F = XW fits (the MU runs share the k-means start)
+        assert loss["semi_mu"] <= loss["convex_mu"], dataset
+        # multiplicative iterates are floored at 1e-16: never an exact zero
+        assert float(value[dataset, "convex_mu"]["zeros_W"]) == 0.0
+    assert ("iris", "nmf") not in value  # plain NMF is skipped on mixed-sign data
+
+
+def test_gillis_luce_tiny_recovers_every_anchor_without_noise(tiny_runs):
+    rows = _rows(tiny_runs["gillis_luce_2014_separable"][1])
+    rate = {(r["dataset"], r["method"]): float(r["anchor_recovery"]) for r in rows}
+    for method in ("spa", "gillis_luce", "hottopixx"):
+        assert rate["noise000_seed0", method] == 1.0  # planted separable: exact recovery
+    assert rate["noise020_seed0", "spa"] == rate["noise020_seed0", "gillis_luce"] == 1.0
+    assert rate["noise020_seed0", "hottopixx"] < 1.0  # the reference: Hottopixx 0 % at 0.2

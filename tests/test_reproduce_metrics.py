@@ -44,10 +44,10 @@ def test_clustering_accuracy_matches_clusters_to_labels_one_to_one():
     labels = np.array([0, 0, 1, 1, 2, 2])
     H = np.zeros((3, 6))
     H[[2, 2, 0, 0, 1, 1], np.arange(6)] = 1.0          # clusters are the labels renamed
-    assert clustering_accuracy(H, labels) == 1.0
+    assert clustering_accuracy(labels, np.argmax(H, axis=0)) == 1.0
     H2 = np.zeros((3, 6))
     H2[[0, 0, 0, 0, 1, 2], np.arange(6)] = 1.0   # cluster 0 holds labels 0 and 1, 1 and 2 split 2
-    assert clustering_accuracy(H2, labels) == pytest.approx(3 / 6)   # 2 + 1 + 0 matched
+    assert clustering_accuracy(labels, np.argmax(H2, axis=0)) == pytest.approx(3 / 6)   # 2 + 1 + 0 matched
 
 
 def test_matched_factor_distance_is_zero_for_permuted_rescaled_columns():

@@ -1,5 +1,9 @@
 """``nnmf factorize``: approximate NMF of a matrix file (W.npy, H.npy, summary.json as one set).
 
+``--model`` chooses the family: ``nmf`` (the default, below) or one of the table in
+:mod:`nnmf_research.cli.models` (semi, convex, kernel-convex, separable), each with its own
+outputs, written as one set in the same way; :data:`MODELS` maps a name to (runner, outputs).
+
 Ctrl-C stops the run and still writes the last complete iterate (stop_reason "interrupted
 ..."), also when a CVXPY solver reports the interrupt as a failure; the command then exits 130.
 """
@@ -14,7 +18,7 @@ import time
 import scipy.sparse as sp
 
 from .. import __version__, losses
-from ..checks import NMFInputError, SolverFailedError, check_rank, check_solver
+from ..checks import NMFInputError, SolverFailedError, check_choice, check_rank, check_solver
 from ..factorize import (FACTORIZE_METHODS, SPARSE_METHODS, factorize, make_updates,
                          zero_factorization)
 from ..init import INIT_METHODS, initialize
@@ -23,20 +27,24 @@ from ..io import (atomic_write_text, check_output_dir, json_text, load_matrix, o
                   save_matrix)
 from ..losses import LOSSES
 from ..results import Factorization
-from .discrete import MODEL_METHODS, MODELS, run_discrete
-from .options import add_loop_options, add_output_options, count
+from .discrete import MODEL_METHODS as DISCRETE_METHODS, run_discrete
+from .models import MODEL_METHODS, MODELS as OTHER_MODELS, resolve_options, run_model
+from .options import add_loop_options, add_output_options, count, nonnegative
 
 __all__ = ["add_parser", "run"]
 
-_ALL_METHODS = tuple(dict.fromkeys(FACTORIZE_METHODS + sum(MODEL_METHODS.values(), ())))
 
 FACTORIZE_EPILOG = """\
 input formats: .npy, .npz (scipy.sparse), .csv (comma), .txt/.tsv/.dat (whitespace), .mtx
-(Matrix Market). X must be non-negative and finite; columns are samples.
+(Matrix Market). X must be finite; columns are samples. X must be non-negative for --model
+nmf and separable; semi and convex take X of any sign; kernel-convex reads an n x n kernel K.
 
 outputs (with --out DIR): DIR/W.npy (m x k), DIR/H.npy (k x n), DIR/summary.json with the
 loss (frobenius: ||X - WH||_F^2, no 1/2; kl: sum X log(X/WH) - X + WH), relative error
-||X - WH||_F / ||X||_F, iterations, stop reason and timing.
+||X - WH||_F / ||X||_F, iterations, stop reason and timing. Other models write
+  semi: F.npy (m x k), G.npy (n x k); convex: F.npy, G.npy, W.npy (n x k, F = XW);
+  kernel-convex: G.npy, W.npy; separable: W.npy = X[:, anchors], H.npy, anchors.npy;
+and summary.json (loss = ||X - F G^T||_F^2, resp. ||X - WH||_F^2).
 
 examples:
   nnmf factorize data.npy -k 10 --loss frobenius --method hals --seed 0 --out run/
@@ -45,6 +53,8 @@ examples:
   (--loss kl with --method mu, cd or cvxpy keeps a sparse .mtx/.npz sparse: the updates
   read X on its non-zeros; --loss kl --method cvxpy solves one exponential cone per stored
   entry: small matrices only)
+  nnmf factorize std.csv -k 3 --model semi --method mu --max-iter 2000 --tol 0 --out run/
+  nnmf factorize data.csv -k 10 --model separable --method gillis_luce --noise 0.05 --json
   nnmf factorize counts.csv -k 3 --model integer --bound 3 --time-limit 60 --out run/
   nnmf factorize binary.csv -k 4 --model boolean --method exact --out run/
 """
@@ -62,40 +72,51 @@ def add_parser(sub) -> None:
     p.add_argument("file", metavar="FILE", help="matrix file (see input formats below)")
     p.add_argument("-k", "--rank", dest="k", type=int, required=True,
                    help="inner dimension k, 1 <= k <= min(m, n)")
-    p.add_argument("--model", choices=MODELS, default="nmf",
-                   help="nmf = W, H >= 0 real; integer = W, H integer in [0, --bound] "
-                        "(mixed-integer steps); boolean = 0/1 data, W, H 0/1, X ~ W o H over "
-                        "the Boolean semiring (default: %(default)s)")
-    p.add_argument("--loss", choices=LOSSES + ("l1",), default="frobenius",
+    p.add_argument("--model", choices=tuple(MODELS), default="nmf",
+                   help="; ".join(f"{name} = {help}" for name, help in MODEL_HELP.items())
+                        + " (default: %(default)s)")
+    p.add_argument("--loss", choices=LOSSES + ("l1",), default=None,
                    help="objective: frobenius = ||X - WH||_F^2, kl = generalized KL "
-                        "divergence D(X||WH), l1 = sum |X - WH| (--model integer only) "
-                        "(default: %(default)s)")
-    p.add_argument("--method", choices=_ALL_METHODS, default=None,
-                   help="nmf: mu = Lee-Seung multiplicative updates (frobenius, kl); hals = "
-                        "accelerated HALS (frobenius, the default); anls = exact NNLS per "
-                        "column (frobenius); cd = Hsieh-Dhillon coordinate descent (kl); "
-                        "cvxpy = the CVXPY models (frobenius, kl). "
+                        "divergence D(X||WH) (--model nmf), l1 = sum |X - WH| (--model "
+                        "integer only) (default: frobenius)")
+    p.add_argument("--method", choices=METHODS, default=None,
+                   help="--model nmf: mu = Lee-Seung multiplicative updates (frobenius, kl); "
+                        "hals = accelerated HALS (frobenius, the default); anls = exact NNLS "
+                        "(frobenius); cd = Hsieh-Dhillon coordinate descent (kl); cvxpy = the "
+                        "CVXPY models (frobenius, kl). semi/convex/kernel-convex: mu = the "
+                        "paper's multiplicative rules (default), cvxpy = exact CVXPY block "
+                        "minimization. separable: spa (default), gillis_luce, hottopixx. "
                         "integer: relax_round (default), alternating, exact. boolean: exact "
                         "(default), asso, threshold")
+    p.add_argument("--init", choices=INITS, default=None,
+                   help="initial factors: nndsvda (default), nndsvd, nndsvdar, random for "
+                        "--model nmf; kmeans (the paper's k-means indicator + 0.2, default) or "
+                        "random for semi/convex/kernel-convex")
+    p.add_argument("--noise", type=nonnegative, default=None,
+                   help="noise level epsilon of the separable LPs (gillis_luce: "
+                        "||X(:,j) - X C(:,j)||_1 <= rho*epsilon; hottopixx: 2*epsilon on "
+                        "columns scaled to sum 1) (default: 0)")
     p.add_argument("--bound", type=count(1), default=1,
                    help="--model integer: entries of W and H in {0, ..., BOUND} "
                         "(default: %(default)s, binary)")
     p.add_argument("--restarts", type=count(1), default=10,
                    help="--model integer: seeded restarts (default: %(default)s)")
-    p.add_argument("--init", choices=INIT_METHODS, default="nndsvda",
-                   help="initial factors (default: %(default)s)")
     add_loop_options(p, steps="alternating iterations", step="iteration",
                      seed_of="the initialization")
     p.add_argument("--solver", default=None,
-                   help="CVXPY solver for --method cvxpy, e.g. OSQP, CLARABEL, SCS "
-                        "(default: OSQP for frobenius, CLARABEL for kl); for --model "
-                        "integer / boolean the MIP solver, SCIP or HIGHS (default: SCIP, and "
-                        "HIGHS for --loss l1)")
-    add_output_options(p, writes="W.npy, H.npy and summary.json")
+                   help="CVXPY solver for --method cvxpy and the LPs, e.g. OSQP, CLARABEL, "
+                        "SCS, HIGHS (default: OSQP for frobenius, CLARABEL for kl, HIGHS for "
+                        "the LPs); for --model integer / boolean the MIP solver, SCIP or HIGHS "
+                        "(default: SCIP, and HIGHS for --loss l1)")
+    add_output_options(p, writes="the model's outputs (nmf: W.npy, H.npy) and summary.json")
     p.set_defaults(handler=run)
 
 
 FACTORIZE_OUTPUTS = ("W.npy", "H.npy", "summary.json")
+
+METHODS = tuple(dict.fromkeys((*FACTORIZE_METHODS, *MODEL_METHODS,
+                               *(m for ms in DISCRETE_METHODS.values() for m in ms))))
+INITS = tuple(dict.fromkeys((*INIT_METHODS, "kmeans")))
 
 
 def _remember(last: dict, it, W, H, loss) -> bool:
@@ -109,7 +130,11 @@ def _remember(last: dict, it, W, H, loss) -> bool:
 class _SolverOutput:
     """Collects what C solvers print on file descriptor 1 during the block (OSQP says
     "Solver interrupted" there, and only there, when it caught a Ctrl-C) and passes it on
-    to stdout afterwards."""
+    to stdout afterwards (to ``target``, a binary stream, when given: e.g. stderr, so that
+    a solver's banner never mixes into ``--json`` output)."""
+
+    def __init__(self, target=None):
+        self.target = target
 
     def __enter__(self):
         import tempfile
@@ -130,8 +155,9 @@ class _SolverOutput:
         self._file.close()
         self.text = data.decode("utf-8", "replace")
         if data:
-            sys.stdout.buffer.write(data)
-            sys.stdout.flush()
+            target = self.target or sys.stdout.buffer
+            target.write(data)
+            target.flush()
         return False
 
 
@@ -159,20 +185,20 @@ def _precheck(args, shape, nnz=None) -> None:
         check_kl_size(*shape, nnz)
 
 
-def run(args) -> int:
+def _run_nmf(args) -> int:
+    """--model nmf: approximate NMF by :func:`~nnmf_research.factorize.factorize`."""
+    if args.noise is not None:
+        raise NMFInputError("--noise applies to --model separable only")
+    args.loss = args.loss or "frobenius"
+    args.method = args.method or "hals"
+    args.init = args.init or "nndsvda"
+    check_choice(args.method, "--method for --model nmf", FACTORIZE_METHODS)
+    check_choice(args.init, "--init for --model nmf", INIT_METHODS)
     if args.out is not None:
         check_output_dir(args.out, owned=FACTORIZE_OUTPUTS)
+    check_choice(args.loss, "--loss for --model nmf", LOSSES)
     X = load_matrix(args.file, keep_sparse=(args.method, args.loss) in SPARSE_METHODS)
     check_rank(args.k, X.shape)
-    if args.model != "nmf":
-        return run_discrete(args, X)
-    if args.method is None:
-        args.method = "hals"
-    if args.method not in FACTORIZE_METHODS or args.loss not in LOSSES:
-        what = (f"method {args.method!r}" if args.method not in FACTORIZE_METHODS
-                else f"loss {args.loss!r}")
-        raise NMFInputError(f"--model nmf has no {what} (valid methods: "
-                            f"{', '.join(FACTORIZE_METHODS)}; losses: {', '.join(LOSSES)})")
     start = time.perf_counter()
     interrupted = False
     if (X.nnz == 0) if sp.issparse(X) else not X.any():
@@ -180,7 +206,8 @@ def run(args) -> int:
     else:
         last = {}
         with InterruptGuard() as guard, _SolverOutput() as solver_output:
-            _precheck(args, X.shape, X.nnz if sp.issparse(X) else None)  # bad options are refused before a long initialization
+            # bad options are refused before a long initialization
+            _precheck(args, X.shape, X.nnz if sp.issparse(X) else None)
             W0, H0 = initialize(X, args.k, method=args.init, random_state=args.seed)
             init_seconds = time.perf_counter() - start
             last.update(W=W0, H=H0, n_iter=0, history=[losses.loss(args.loss, X, W0, H0)],
@@ -220,3 +247,61 @@ def run(args) -> int:
         print(f"{args.method}/{args.loss} k={fit.k}: loss {fit.loss:.6g}, relative error "
               f"{fit.relative_error:.3g}, {fit.stop_reason}, {summary['seconds']:.2f} s")
     return 130 if interrupted else 0
+
+
+def _run_other(args) -> int:
+    """A model of :mod:`nnmf_research.cli.models`: its arrays and summary.json as one set."""
+    spec = resolve_options(args)
+    if args.out is not None:
+        check_output_dir(args.out, owned=spec.outputs)
+    with InterruptGuard() as guard, _SolverOutput(sys.stderr.buffer):
+        fit, arrays = run_model(args)
+    interrupted = guard.hit or mentions_interrupt(fit.stop_reason)
+    summary = {"input": str(args.file), **fit.summary(), "model": args.model,
+               "method": args.method, "init": args.init, "seed": args.seed,
+               "nnmf_research_version": __version__}
+    if args.out is not None:
+        with output_dir(args.out) as out:
+            for name, A in arrays.items():
+                save_matrix(out / name, A)
+            atomic_write_text(out / "summary.json", json_text(summary) + "\n")
+    if args.json:
+        print(json_text(summary))
+    elif not args.quiet or args.out is None:
+        print(f"{args.model}/{args.method} k={args.k}: loss {fit.loss:.6g}, relative error "
+              f"{fit.relative_error:.3g}, {fit.stop_reason}, {fit.seconds:.2f} s")
+    return 130 if interrupted else 0
+
+
+def _run_discrete(args) -> int:
+    """--model integer | boolean: :func:`~nnmf_research.integer.integer_nmf` or
+    :func:`~nnmf_research.boolean.boolean_nmf` (:mod:`nnmf_research.cli.discrete`)."""
+    if args.noise is not None:
+        raise NMFInputError("--noise applies to --model separable only")
+    args.loss = args.loss or "frobenius"
+    if args.out is not None:
+        check_output_dir(args.out, owned=FACTORIZE_OUTPUTS)
+    X = load_matrix(args.file)
+    check_rank(args.k, X.shape)
+    return run_discrete(args, X)
+
+
+MODELS = {"nmf": (_run_nmf, FACTORIZE_OUTPUTS),
+          **{name: (_run_other, spec.outputs) for name, spec in OTHER_MODELS.items()},
+          "integer": (_run_discrete, FACTORIZE_OUTPUTS),
+          "boolean": (_run_discrete, FACTORIZE_OUTPUTS)}
+"""``--model`` name -> (runner, the files it writes). A new family is one entry."""
+
+MODEL_HELP = {"nmf": "approximate NMF X ~ WH, W, H >= 0 (Lee & Seung 1999; --loss, "
+                     "--method mu|hals|anls|cvxpy)",
+              **{name: spec.help for name, spec in OTHER_MODELS.items()},
+              "integer": "W, H integer in [0, --bound] by mixed-integer steps (relax, round, "
+                         "repair; --loss frobenius|l1)",
+              "boolean": "0/1 data, W, H 0/1, X ~ W o H over the Boolean semiring "
+                         "(Kovacs, Gunluk & Hauser 2024; ASSO; thresholded NMF)"}
+"""One line per model for ``--help``, with its paper."""
+
+
+def run(args) -> int:
+    runner, _ = MODELS[args.model]
+    return runner(args)

@@ -6,7 +6,8 @@ import argparse
 import math
 from pathlib import Path
 
-__all__ = ["count", "seconds", "fraction", "add_loop_options", "add_output_options"]
+__all__ = ["count", "seconds", "fraction", "nonnegative", "add_loop_options",
+           "add_output_options"]
 
 
 def count(low: int):
@@ -22,15 +23,24 @@ def count(low: int):
     return parse
 
 
-def seconds(text: str) -> float:
-    """argparse type: a finite number of seconds >= 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"{text} must be a finite number of seconds >= 0")
-    return value
+def _nonnegative(what: str):
+    """argparse type: a finite number >= 0; ``what`` completes "must be a finite number"."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not math.isfinite(value) or value < 0:
+            raise argparse.ArgumentTypeError(f"{text} must be a finite number{what} >= 0")
+        return value
+    return parse
+
+
+seconds = _nonnegative(" of seconds")
+"""argparse type: a finite number of seconds >= 0."""
+
+nonnegative = _nonnegative("")
+"""argparse type: a finite number >= 0 (e.g. a noise level)."""
 
 
 def fraction(text: str) -> float:

@@ -2,9 +2,10 @@
 
 Every loader returns a :class:`Dataset` in the toolkit's orientation (columns are samples):
 image data in :mod:`.images` (faces, digits, swimmer), generated data in :mod:`.synthetic`
-(random, planted, planted_integer, planted_tensor, planted_boolean), real documents as
-sparse counts in :mod:`.text` (newsgroups, lee, reuters), and matrices with known or
-conjectured nonnegative rank, each with its source, in :mod:`.known_rank`.
+(random, planted, planted_integer, planted_tensor, planted_boolean, separable), real
+documents as sparse counts in :mod:`.text` (newsgroups, lee, reuters), labelled data for
+clustering in :mod:`.labelled` (iris, wine, breast_cancer, mixed_clusters), and matrices with
+known or conjectured nonnegative rank, each with its source, in :mod:`.known_rank`.
 ``load_dataset(name, **params)`` is how the
 experiment runner reaches them by name.
 """
@@ -18,14 +19,16 @@ from .dataset import Dataset
 from .images import digits, faces, lee_seung_normalize, swimmer
 from .known_rank import (cube_slack, j_minus_i, linear_edm, nested_hexagons,
                          ngon_rank_plus, ngon_slack, thomas_4x4, udisj)
-from .synthetic import planted, planted_boolean, planted_integer, planted_tensor, random
+from .labelled import breast_cancer, iris, mixed_clusters, wine
+from .synthetic import (planted, planted_boolean, planted_integer, planted_tensor, random,
+                        separable)
 from .text import lee, newsgroups, reuters
 
 __all__ = ["Dataset", "DATASETS", "load_dataset", "faces", "digits", "swimmer", "random",
            "planted", "lee_seung_normalize", "ngon_slack", "ngon_rank_plus", "linear_edm",
            "thomas_4x4", "j_minus_i", "planted_integer", "cube_slack", "udisj",
            "nested_hexagons", "planted_tensor", "planted_boolean", "newsgroups", "lee",
-           "reuters"]
+           "reuters", "iris", "wine", "breast_cancer", "mixed_clusters", "separable"]
 
 
 DATASETS: dict[str, Callable[..., Dataset]] = {
@@ -47,6 +50,11 @@ DATASETS: dict[str, Callable[..., Dataset]] = {
     "newsgroups": newsgroups,   # the text corpora (datasets/text.py; the optional extra 'text')
     "lee": lee,
     "reuters": reuters,
+    "iris": iris,
+    "wine": wine,
+    "breast_cancer": breast_cancer,
+    "mixed_clusters": mixed_clusters,
+    "separable": separable,
 }
 
 

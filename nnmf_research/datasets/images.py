@@ -10,7 +10,8 @@ faces     scikit-image's bundled ``lfw_subset()``: the first 100 of its 200 imag
           Lee & Seung (1999, Nature 401:788, Methods): intensities scaled linearly so the
           pixel mean and standard deviation are 0.25, then clipped to [0, 1]. A small
           stand-in for CBCL (2,429 faces of 19×19), which cannot be shipped.
-digits    scikit-learn's bundled digits: 64 pixels × 1,797 images (8×8, values 0..16).
+digits    scikit-learn's bundled digits: 64 pixels × 1,797 images (8×8, values 0..16); the
+          digit each image shows is in ``meta["labels"]``.
 swimmer   the Swimmer data of Donoho & Stodden (2003, NIPS 16), generated: 256 images of
           32×32, a torso and four limbs, each limb in one of four positions (4⁴ = 256). The
           17 true parts are known (``parts``), so recovering them is a number.
@@ -55,15 +56,18 @@ def digits(n_images: int | None = None, binarize: float | None = None) -> Datase
         from sklearn.datasets import load_digits
     except ImportError:  # pragma: no cover - scikit-learn is a dependency
         raise NMFInputError("the digits data set needs scikit-learn (pip install scikit-learn)")
-    data = load_digits().data.astype(float)
+    bunch = load_digits()
+    data, labels = bunch.data.astype(float), np.asarray(bunch.target, dtype=int)
     if n_images is not None:
-        data = data[: check_positive_int(n_images, "n_images", low=1, high=len(data))]
+        n_images = check_positive_int(n_images, "n_images", low=1, high=len(data))
+        data, labels = data[:n_images], labels[:n_images]
     if binarize is not None:
         data = (data >= float(binarize) * 16.0).astype(float)
         return Dataset("digits_binary", np.ascontiguousarray(data.T),
-                       f"scikit-learn load_digits(), pixel >= {binarize:g}·16", image_shape=(8, 8))
+                       f"scikit-learn load_digits(), pixel >= {binarize:g}·16", image_shape=(8, 8),
+                       meta={"labels": labels, "classes": 10})
     return Dataset("digits", np.ascontiguousarray(data.T), "scikit-learn load_digits()",
-                   image_shape=(8, 8))
+                   image_shape=(8, 8), meta={"labels": labels, "classes": 10})
 
 
 def _segment(shape, start, angle_deg, length, gap=2.0):

@@ -1,14 +1,17 @@
-"""Generated data: a dense uniform random matrix, planted positive and integer products, and a
-planted non-negative tensor."""
+"""Generated data: a dense uniform random matrix, planted positive and integer products, a
+planted non-negative tensor, planted Boolean products, and planted near-separable matrices
+(Gillis & Luce 2014's benchmark)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..checks import NMFInputError, check_positive_int
+from ..checks import (NMFInputError, check_nonnegative_real, check_positive_int,
+                      check_random_state)
 from .dataset import Dataset
 
-__all__ = ["random", "planted", "planted_integer", "planted_tensor", "planted_boolean"]
+__all__ = ["random", "planted", "planted_integer", "planted_tensor", "planted_boolean",
+           "planted_separable", "separable"]
 
 
 def random(m: int = 1000, n: int = 500, seed: int = 0) -> Dataset:
@@ -82,3 +85,40 @@ def planted_boolean(m: int = 20, n: int = 20, k: int = 3, density: float = 0.3,
     return Dataset(f"planted_bool{m}x{n}k{k}", X,
                    f"Boolean planted product, density {density:g}, flips {flips:g}, seed {seed}",
                    meta={"W0": W0, "H0": H0})
+
+
+def planted_separable(m: int = 20, n: int = 55, r: int = 10, noise: float = 0.0, *,
+                      alpha: float = 0.5, random_state=None):
+    """A near-separable matrix as in Gillis & Luce's benchmark (JMLR 2014, ``minibench``).
+
+    W (m×r) uniform [0, 1) with columns scaled to sum 1; H = [I_r, Dirichlet(alpha) columns]
+    with its n columns randomly permuted; N Gaussian scaled so that its largest column ℓ1 norm
+    is ``noise``; X = max(0, WH + N). Returns (X, W, H, anchors) with ``anchors`` the sorted
+    positions of the identity columns.
+    """
+    rng = check_random_state(random_state)
+    m, n = check_positive_int(m, "m"), check_positive_int(n, "n")
+    r = check_positive_int(r, "r", low=1, high=min(m, n))
+    noise = check_nonnegative_real(noise, "noise")
+    W = rng.random((m, r))
+    W /= W.sum(axis=0)
+    H = np.hstack([np.eye(r), rng.dirichlet(np.full(r, alpha), size=n - r).T])
+    perm = rng.permutation(n)
+    H = H[:, np.argsort(perm)]  # column perm[i] of the new H is column i of the old
+    anchors = np.sort(perm[:r])
+    X = W @ H
+    if noise > 0:
+        N = rng.standard_normal((m, n))
+        N *= noise / np.abs(N).sum(axis=0).max()
+        X = np.maximum(X + N, 0.0)
+    return X, W, H, anchors
+
+
+def separable(m: int = 20, n: int = 55, r: int = 10, noise: float = 0.0, alpha: float = 0.5,
+              seed: int = 0) -> Dataset:
+    """:func:`planted_separable` as a data set: X (m×n) with the planted anchors (sorted) in
+    ``meta["anchors"]`` and the noise level in ``meta["noise"]``."""
+    X, W, H, anchors = planted_separable(m, n, r, noise, alpha=alpha, random_state=seed)
+    return Dataset(f"separable{m}x{n}r{r}", X,
+                   f"planted near-separable (Gillis & Luce 2014), noise {noise:g}, seed {seed}",
+                   meta={"anchors": anchors, "noise": float(noise), "r": r, "W0": W, "H0": H})

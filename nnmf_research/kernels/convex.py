@@ -41,7 +41,8 @@ import numpy as np
 from .base import EPS
 
 __all__ = [
-    "pos", "neg", "semi_F", "mu_G", "mu_W", "semi_loss", "kernel_loss", "gram_factor",
+    "pos", "neg", "semi_F", "mu_G", "mu_W", "mu_W_nonnegative", "semi_loss", "kernel_loss",
+    "gram_factor",
 ]
 
 _TINY = np.finfo(np.float64).tiny
@@ -87,6 +88,20 @@ def mu_W(Kp: np.ndarray, Km: np.ndarray, W: np.ndarray, G: np.ndarray,
     GtG = G.T @ G
     num = Kp @ G + (Km @ W) @ GtG
     den = Km @ G + (Kp @ W) @ GtG
+    return _ratio_step(W, num, den, eps)
+
+
+def mu_W_nonnegative(X: np.ndarray, W: np.ndarray, G: np.ndarray,
+                     eps: float = EPS, XW: np.ndarray | None = None) -> np.ndarray:
+    """The convex-NMF W-step for K = XᵀX with X ≥ 0, never forming K.
+
+    X ≥ 0 makes K ≥ 0, so K⁺ = K and K⁻ = 0 and :func:`mu_W` reads
+    W ← max(eps, W ∘ sqrt(XᵀXG / XᵀXWGᵀG)), evaluated right to left in O(pnk)
+    (``XW`` = X @ W when the caller already has it).
+    """
+    XW = X @ W if XW is None else XW
+    num = X.T @ (X @ G)
+    den = X.T @ (XW @ (G.T @ G))
     return _ratio_step(W, num, den, eps)
 
 

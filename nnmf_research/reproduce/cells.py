@@ -54,7 +54,21 @@ integer_nmf     ``integer_nmf`` (method relax_round | alternating | exact, loss,
 boolean_nmf     ``boolean_nmf`` (method exact | asso | threshold, time_limit, tau) on 0/1
                 data only; reports objective = errors, lower_bound, gap, and the compact
                 program's LP relaxation as relaxation_ok (LP ≤ errors), integrality_gap
+kmeans          scikit-learn KMeans (n_init=10) on the columns, seeded as the convex start:
+                W = the centroids, H = the indicator (so ‖X − WH‖² is the k-means objective;
+                the centroids are X·HᵀD⁻¹, convex NMF with that W)
+semi_nmf        ``semi_nmf`` (method mu | cvxpy, max_iter, tol) from the seeded k-means + 0.2
+                start; W = F, H = Gᵀ (any sign of X); skipped when n·k > max_entries
+convex_nmf      ``convex_nmf`` from the same start; W = F = X W_c, H = Gᵀ, zeros_W of W_c
+nmf_kmeans      plain NMF (``factorize``: method, max_iter, tol) from that start, W₀ = X G₀D⁻¹
+                (convex NMF's first basis), H₀ = G₀ᵀ; skipped on mixed-sign X
+separable       ``separable_nmf`` (method spa | gillis_luce | hottopixx, rho); ``noise``
+                = the data set's planted level (``meta["noise"]``, as Gillis & Luce give their
+                LP) unless a number is set
 ==============  ==========================================================================
+
+A kind that declares a keyword in :data:`CONTEXT_PARAMETERS` (``meta``: the data set's meta,
+e.g. its planted noise level) receives it from the runner, not from the config.
 """
 
 from __future__ import annotations
@@ -569,6 +583,90 @@ def _run_boolean_nmf(X, k, W0, H0, rng, *, method="exact", time_limit=60.0, tau=
                                      "integrality_gap": fit.errors - lp})
 
 
+def _convex_seed(rng) -> int:
+    """The seed of the k-means start shared by every clustering kind of one repetition (each
+    cell gets a fresh Generator with the same state, so they all draw the same number)."""
+    return int(rng.integers(2**31 - 1))
+
+
+def _convex_output(fit, extra=None) -> MethodOutput:
+    return MethodOutput(fit.F, fit.G.T.copy(), "frobenius", fit.seconds, fit.n_iter,
+                        np.asarray(fit.history), np.asarray(fit.times),
+                        {"stop_reason": fit.stop_reason, **(extra or {})})
+
+
+def _w_sparsity(W) -> dict:
+    from .metrics import exact_zero_fraction, near_zero_fraction
+
+    return {"zeros_W": exact_zero_fraction(W), "near_zeros_W": near_zero_fraction(W, 1e-6)}
+
+
+def _run_kmeans(X, k, W0, H0, rng):
+    from ..convex import kmeans_labels
+    start = time.perf_counter()
+    labels = kmeans_labels(X.T, k, _convex_seed(rng))
+    seconds = time.perf_counter() - start
+    H = np.zeros((k, X.shape[1]))
+    H[labels, np.arange(X.shape[1])] = 1.0
+    Wc = H.T / np.maximum(H.sum(axis=1), 1.0)  # centroids = X Wc: k-means as convex NMF
+    return MethodOutput(X @ Wc, H, "frobenius", seconds, None,
+                        extra=_w_sparsity(Wc))
+
+
+def _check_size(X, k, max_entries):
+    n = X.shape[1]
+    if max_entries is not None and n * k > max_entries:
+        raise SkipCell(f"the exact block QP has n*k = {n * k} variables, above max_entries = "
+                       f"{max_entries} (OSQP on the degenerate W-step took over 10 minutes a "
+                       f"sweep at n*k = 5000 here)")
+
+
+def _run_semi_nmf(X, k, W0, H0, rng, *, method="mu", max_iter=2000, tol=0.0, solver=None,
+                  max_entries=None):
+    from ..convex import semi_nmf
+
+    _check_size(X, k, max_entries)
+    fit = semi_nmf(X, k, method=method, random_state=_convex_seed(rng), max_iter=max_iter,
+                   tol=tol, solver=solver)
+    return _convex_output(fit)
+
+
+def _run_convex_nmf(X, k, W0, H0, rng, *, method="mu", max_iter=2000, tol=0.0, solver=None,
+                    max_entries=None):
+    from ..convex import convex_nmf
+    _check_size(X, k, max_entries)
+    fit = convex_nmf(X, k, method=method, random_state=_convex_seed(rng), max_iter=max_iter,
+                     tol=tol, solver=solver)
+    return _convex_output(fit, _w_sparsity(fit.W))
+
+
+def _run_nmf_kmeans(X, k, W0, H0, rng, *, method="mu", max_iter=2000, tol=0.0):
+    from ..convex import convex_init
+    if (X < 0).any():
+        raise SkipCell("plain NMF needs non-negative data (this X is mixed-sign)")
+    G0, Wc0 = convex_init(X, k, random_state=_convex_seed(rng))
+    fit = factorize(X, k, method=method, W=X @ Wc0, H=G0.T.copy(), max_iter=max_iter,
+                    tol=tol)
+    return MethodOutput(fit.W, fit.H, "frobenius", fit.seconds, fit.n_iter,
+                        np.asarray(fit.history), np.asarray(fit.times),
+                        {"stop_reason": fit.stop_reason, **_w_sparsity(fit.W)})
+
+
+def _run_separable(X, k, W0, H0, rng, *, method="spa", noise="planted", rho=1.0, solver=None,
+                   meta=None):
+    from ..separable import separable_nmf
+
+    if noise == "planted":
+        if "noise" not in (meta or {}):
+            raise NMFInputError("noise = 'planted' needs a data set that states its noise "
+                                "level (the 'separable' loader); set a number instead")
+        noise = meta["noise"]
+    fit = separable_nmf(X, k, method=method, noise=noise, rho=rho,
+                        random_state=_convex_seed(rng), solver=solver)
+    return MethodOutput(fit.W, fit.H, "frobenius", fit.seconds, None,
+                        extra={"stop_reason": fit.stop_reason})
+
+
 METHOD_KINDS: dict[str, Callable] = {
     "nmf": _run_nmf,
     "sklearn": _run_sklearn,
@@ -585,19 +683,35 @@ METHOD_KINDS: dict[str, Callable] = {
     "plsi": _run_plsi,
     "plsi_hybrid": _run_plsi_hybrid,
     "kl_chi_square": _run_kl_chi_square,
+    "kmeans": _run_kmeans,
+    "semi_nmf": _run_semi_nmf,
+    "convex_nmf": _run_convex_nmf,
+    "nmf_kmeans": _run_nmf_kmeans,
+    "separable": _run_separable,
 }
 
 
-def method_parameters(kind: str) -> list[str]:
-    """The keyword parameters a method kind accepts (for config validation)."""
+CONTEXT_PARAMETERS = ("meta",)
+"""Keywords a kind may declare to receive from the runner (never set in a config)."""
+
+
+def _keywords(kind: str) -> list[str]:
     import inspect
 
     sig = inspect.signature(METHOD_KINDS[kind])
     return [p.name for p in sig.parameters.values() if p.kind is p.KEYWORD_ONLY]
 
 
-def run_method(kind: str, X, k, W0, H0, rng, params: dict) -> MethodOutput:
-    """Run one method kind on one cell."""
+def method_parameters(kind: str) -> list[str]:
+    """The keyword parameters a method kind accepts (for config validation)."""
+    return [p for p in _keywords(kind) if p not in CONTEXT_PARAMETERS]
+
+
+def run_method(kind: str, X, k, W0, H0, rng, params: dict, meta: dict | None = None
+               ) -> MethodOutput:
+    """Run one method kind on one cell (``meta``: the data set's, for kinds that take it)."""
     if kind not in METHOD_KINDS:
         raise NMFInputError(f"unknown method kind {kind!r}; valid: {', '.join(METHOD_KINDS)}")
+    if "meta" in _keywords(kind):
+        params = {**params, "meta": dict(meta or {})}
     return METHOD_KINDS[kind](X, k, W0, H0, rng, **params)

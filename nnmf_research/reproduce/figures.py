@@ -24,6 +24,9 @@ metric_by_dataset  one panel per metric: for each (data set, k) a group of bars,
 family_lines    one panel per data-set loader: a metric (e.g. a rank bound) against a data-set
                 parameter (e.g. n), one line per method, the known rank₊ dashed (keys:
                 metric, x, methods, families)
+mean_lines      a metric against a data-set parameter on linear axes, one line per method:
+                the mean over every cell (data sets × repetitions) with that parameter value,
+                shaded min..max (keys: metric, x, methods, percent)
 ==============  ===========================================================================
 """
 
@@ -47,6 +50,7 @@ FIGURE_KINDS = {
     "metric_by_dataset": ("metrics", "methods"),
     "family_lines": ("metric", "x", "methods", "families"),
     "chi_square_vs_kl": ("methods", "dataset", "k", "rep"),
+    "mean_lines": ("metric", "x", "methods", "percent"),
 }
 _COMMON = ("name", "kind", "caption")
 
@@ -341,10 +345,40 @@ def _family_lines(fig, exp, rows, store, path):
     _save(figure, path)
 
 
+def _mean_lines(fig, exp, rows, store, path):
+    """``metric`` (mean over all cells sharing the data-set parameter ``x``, e.g. the seeds
+    of one noise level; band = min..max) against ``x``, one line per method, linear axes."""
+    metric, x_key = fig["metric"], fig["x"]
+    scale = 100.0 if fig.get("percent") else 1.0
+    methods = fig.get("methods", list(exp.methods))
+    figure, ax = _subplots(figsize=(6.4, 4.4), layout="constrained")
+    counts = set()
+    for m in methods:
+        points, _ = _by_dataset_parameter(rows, store, m, metric, x_key)
+        if not points:
+            continue
+        xs = sorted(points)
+        counts.update(len(points[x]) for x in xs)
+        mean = [scale * float(np.mean(points[x])) for x in xs]
+        line, = ax.plot(xs, mean, marker="o", label=exp.label(m))
+        ax.fill_between(xs, [scale * min(points[x]) for x in xs],
+                        [scale * max(points[x]) for x in xs], color=line.get_color(),
+                        alpha=0.12)
+    ax.set_xlabel(x_key)
+    runs = "-".join(str(c) for c in sorted({min(counts, default=0), max(counts, default=0)}))
+    ax.set_ylabel(f"{metric.replace('_', ' ')}{' (%)' if scale == 100 else ''}, mean of "
+                  f"{runs} runs (band: min..max)")
+    ax.grid(True, alpha=0.3)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8)
+    _title(fig, exp, figure)
+    _save(figure, path)
+
+
 _DRAW = {"basis_grid": _basis_grid, "loss_curves": _loss_curves,
          "metric_bars": _metric_bars, "metric_lines": _metric_lines,
          "metric_by_dataset": _metric_by_dataset, "family_lines": _family_lines,
-         "chi_square_vs_kl": _chi_square_vs_kl}
+         "chi_square_vs_kl": _chi_square_vs_kl, "mean_lines": _mean_lines}
 
 
 def draw_figure(fig: dict, exp, rows: list[dict], store, path) -> Path:

@@ -13,13 +13,19 @@
 * Benchmark numbers a method reports: CPU seconds, the peak traced memory of a separate run,
   the BLAS threads it ran with and the 1-minute load average when it started;
   ``time_to_relative_error_1e-3`` reads the loss trace.
-* Clustering accuracy: each document's cluster is the argmax of its column of H; the
-  accuracy is the fraction on the diagonal of the cluster × label table after the best
-  one-to-one matching of clusters to labels (Hungarian method, Kuhn 1955).
 * χ²/2 = ½ Σ (X − WH)²/(WH) (Pearson), the first-order twin of the I-divergence; the PLSI
   identity gap |J − (−L + Σ X log(X/N))|/J (:func:`nnmf_research.plsi.kl_plsi_identity`).
 * Parts recovered (Donoho & Stodden 2003): a true part counts as recovered when some basis
   column has Pearson correlation above ``threshold`` (0.9) with it.
+* Clustering accuracy (Ding, Li & Jordan 2010, §7; Ding, Li & Peng 2006 for documents): the
+  fraction of samples whose cluster (argmax of their encoding column) maps to their true class
+  under the best one-to-one map of clusters to classes, found by the Hungarian method (Kuhn
+  1955) on the contingency table.
+* Exact zeros: the fraction of entries that are exactly 0.0 (no tolerance: what a solver's
+  active set or a floor leaves, the sparsity question of Ding, Li & Jordan's §7); near zeros
+  of W: |w| ≤ 1e-6·max|W| (what an interior or ADMM solver leaves instead of a 0).
+* Anchor recovery (Gillis & Luce 2014, §5): the fraction of the r planted anchor columns
+  among the data columns closest in angle to the basis columns.
 
 Example
 -------
@@ -35,8 +41,8 @@ import numpy as np
 from .. import losses
 
 __all__ = ["hoyer_sparseness", "near_zero_fraction", "column_near_zero_fraction",
-           "parts_recovered", "clustering_accuracy", "METRICS",
-           "FACTOR_FREE_METRICS"]
+           "parts_recovered", "METRICS", "FACTOR_FREE_METRICS", "clustering_accuracy",
+           "exact_zero_fraction", "anchor_recovery", "NOT_APPLICABLE"]
 
 
 def hoyer_sparseness(A: np.ndarray, axis: int = 0) -> float:
@@ -93,19 +99,6 @@ def _parts(ctx):
     if ctx["parts"] is None:
         return None
     return parts_recovered(ctx["W"], ctx["parts"])
-
-
-def clustering_accuracy(H: np.ndarray, labels) -> float:
-    """Fraction of columns whose argmax cluster maps to their label under the best one-to-one
-    matching of clusters to labels (module docstring)."""
-    from scipy.optimize import linear_sum_assignment
-
-    labels = np.asarray(labels, dtype=int)
-    clusters = np.argmax(H, axis=0)
-    table = np.zeros((H.shape[0], labels.max() + 1))
-    np.add.at(table, (clusters, labels), 1)
-    rows, cols = linear_sum_assignment(-table)
-    return float(table[rows, cols].sum() / labels.size)
 
 
 def _identity_gap(c):
@@ -193,8 +186,6 @@ METRICS = {
     "gap": lambda c: c["out"].extra.get("gap"),
     "relaxation_ok": lambda c: c["out"].extra.get("relaxation_ok"),
     "integrality_gap": lambda c: c["out"].extra.get("integrality_gap"),
-    "accuracy": lambda c: None if c.get("labels") is None
-    else clustering_accuracy(c["H"], c["labels"]),
     "chi_square_half": lambda c: 0.5 * losses.chi_square_product(
         c["X"], np.maximum(c["W"], 0), np.maximum(c["H"], 0)),
     "identity_gap": _identity_gap,
@@ -215,3 +206,77 @@ FACTOR_FREE_METRICS = ("seconds", "n_iter", "build_s", "first_solve_s", "resolve
                        "integrality_gap", "nmf_alone", "plsi_alone", "optima_gap",
                        "factor_distance", "improvements", "hybrid_not_worse")
 """Metrics a method reports itself (no W, H needed)."""
+
+
+def clustering_accuracy(labels_true, labels_pred) -> float:
+    """max over one-to-one maps σ (clusters → classes) of (1/n)·#{i : σ(pred_i) = true_i}.
+
+    The maximum is a linear assignment on the contingency table C[a, b] = #{i : pred_i = a,
+    true_i = b}, solved exactly by ``scipy.optimize.linear_sum_assignment`` (Hungarian method,
+    Kuhn 1955); with more clusters than classes the unmatched clusters count as wrong.
+
+    >>> clustering_accuracy([0, 0, 1, 1, 2], [2, 2, 0, 0, 0])
+    0.8
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    t = np.asarray(labels_true).astype(int).ravel()
+    p = np.asarray(labels_pred).astype(int).ravel()
+    if t.shape != p.shape:
+        raise ValueError(f"{t.size} true labels but {p.size} predicted")
+    table = np.zeros((p.max() + 1, t.max() + 1))
+    np.add.at(table, (p, t), 1.0)
+    rows, cols = linear_sum_assignment(table, maximize=True)
+    return float(table[rows, cols].sum() / t.size)
+
+
+def exact_zero_fraction(A) -> float:
+    """Fraction of entries exactly equal to 0.0."""
+    return float(np.mean(np.asarray(A) == 0.0))
+
+
+def anchor_recovery(W, X, anchors) -> float:
+    """|{argmax_j cos(w_i, x_j) : columns w_i of W} ∩ anchors| / |anchors|.
+
+    For a separable method W = X[:, 𝒦], so each w_i finds its own column (cosine 1) and this
+    is |𝒦 ∩ anchors| / r, Gillis & Luce's count of correctly identified columns; for plain NMF
+    it asks which data columns its basis points at.
+    """
+    W = np.asarray(W, dtype=float)
+    X = np.asarray(X, dtype=float)
+    Xn = X / np.maximum(np.linalg.norm(X, axis=0), np.finfo(float).tiny)
+    Wn = W / np.maximum(np.linalg.norm(W, axis=0), np.finfo(float).tiny)
+    nearest = set(np.argmax(Wn.T @ Xn, axis=1).tolist())
+    anchors = [int(a) for a in np.asarray(anchors).ravel()]
+    return len(nearest & set(anchors)) / len(anchors)
+
+
+def _labels(c):
+    """Accuracy of argmax over the memberships; none for signed encodings (SVD), which are
+    not memberships."""
+    labels = c["meta"].get("labels") if c.get("meta") else None
+    if labels is None or (np.asarray(c["H"]) < 0).any():
+        return None
+    return clustering_accuracy(labels, np.argmax(c["H"], axis=0))
+
+
+def _anchors(c):
+    anchors = c["meta"].get("anchors") if c.get("meta") else None
+    return None if anchors is None else anchor_recovery(c["W"], c["X"], anchors)
+
+
+METRICS.update({
+    "accuracy": _labels,
+    "zeros_W": lambda c: c["out"].extra.get("zeros_W"),
+    "zeros_G": lambda c: (None if (np.asarray(c["H"]) < 0).any()
+                          else exact_zero_fraction(c["H"])),
+    "near_zeros_W": lambda c: c["out"].extra.get("near_zeros_W"),
+    "anchor_recovery": _anchors,
+    "anchors_all": lambda c: None if _anchors(c) is None else float(_anchors(c) == 1.0),
+})
+
+NOT_APPLICABLE = {"zeros_W": ("semi_nmf", "pca"), "near_zeros_W": ("semi_nmf", "pca"),
+                  "zeros_G": ("pca",), "accuracy": ("pca",), "n_iter": ("pca", "kmeans")}
+"""metric -> the method kinds for which it has no value (semi-NMF has no W: F is free; the
+SVD's encodings are signed, not memberships; the SVD and scikit-learn's k-means run no
+iterations of the toolkit's loop)."""

@@ -13,6 +13,8 @@ any of these for a minutes-long run (the test suite runs every config at that si
   the code itself, rerun with ``force=True``.
 * Initial factors are shared: every method in a repetition starts from the same read-only
   (W₀, H₀) = ``initialize(X, k, init, seed)`` with a seed derived from (config seed, rep).
+  Mixed-sign data have no NMF start (W₀ = H₀ = None); the kinds that take them (k-means,
+  semi- and convex NMF) start from their own seeded k-means, the same for all of them.
 * Each finished cell is saved atomically through :class:`~nnmf_research.reproduce.store.ResultStore`
   (arrays, then the checksummed JSON record that marks it done); a crash or Ctrl-C loses
   only the cells in flight and a rerun resumes (``force=True`` recomputes). A cell that
@@ -107,6 +109,8 @@ def _dataset(loader: str, params_json: str):
 
 
 def _shared_start(X, k, init, seed, rep):
+    if (X < 0).any():  # mixed-sign data (semi/convex NMF, k-means) have no NMF start
+        return None, None
     gen_seed = np.random.SeedSequence([seed, rep]).generate_state(1)[0]
     W0, H0 = initialize(X, k, method=init, random_state=int(gen_seed))
     W0.setflags(write=False)
@@ -124,7 +128,8 @@ def _finite_or_none(value):
 
 
 def _metric_values(names, ctx) -> dict:
-    """The named metrics of one cell from its context (X, W, H, parts, out)."""
+    """The named metrics of one cell from its context (X, W, H, parts, out, meta: the
+    loader's meta, e.g. true labels or planted anchors)."""
     values = {}
     for name in names:
         needs_factors = name not in FACTOR_FREE_METRICS
@@ -171,7 +176,8 @@ def run_cell(cell: Cell, store: ResultStore) -> dict:
             rng = np.random.default_rng([spec["seed"], cell.rep, 1])
             params = {p: v for p, v in mspec.items() if p not in (*METHOD_META_KEYS, "name")}
             try:
-                out = cell_kinds.run_method(mspec["kind"], X, cell.k, W0, H0, rng, params)
+                out = cell_kinds.run_method(mspec["kind"], X, cell.k, W0, H0, rng, params,
+                                            meta=data.meta)
             except cell_kinds.SkipCell as skip:
                 if guard.hit:
                     raise KeyboardInterrupt from None
@@ -180,7 +186,7 @@ def run_cell(cell: Cell, store: ResultStore) -> dict:
             if guard.hit or _interrupted(out):
                 raise KeyboardInterrupt  # a partial result is not a finished cell
             ctx = {"X": X, "W": out.W, "H": out.H, "parts": data.parts, "out": out,
-                   "labels": data.meta.get("labels")}
+                   "meta": data.meta}
             record.update(
                 status="ok", outcome=Kind.OK.value,
                 metrics=_metric_values(spec["metrics"], ctx),
@@ -228,7 +234,7 @@ def _cell_metrics(exp: Experiment, store: ResultStore, record: dict) -> dict:
         spec = exp.datasets[record["dataset"]]
         data = _dataset(spec["loader"], json.dumps(spec["params"], sort_keys=True))
         ctx = {"X": data.X, "W": arrays.get("W"), "H": arrays.get("H"), "parts": data.parts,
-               "out": _saved_output(record, arrays), "labels": data.meta.get("labels")}
+               "out": _saved_output(record, arrays), "meta": data.meta}
         values.update(_metric_values(missing, ctx))
     return {m: values.get(m) for m in exp.metrics}
 
