@@ -43,6 +43,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 
 from .. import __version__
 from ..checks import NMFInputError, check_positive_int
@@ -109,7 +110,8 @@ def _dataset(loader: str, params_json: str):
 
 
 def _shared_start(X, k, init, seed, rep):
-    if (X < 0).any():  # mixed-sign data (semi/convex NMF, k-means) have no NMF start
+    negative = (X.data < 0) if sp.issparse(X) else (X < 0)
+    if negative.any():  # mixed-sign data (semi/convex NMF, k-means) have no NMF start
         return None, None
     gen_seed = np.random.SeedSequence([seed, rep]).generate_state(1)[0]
     W0, H0 = initialize(X, k, method=init, random_state=int(gen_seed))
