@@ -196,7 +196,9 @@ def _run_nmf(args) -> int:
     check_choice(args.init, "--init for --model nmf", INIT_METHODS)
     if args.out is not None:
         check_output_dir(args.out, owned=FACTORIZE_OUTPUTS)
-    check_choice(args.loss, "--loss for --model nmf", LOSSES)
+    if args.loss not in LOSSES:
+        raise NMFInputError(f"--model nmf has no loss {args.loss!r}; valid choices: "
+                            f"{', '.join(LOSSES)}")
     X = load_matrix(args.file, keep_sparse=(args.method, args.loss) in SPARSE_METHODS)
     check_rank(args.k, X.shape)
     start = time.perf_counter()
