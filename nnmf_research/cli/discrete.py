@@ -11,12 +11,11 @@ from __future__ import annotations
 from .. import __version__
 from ..checks import NMFInputError
 from ..interrupts import InterruptGuard
-from ..io import atomic_write_text, json_text, output_dir, save_matrix
 from ..status import Kind
+from .outputs import write_and_report
 
-__all__ = ["MODELS", "MODEL_METHODS", "MODEL_LOSSES", "run_discrete"]
+__all__ = ["MODEL_METHODS", "MODEL_LOSSES", "run_discrete"]
 
-MODELS = ("nmf", "integer", "boolean")
 MODEL_METHODS = {"integer": ("relax_round", "alternating", "exact"),
                  "boolean": ("exact", "asso", "threshold")}
 MODEL_LOSSES = {"integer": ("frobenius", "l1"), "boolean": ("frobenius",)}
@@ -60,14 +59,7 @@ def run_discrete(args, X) -> int:
     interrupted = guard.hit or fit.status_kind is Kind.INTERRUPTED
     summary = {"input": str(args.file), "model": args.model, **fit.summary(),
                "seed": args.seed, "nnmf_research_version": __version__}
-    if args.out is not None:
-        with output_dir(args.out) as out:
-            save_matrix(out / "W.npy", fit.W)
-            save_matrix(out / "H.npy", fit.H)
-            atomic_write_text(out / "summary.json", json_text(summary) + "\n")
-    if args.json:
-        print(json_text(summary))
-    elif not args.quiet or args.out is None:
-        print(f"{args.model}/{method} k={fit.k}: {line}, lower bound {fit.lower_bound:.6g}, "
-              f"{fit.status}, {fit.seconds:.2f} s")
+    write_and_report(args, {"W.npy": fit.W, "H.npy": fit.H}, summary,
+                     f"{args.model}/{method} k={fit.k}: {line}, lower bound "
+                     f"{fit.lower_bound:.6g}, {fit.status}, {fit.seconds:.2f} s")
     return 130 if interrupted else 0

@@ -23,13 +23,13 @@ from ..factorize import (FACTORIZE_METHODS, SPARSE_METHODS, factorize, make_upda
                          zero_factorization)
 from ..init import INIT_METHODS, initialize
 from ..interrupts import InterruptGuard, mentions_interrupt
-from ..io import (atomic_write_text, check_output_dir, json_text, load_matrix, output_dir,
-                  save_matrix)
+from ..io import check_output_dir, load_matrix
 from ..losses import LOSSES
 from ..results import Factorization
 from .discrete import MODEL_METHODS as DISCRETE_METHODS, run_discrete
 from .models import MODEL_METHODS, MODELS as OTHER_MODELS, resolve_options, run_model
 from .options import add_loop_options, add_output_options, count, nonnegative
+from .outputs import write_and_report
 
 __all__ = ["add_parser", "run"]
 
@@ -238,16 +238,10 @@ def _run_nmf(args) -> int:
         "nnmf_research_version": __version__,
     }
     why = {"relative_error": "X is all zeros: ||X - WH||_F / ||X||_F is 0/0"}
-    if args.out is not None:
-        with output_dir(args.out) as out:
-            save_matrix(out / "W.npy", fit.W)
-            save_matrix(out / "H.npy", fit.H)
-            atomic_write_text(out / "summary.json", json_text(summary, why_null=why) + "\n")
-    if args.json:
-        print(json_text(summary, why_null=why))
-    elif not args.quiet or args.out is None:
-        print(f"{args.method}/{args.loss} k={fit.k}: loss {fit.loss:.6g}, relative error "
-              f"{fit.relative_error:.3g}, {fit.stop_reason}, {summary['seconds']:.2f} s")
+    write_and_report(args, {"W.npy": fit.W, "H.npy": fit.H}, summary,
+                     f"{args.method}/{args.loss} k={fit.k}: loss {fit.loss:.6g}, relative "
+                     f"error {fit.relative_error:.3g}, {fit.stop_reason}, "
+                     f"{summary['seconds']:.2f} s", why_null=why)
     return 130 if interrupted else 0
 
 
@@ -262,16 +256,9 @@ def _run_other(args) -> int:
     summary = {"input": str(args.file), **fit.summary(), "model": args.model,
                "method": args.method, "init": args.init, "seed": args.seed,
                "nnmf_research_version": __version__}
-    if args.out is not None:
-        with output_dir(args.out) as out:
-            for name, A in arrays.items():
-                save_matrix(out / name, A)
-            atomic_write_text(out / "summary.json", json_text(summary) + "\n")
-    if args.json:
-        print(json_text(summary))
-    elif not args.quiet or args.out is None:
-        print(f"{args.model}/{args.method} k={args.k}: loss {fit.loss:.6g}, relative error "
-              f"{fit.relative_error:.3g}, {fit.stop_reason}, {fit.seconds:.2f} s")
+    write_and_report(args, arrays, summary,
+                     f"{args.model}/{args.method} k={args.k}: loss {fit.loss:.6g}, relative "
+                     f"error {fit.relative_error:.3g}, {fit.stop_reason}, {fit.seconds:.2f} s")
     return 130 if interrupted else 0
 
 
