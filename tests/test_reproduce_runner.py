@@ -433,3 +433,21 @@ def test_a_cell_outcome_is_data_and_old_records_are_read_by_their_status_prefix(
     assert cell_outcome({"status": "ok"}) is Kind.OK
     assert cell_outcome({"status": "skipped: scikit-learn is not installed"}) is Kind.SKIPPED
     assert cell_outcome({"status": "failed: ZeroDivisionError"}) is Kind.FAILED
+
+
+def test_a_data_set_whose_optional_package_is_missing_skips_its_cells(tmp_path, monkeypatch):
+    """`nnmf reproduce all` on a default install (no 'text' extra) must not stop at the first
+    corpus it cannot load: those cells are skipped, with the reason, like a missing peer."""
+    from nnmf_research.datasets import DATASETS
+    from nnmf_research.datasets.dataset import DatasetUnavailableError
+
+    def unavailable(m=60, n=40, k=5, seed=0):
+        raise DatasetUnavailableError("corpus 'x' ships with the 'gensim' package, which is "
+                                      "not installed")
+
+    monkeypatch.setitem(DATASETS, "planted", unavailable)
+    path = tmp_path / "toy.toml"
+    path.write_text(CONFIG)
+    report = run_experiment(load_experiment(path), tmp_path / "r", tmp_path / "f",
+                            progress=False)
+    assert not report.failures and report.skipped == report.ran > 0

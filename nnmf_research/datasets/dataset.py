@@ -7,7 +7,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Dataset"]
+from ..checks import NMFInputError
+
+__all__ = ["Dataset", "DatasetUnavailableError"]
 
 
 @dataclass(frozen=True)
@@ -26,3 +28,9 @@ class Dataset:
     parts: np.ndarray | None = None
     part_names: tuple[str, ...] = ()
     meta: dict[str, Any] = field(default_factory=dict)
+
+
+class DatasetUnavailableError(NMFInputError):
+    """A data set whose source is an optional package that is not installed (the message
+    names the package and the extra that installs it); the experiment runner skips its cells
+    with this reason instead of stopping."""

@@ -55,7 +55,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..checks import NMFInputError, check_positive_int
-from .dataset import Dataset
+from .dataset import Dataset, DatasetUnavailableError
 
 __all__ = ["CorpusUnavailableError", "CorpusFormatError", "RestrictedUnpickler",
            "tokenize", "build_vocabulary", "count_matrix", "corpus_from_texts",
@@ -67,7 +67,7 @@ MAX_PICKLE_BYTES = 64 * 2**20
 _TOKEN = re.compile(r"[a-z]{2,}")
 
 
-class CorpusUnavailableError(NMFInputError):
+class CorpusUnavailableError(DatasetUnavailableError):
     """The package that ships a corpus is not installed (the optional extra ``text``)."""
 
 

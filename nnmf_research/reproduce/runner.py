@@ -49,6 +49,7 @@ from .. import __version__
 from ..checks import NMFInputError, check_positive_int
 from ..io import atomic_write_bytes
 from ..datasets import load_dataset
+from ..datasets.dataset import DatasetUnavailableError
 from ..init import initialize
 from ..interrupts import InterruptGuard, mentions_interrupt
 from ..status import Kind
@@ -172,7 +173,12 @@ def run_cell(cell: Cell, store: ResultStore) -> dict:
               "dataset_params": dspec["params"]}
     with InterruptGuard() as guard:
         try:
-            data = _dataset(dspec["loader"], json.dumps(dspec["params"], sort_keys=True))
+            try:
+                data = _dataset(dspec["loader"], json.dumps(dspec["params"], sort_keys=True))
+            except DatasetUnavailableError as missing:   # an optional package not installed
+                record.update(status=f"skipped: {missing}", outcome=Kind.SKIPPED.value,
+                              metrics={})
+                return store.save_cell(cell.key, record, {})
             X = data.X
             W0, H0 = _shared_start(X, cell.k, spec["init"], spec["seed"], cell.rep)
             rng = np.random.default_rng([spec["seed"], cell.rep, 1])
@@ -404,7 +410,10 @@ def _check_ranks(exp: Experiment, cells: list[Cell]) -> None:
     (it was once capped silently while the tables still showed the k asked for)."""
     for dname in dict.fromkeys(c.dataset for c in cells):
         spec = exp.datasets[dname]
-        X = _dataset(spec["loader"], json.dumps(spec["params"], sort_keys=True)).X
+        try:
+            X = _dataset(spec["loader"], json.dumps(spec["params"], sort_keys=True)).X
+        except DatasetUnavailableError:
+            continue                        # its cells are skipped with the reason
         for k in dict.fromkeys(c.k for c in cells if c.dataset == dname):
             if k > min(X.shape):
                 raise NMFInputError(
