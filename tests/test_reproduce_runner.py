@@ -445,7 +445,10 @@ def test_a_data_set_whose_optional_package_is_missing_skips_its_cells(tmp_path, 
         raise DatasetUnavailableError("corpus 'x' ships with the 'gensim' package, which is "
                                       "not installed")
 
+    from nnmf_research.reproduce import runner
+
     monkeypatch.setitem(DATASETS, "planted", unavailable)
+    runner._dataset.cache_clear()          # earlier tests loaded the real 'planted'
     path = tmp_path / "toy.toml"
     path.write_text(CONFIG)
     report = run_experiment(load_experiment(path), tmp_path / "r", tmp_path / "f",
