@@ -45,14 +45,32 @@ def test_nmf_kind_is_factorize_from_the_shared_start(cell):
     assert out.trace_loss[0] == pytest.approx(losses.frobenius(X, W0, H0))
 
 
-def test_sklearn_kind_reproduces_sklearn_and_its_trace_ends_at_the_final_loss(cell):
+def test_sklearn_kind_traces_every_iteration_of_its_own_run(cell):
+    """The trace is scikit-learn's loss after every iteration (not a grid), its last entry
+    the loss of the returned fit, and each entry the loss of a fresh run stopped there."""
     pytest.importorskip("sklearn")
+    from nnmf_research.reproduce.cells import _sklearn_once
+
     X, k, W0, H0, rng = cell
-    out = run_method("sklearn", X, k, W0, H0, rng,
-                     {"solver": "cd", "max_iter": 20, "trace": [1, 5]})
-    assert len(out.trace_loss) == 4  # start, 1, 5, 20 iterations
-    assert out.trace_loss[-1] == pytest.approx(losses.frobenius(X, out.W, out.H))
-    assert np.all(np.diff(out.trace_loss) <= 1e-9 * out.trace_loss[0])
+    for solver in ("cd", "mu"):
+        out = run_method("sklearn", X, k, W0, H0, rng,
+                         {"solver": solver, "max_iter": 20, "trace": [5], "blas_threads": 1})
+        assert len(out.trace_loss) == len(out.trace_time) == 21
+        assert out.trace_loss[-1] == pytest.approx(losses.frobenius(X, out.W, out.H), rel=1e-12)
+        W7, H7, _, _ = _sklearn_once(X, k, W0, H0, solver, "frobenius", 7)
+        assert out.trace_loss[7] == pytest.approx(losses.frobenius(X, W7, H7), rel=1e-12)
+        assert np.all(np.diff(out.trace_loss) <= 1e-9 * out.trace_loss[0])
+        assert np.all(np.diff(out.trace_time) >= 0) and out.trace_time[-1] <= out.seconds
+        assert out.extra["blas_threads"] == 1 and "times:" in out.extra["status"]
+
+
+def test_nmf_kind_times_run_from_the_call_start(cell):
+    X, k, W0, H0, rng = cell
+    out = run_method("nmf", X, k, W0, H0, rng,
+                     {"method": "hals", "max_iter": 5, "tol": 0, "blas_threads": 1})
+    assert len(out.trace_time) == 6 and out.trace_time[0] == 0.0
+    assert np.all(np.diff(out.trace_time) > 0) and out.trace_time[-1] <= out.seconds
+    assert out.extra["blas_threads"] == 1 and out.extra["cpu_seconds"] > 0
 
 
 def test_nimfa_is_lee_seung_mu_or_skips_for_the_reason_that_holds_here(cell):

@@ -11,10 +11,13 @@ kind            what
 nmf             this toolkit's ``factorize`` (method, loss, max_iter, tol, time_limit,
                 kernel_options such as {alpha = 0} for plain HALS) plus
                 named constraints for method="cvxpy": l1_H (penalty λ·ΣH), l1_W,
-                max_W (W ≤ value), max_H, simplex_H (columns of H sum to 1)
-sklearn         scikit-learn's ``NMF`` from the same start (solver cd | mu; loss); with
-                ``trace=[...]`` it is re-run from the start at each listed iteration count,
-                which gives an honest loss-vs-time trace for a library with no callback
+                max_W (W ≤ value), max_H, simplex_H (columns of H sum to 1); the trace's
+                times run from the call's start; benchmark option ``blas_threads``
+sklearn         scikit-learn's ``NMF`` from the same start (solver cd | mu; loss;
+                ``blas_threads``): the loss after every iteration (chained one-iteration
+                fits, checked to be the same run), times per iteration measured (cd's
+                verbose lines) or, for mu, interpolated between timed runs at the ``trace``
+                counts, so a benchmark reads the iteration where it reaches a target
 nimfa           nimfa's ``Nmf`` (Lee–Seung MU) from the same start, where it installs
 pca             best rank-k approximation by the SVD: W = U_k, H = Σ_k V_kᵀ (signed)
 vq              vector quantization: k-means (k-means++ seeding) on the columns; W = the
@@ -110,7 +113,11 @@ class MethodOutput:
 
 def _run_nmf(X, k, W0, H0, rng, *, method="hals", loss="frobenius", max_iter=200, tol=1e-4,
              time_limit=None, l1_H=None, l1_W=None, max_W=None, max_H=None,
-             simplex_H=False, solver=None, kernel_options=None):
+             simplex_H=False, solver=None, kernel_options=None, blas_threads=None):
+    """``factorize`` from the shared start. The trace's times are taken by a callback from
+    the call's start (input checks included, as a peer's clock includes its own). With
+    ``blas_threads`` (a benchmark) BLAS threads are fixed for the call, its CPU time and the
+    load recorded, and a 1-iteration warm-up runs first, as the peers' cells do."""
     hooks = {}
     constraints_H = []
     if l1_H is not None:
@@ -125,21 +132,33 @@ def _run_nmf(X, k, W0, H0, rng, *, method="hals", loss="frobenius", max_iter=200
         constraints_H.append(lambda H: cp.sum(H, axis=0) == 1)
     if constraints_H:
         hooks["constraints_H"] = lambda H: [make(H) for make in constraints_H]
-    fit = factorize(X, k, loss=loss, method=method, W=W0, H=H0, max_iter=max_iter, tol=tol,
-                    time_limit=time_limit, solver=solver, kernel_options=kernel_options,
-                    **hooks)
-    return MethodOutput(fit.W, fit.H, loss, fit.seconds, fit.n_iter,
-                        np.asarray(fit.history), np.asarray(fit.times),
-                        {"stop_reason": fit.stop_reason})
+    run = dict(loss=loss, method=method, W=W0, H=H0, tol=tol, time_limit=time_limit,
+               solver=solver, kernel_options=kernel_options, **hooks)
+    stamps = []
+    with _Benchmark(blas_threads) as bench:
+        if blas_threads is not None:
+            factorize(X, k, max_iter=1, **run)  # warm-up: first-call costs are not NMF's
+        start = time.perf_counter()
+        fit = factorize(X, k, max_iter=max_iter, **run,
+                        callback=lambda it, W, H, value: stamps.append(time.perf_counter()))
+        seconds = time.perf_counter() - start
+    extra = dict(bench.extra, stop_reason=fit.stop_reason) if blas_threads is not None else {
+        "stop_reason": fit.stop_reason}
+    if len(stamps) != len(fit.history) - 1:
+        raise RuntimeError(f"method {method!r} called back {len(stamps)} times for "
+                           f"{len(fit.history) - 1} iterations; the time trace would be wrong")
+    times = [0.0] + [t - start for t in stamps]
+    return MethodOutput(fit.W, fit.H, loss, seconds, fit.n_iter, np.asarray(fit.history),
+                        np.asarray(times), extra)
 
 
-def _sklearn_once(X, k, W0, H0, solver, beta_loss, max_iter):
+def _sklearn_once(X, k, W0, H0, solver, beta_loss, max_iter, verbose=0):
     import scipy.sparse as sp
     from sklearn.decomposition import NMF as SkNMF
     from sklearn.exceptions import ConvergenceWarning
 
     model = SkNMF(n_components=k, init="custom", solver=solver, beta_loss=beta_loss, tol=0,
-                  max_iter=max_iter)
+                  max_iter=max_iter, verbose=verbose)
     Xs = X.T.tocsr() if sp.issparse(X) else np.ascontiguousarray(X.T)
     Ws, Hs = np.array(H0.T), np.array(W0.T)  # sklearn orientation, writable copies
     with warnings.catch_warnings():
@@ -150,26 +169,86 @@ def _sklearn_once(X, k, W0, H0, solver, beta_loss, max_iter):
     return model.components_.T, codes.T, seconds, model.n_iter_
 
 
+def _sklearn_loss_per_iteration(X, k, W0, H0, solver, beta, n_iter, loss, W_end, H_end):
+    """The loss after every iteration 0..n_iter of scikit-learn's own run, untimed: chained
+    one-iteration fits from the previous iterate. cd (no shuffling) and mu (tol = 0) keep no
+    state between iterations but (W, H), so the chain is the same run; its last iterate must
+    equal the timed run's (checked), or the trace would describe another run."""
+    W, H = W0, H0
+    trace = [losses.loss(loss, X, W0, H0)]
+    for _ in range(n_iter):
+        W, H, _, _ = _sklearn_once(X, k, W, H, solver, beta, 1)
+        trace.append(losses.loss(loss, X, W, H))
+    scale = max(float(np.max(np.abs(W_end))), float(np.max(np.abs(H_end))), 1e-300)
+    gap = max(float(np.max(np.abs(W - W_end))), float(np.max(np.abs(H - H_end)))) / scale
+    if gap > 1e-10:
+        raise RuntimeError(f"scikit-learn's chained one-iteration fits end {gap:.1e} (relative) "
+                           f"away from its {n_iter}-iteration fit: its {solver} keeps state "
+                           "between iterations in this version, so the dense loss trace "
+                           "would not be its run's")
+    return np.asarray(trace)
+
+
 def _run_sklearn(X, k, W0, H0, rng, *, solver="cd", loss="frobenius", max_iter=200,
-                 trace=None):
+                 trace=None, blas_threads=None):
+    """scikit-learn's ``NMF`` from the shared start, with a trace a benchmark can read at the
+    iteration where scikit-learn actually reaches a target.
+
+    - Losses: after every iteration (chained one-iteration fits, untimed; see
+      :func:`_sklearn_loss_per_iteration`).
+    - Times, from the call's start (a 1-iteration warm-up first, as our cells get):
+      ``cd`` prints one line per iteration with ``verbose=1``, each time-stamped as printed,
+      so every iteration's time is measured in the one timed run. ``mu`` prints nothing
+      per iteration at tol = 0, so it is timed by separate runs at the ``trace`` counts and
+      the final count, and iteration i's time is interpolated linearly in the iteration
+      count between the two timed runs around it (an iteration does the same work each time;
+      never extrapolated; before the first timed count, between 0 s and it; a count is
+      charged the least time of its own and any longer run: all of which, if anything,
+      undercharges scikit-learn).
+    ``blas_threads`` fixes BLAS threads for every run and records the CPU time and load of
+    the timed run (``_Benchmark``).
+    """
+    import contextlib
+
     try:
         import sklearn  # noqa: F401
     except ImportError:
         raise SkipCell("scikit-learn is not installed")
     beta = {"frobenius": "frobenius", "kl": "kullback-leibler"}[loss]
-    _sklearn_once(X, k, W0, H0, solver, beta, 1)  # warm-up: first-call costs are not NMF's
-    trace_loss, trace_time = [losses.loss(loss, X, W0, H0)], [0.0]
-    for it in sorted(set(trace or [])):
-        if it >= max_iter:
-            break
-        W, H, seconds, _ = _sklearn_once(X, k, W0, H0, solver, beta, it)
-        trace_loss.append(losses.loss(loss, X, W, H))
-        trace_time.append(seconds)
-    W, H, seconds, n_iter = _sklearn_once(X, k, W0, H0, solver, beta, max_iter)
-    trace_loss.append(losses.loss(loss, X, W, H))
-    trace_time.append(seconds)
-    return MethodOutput(W, H, loss, seconds, n_iter, np.asarray(trace_loss),
-                        np.asarray(trace_time))
+    lines = _StampedLines("violation")
+    stamped = solver == "cd"
+    with _Benchmark(blas_threads) as bench:
+        _sklearn_once(X, k, W0, H0, solver, beta, 1)  # warm-up: first-call costs are not NMF's
+        with contextlib.redirect_stdout(lines) if stamped else contextlib.nullcontext():
+            start = time.perf_counter()
+            W, H, _, n_iter = _sklearn_once(X, k, W0, H0, solver, beta, max_iter,
+                                            verbose=1 if stamped else 0)
+            seconds = time.perf_counter() - start
+    extra = dict(bench.extra)
+    with _Benchmark(blas_threads):
+        if stamped:
+            if len(lines.stamps) != n_iter:
+                raise RuntimeError(f"scikit-learn printed {len(lines.stamps)} violation lines "
+                                   f"for {n_iter} iterations; the time trace would be wrong")
+            times = np.array([0.0] + [s - start for s in lines.stamps])
+            timing = "times: every iteration time-stamped in the timed run"
+        else:
+            counts, measured = [0], [0.0]
+            for it in sorted(set(trace or [])):
+                if 0 < it < n_iter:
+                    counts.append(it)
+                    measured.append(_sklearn_once(X, k, W0, H0, solver, beta, it)[2])
+            counts.append(n_iter)
+            measured.append(seconds)
+            # Separate runs are noisy: a count's time is the least of its own run and the
+            # longer runs' (monotone, and never more than scikit-learn was measured to need).
+            measured = np.minimum.accumulate(np.asarray(measured)[::-1])[::-1]
+            times = np.interp(np.arange(n_iter + 1), counts, measured)
+            timing = (f"times: interpolated in the iteration count between {len(counts) - 1} "
+                      "timed runs")
+        trace_loss = _sklearn_loss_per_iteration(X, k, W0, H0, solver, beta, n_iter, loss, W, H)
+    extra["status"] = "; ".join(filter(None, [extra.get("status"), timing]))
+    return MethodOutput(W, H, loss, seconds, n_iter, trace_loss, times, extra)
 
 
 def _run_nimfa(X, k, W0, H0, rng, *, loss="frobenius", max_iter=200):
@@ -458,14 +537,16 @@ def _run_ntf(X, k, W0, H0, rng, *, modes=None, method="hals", loss="frobenius",
 
 
 class _StampedLines:
-    """A stdout stand-in that keeps the time of every line mentioning the error (TensorLy's
-    ``verbose`` prints one per iteration, after that iteration's error is computed)."""
+    """A stdout stand-in that keeps the time of every write containing ``marker``: a peer's
+    ``verbose`` line printed once per iteration, after that iteration (TensorLy's "error"
+    lines; scikit-learn cd's "violation" lines), for a peer with no callback."""
 
-    def __init__(self):
+    def __init__(self, marker="error"):
+        self.marker = marker
         self.stamps = []
 
     def write(self, text):
-        if "error" in text:
+        if self.marker in text:
             self.stamps.append(time.perf_counter())
         return len(text)
 

@@ -334,7 +334,7 @@ def _summarize(rows: list[dict], value_columns: list[str]) -> tuple[list[dict], 
         groups.setdefault((row["dataset"], row["method"], row["k"]), []).append(row)
     out, columns = [], ["dataset", "method", "label", "k", "n_ok", "status"]
     for col in value_columns:
-        columns += [f"{col}_mean", f"{col}_min", f"{col}_max"]
+        columns += [f"{col}_mean", f"{col}_median", f"{col}_min", f"{col}_max"]
     for (dataset, method, k), group in groups.items():
         ok = [r for r in group if r["status"] == "ok"]
         statuses = sorted({r["status"] for r in group})
@@ -344,6 +344,7 @@ def _summarize(rows: list[dict], value_columns: list[str]) -> tuple[list[dict], 
             vals = [r[col] for r in ok if r.get(col) is not None]
             if vals:
                 row[f"{col}_mean"] = float(np.mean(vals))
+                row[f"{col}_median"] = float(np.median(vals))
                 row[f"{col}_min"] = float(np.min(vals))
                 row[f"{col}_max"] = float(np.max(vals))
         out.append(row)
