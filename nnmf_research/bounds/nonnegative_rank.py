@@ -44,6 +44,7 @@ import numpy as np
 from ..checks import NMFInputError, check_matrix
 from ..results import RankBound
 from ..status import Kind
+from .cover_certificates import COVER_BOUNDS
 from .entrywise import UPPER_BOUND_TOL
 
 __all__ = ["LOWER_BOUNDS", "UPPER_BOUNDS", "BOUNDS", "DEFAULT_BOUNDS", "RankReport",
@@ -347,6 +348,8 @@ def nonnegative_rank(X, bounds: str | Sequence[str] | None = None, time_limit: f
         _check_options(name, opts)
     if time_limit is None or not time_limit > 0:
         raise NMFInputError(f"time_limit must be a positive number of seconds, got {time_limit}")
+    for name in COVER_BOUNDS:   # checkable proofs are tried by default (within the budget)
+        options[name] = {"proof": True, **options.get(name, {})}
     t0 = time.perf_counter()
     results: list[RankBound] = []
     skipped: list[str] = []

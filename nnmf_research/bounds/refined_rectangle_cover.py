@@ -73,7 +73,8 @@ from .rectangle_cover import (Rectangle, cover_system, optimum_bound, solve_cove
                               solve_covering_milp)
 
 __all__ = ["BLOCK_TOL", "Block", "BlockSet", "nonsingular_blocks", "block_incidence",
-           "check_refined_cover", "refined_rectangle_cover_bound"]
+           "check_blocks", "refined_system", "check_refined_cover",
+           "refined_rectangle_cover_bound"]
 
 BLOCK_TOL = UPPER_BOUND_TOL    # relative entry perturbation a counted determinant survives
 MAX_INCIDENCES = 50_000_000    # blocks × rectangles above which the MILP is not built
@@ -101,6 +102,47 @@ def _robust_threshold(eps: float) -> Fraction:
     return 2 * e + e * e
 
 
+def _robustly_nonsingular(pa, qa, pb, qb, pc, qc, pd, qd, thr: Fraction) -> bool:
+    """|ad − bc| > thr·(ad + bc) for a = pa/qa, … (integers: a·d and b·c over the common
+    denominator qa·qb·qc·qd)."""
+    ad = pa * pd * qb * qc
+    bc = pb * pc * qa * qd
+    return abs(ad - bc) * thr.denominator > thr.numerator * (ad + bc)
+
+
+def check_blocks(X, blocks, eps: float = BLOCK_TOL) -> tuple[bool, str]:
+    """Check each listed block (i, k, j, l) from the definition: i < k, j < l inside X, all
+    four entries positive and the determinant robustly non-zero (exactly, as
+    :func:`nonsingular_blocks` decides it). Names the first block that fails."""
+    X = check_matrix(X)
+    m, n = X.shape
+    thr = _robust_threshold(eps)
+    for block in blocks:
+        if len(block) != 4 or not all(isinstance(v, (int, np.integer)) for v in block):
+            return False, f"block {block!r} is not four integer indices (i, k, j, l)"
+        i, k, j, l = (int(v) for v in block)
+        if not (0 <= i < k < m and 0 <= j < l < n):
+            return False, f"block {block!r} is not rows i < k, columns j < l of a {m}x{n} matrix"
+        a, b, c, d = X[i, j], X[i, l], X[k, j], X[k, l]
+        if min(a, b, c, d) <= 0:
+            return False, f"block {block!r} has a zero entry"
+        ratios = [float(v).as_integer_ratio() for v in (a, b, c, d)]
+        (pa, qa), (pb, qb), (pc, qc), (pd, qd) = ratios
+        if not _robustly_nonsingular(pa, qa, pb, qb, pc, qc, pd, qd, thr):
+            return False, (f"block {block!r}: its determinant is not robustly non-zero "
+                           f"(relative {eps:g})")
+    return True, f"{len(blocks)} blocks robustly non-singular"
+
+
+def refined_system(X, rectangles: list[Rectangle], A: sp.spmatrix, blocks: list[Block]):
+    """The covering system (M, rhs) of the RRCB: the entry rows of ``A`` (rhs 1) stacked on
+    the block rows (rhs 2: every listed block met at least twice)."""
+    B = block_incidence(blocks, rectangles, X.shape)
+    M = sp.vstack([A, B]).tocsr()
+    rhs = np.r_[np.ones(A.shape[0], dtype=np.int64), np.full(B.shape[0], 2, dtype=np.int64)]
+    return M, rhs
+
+
 def nonsingular_blocks(X, eps: float = BLOCK_TOL, time_limit: float | None = None) -> BlockSet:
     """All-positive 2×2 blocks (i, k, j, l) of X with |ad − bc| > (2ε + ε²)(ad + bc), decided
     in exact integer arithmetic on the stored values (module doc). A ``time_limit`` stops
@@ -123,10 +165,8 @@ def nonsingular_blocks(X, eps: float = BLOCK_TOL, time_limit: float | None = Non
                 for l in cols[s + 1:]:
                     pb, qb = ri[l]
                     pd, qd = rk[l]
-                    ad = pa * pd * qb * qc        # a·d and b·c over the common denominator
-                    bc = pb * pc * qa * qd
                     candidates += 1
-                    if abs(ad - bc) * thr.denominator > thr.numerator * (ad + bc):
+                    if _robustly_nonsingular(pa, qa, pb, qb, pc, qc, pd, qd, thr):
                         kept.append((i, k, j, l))
             if time_limit is not None and time.perf_counter() - t0 > time_limit:
                 return BlockSet(kept, candidates, complete=False)
@@ -208,13 +248,11 @@ def refined_rectangle_cover_bound(X, time_limit: float | None = None,
                                   f"skipped: {len(found.blocks)} blocks × {len(rects)} "
                                   f"rectangles exceed {MAX_INCIDENCES} incidences",
                                   time.perf_counter() - t0)
-    B = block_incidence(found.blocks, rects, X.shape)
+    M, rhs = refined_system(X, rects, A, found.blocks)
     if time_limit is not None and left() <= 0:
         return RankBound.no_bound(name, "lower", Kind.TIME_LIMIT,
                                   f"time limit {time_limit:g} s reached while building the "
                                   "model", time.perf_counter() - t0)
-    M = sp.vstack([A, B]).tocsr()
-    rhs = np.r_[np.ones(A.shape[0], dtype=np.int64), np.full(B.shape[0], 2, dtype=np.int64)]
     what = (f"{len(rects)} maximal rectangles, {len(found.blocks)} non-singular 2x2 blocks"
             + (f", {found.dropped} all-positive blocks dropped (determinant zero or within "
                f"relative {BLOCK_TOL:g} perturbations of zero)" if found.dropped else "")
@@ -227,6 +265,7 @@ def refined_rectangle_cover_bound(X, time_limit: float | None = None,
         cover = [[list(rects[t][0]), list(rects[t][1]), int(out.x[t])]
                  for t in np.flatnonzero(out.x)]
         certificate = {"cover": cover, "blocks": len(found.blocks),
+                       "block_list": [list(b) for b in found.blocks],
                        "dropped_blocks": found.dropped, "lp_certified_value": str(lp.certified)}
         status = f"optimal (MILP over {what})"
         if certified:

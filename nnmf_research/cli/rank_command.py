@@ -7,8 +7,10 @@ import sys
 from pathlib import Path
 
 from .. import __version__
+from ..bounds.cover_certificates import COVER_BOUNDS
 from ..bounds.nonnegative_rank import BOUNDS
-from ..io import check_output_file, json_text, load_matrix, save_json
+from ..checks import NMFInputError
+from ..io import check_output_dir, check_output_file, json_text, load_matrix, save_json
 from .options import count, seconds
 
 __all__ = ["add_parser", "run"]
@@ -38,6 +40,12 @@ def add_parser(sub) -> None:
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--out", type=Path, default=None,
                    help="also write the JSON report to this file")
+    p.add_argument("--proofs", type=Path, default=None, metavar="DIR",
+                   help="write every checked cover refutation to DIR/<bound>/ "
+                        "(cover_proof.json, formula.cnf, proof.drup) for 'nnmf verify'")
+    p.add_argument("--no-proofs", action="store_true",
+                   help="do not try SAT/DRUP proofs of the cover numbers (they are tried, "
+                        "within the time budget, when python-sat and dratify are installed)")
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     p.set_defaults(handler=run)
 
@@ -47,6 +55,10 @@ def run(args) -> int:
 
     if args.out is not None:
         check_output_file(args.out)
+    if args.proofs is not None:
+        if args.no_proofs:
+            raise NMFInputError("--proofs writes proofs that --no-proofs turns off; pick one")
+        check_output_dir(args.proofs, "--proofs", owned=COVER_BOUNDS)
     X = load_matrix(args.file)
 
     def progress(bound):
@@ -54,8 +66,19 @@ def run(args) -> int:
             shown = "-" if bound.bound is None else bound.bound
             print(f"{bound.method}: {shown} ({bound.seconds:.2f} s)", file=sys.stderr)
 
+    options = ({name: {"proof": False} for name in COVER_BOUNDS} if args.no_proofs else None)
     report = nonnegative_rank(X, bounds=args.bounds, time_limit=args.time_limit,
-                              random_state=args.seed, progress=progress)
+                              random_state=args.seed, progress=progress, options=options)
+    if args.proofs is not None:
+        from ..bounds.cover_certificates import write_cover_proof
+
+        for bound in report.bounds:
+            proof = bound.certificate.get("proof") if isinstance(bound.certificate, dict) \
+                else None
+            if bound.method in COVER_BOUNDS and bound.certified and proof is not None:
+                written = write_cover_proof(args.proofs / bound.method, X, bound)
+                if not args.quiet:
+                    print(f"proof written: {written}", file=sys.stderr)
     summary = {"input": str(args.file), **report.summary(),
                "nnmf_research_version": __version__}
     if args.out is not None:

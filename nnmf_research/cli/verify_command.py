@@ -1,9 +1,11 @@
-"""``nnmf verify``: re-check a certificate in exact rational arithmetic."""
+"""``nnmf verify``: re-check a certificate (exact NMF, in exact rational arithmetic) or a
+cover refutation (``nnmf rank --proofs``: rebuilt from the matrix, DRUP proof replayed)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from ..checks import NMFInputError
 from ..io import check_regular_file, load_matrix
 
 __all__ = ["add_parser", "run"]
@@ -13,24 +15,40 @@ def add_parser(sub) -> None:
     """Add the subcommand to the ``nnmf`` parser (``sub``: its subparsers)."""
     p = sub.add_parser(
         "verify",
-        help="re-check a certificate in exact arithmetic",
+        help="re-check a certificate in exact arithmetic, or a cover-number proof",
         description="Re-check a certificate written by 'nnmf exact' against the matrix, "
-                    "in exact rational arithmetic, independently of how it was found.",
+                    "in exact rational arithmetic, or a cover refutation written by "
+                    "'nnmf rank --proofs' (the covering system is rebuilt from the matrix "
+                    "and the DRUP proof replayed by dratify), independently of how it "
+                    "was found.",
     )
     p.add_argument("file", metavar="FILE", help="the matrix file the certificate is about")
     p.add_argument("certificate", type=Path,
-                   help="certificate.json, or the directory holding it")
+                   help="certificate.json or cover_proof.json, or a directory holding one "
+                        "(or the --proofs directory of 'nnmf rank': every proof in it)")
     p.set_defaults(handler=run)
 
 
 def run(args) -> int:
     from ..bounds.certificates import load_certificate, verify_certificate
+    from ..bounds.cover_certificates import PROOF_FILE, verify_cover_proof
 
     X = load_matrix(args.file)
     path = args.certificate
-    if path.is_dir():
-        path = path / "certificate.json"
-    check_regular_file(path, "certificate")
-    report = verify_certificate(X, load_certificate(path))
-    print(f"{'valid' if report['valid'] else 'INVALID'}: {report['claim']} — {report['reason']}")
-    return 0 if report["valid"] else 1
+    if path.is_dir() and not (path / "certificate.json").exists():
+        proofs = ([path / PROOF_FILE] if (path / PROOF_FILE).exists()
+                  else sorted(path.glob(f"*/{PROOF_FILE}")))
+        if not proofs:
+            raise NMFInputError(f"{path} holds no certificate.json and no {PROOF_FILE}")
+        reports = [verify_cover_proof(X, proof) for proof in proofs]
+    elif path.name == PROOF_FILE:
+        reports = [verify_cover_proof(X, path)]
+    else:
+        if path.is_dir():
+            path = path / "certificate.json"
+        check_regular_file(path, "certificate")
+        reports = [verify_certificate(X, load_certificate(path))]
+    for report in reports:
+        print(f"{'valid' if report['valid'] else 'INVALID'}: {report['claim']} — "
+              f"{report['reason']}")
+    return 0 if all(report["valid"] for report in reports) else 1
