@@ -423,8 +423,9 @@ class LineSearch:
     not increase the loss, so the history stays monotone. β starts at ``beta``; it grows by
     ``grow`` (to at most ``beta_max``) after a kept step and shrinks by ``shrink`` after a
     refused one. L(E) is the Gram identity ‖T‖² − 2⟨M₁(E), E₁⟩ + ⟨V₁(E), E₁ᵀE₁⟩ with the
-    mode-1 MTTKRP that the sweep from E needs anyway (so a kept step costs k² numbers more,
-    a refused one one partial contraction of T), or computed directly near an exact fit.
+    mode-1 MTTKRP that the sweep from E needs anyway (a kept step reuses its partial
+    contraction of T, so it costs little more than a plain sweep; a refused one costs that
+    contraction once more), or directly (a full reconstruction) near an exact fit.
     """
 
     def __init__(self, beta: float = 0.5, grow: float = 1.2, shrink: float = 2.0,
