@@ -28,7 +28,11 @@ Methods
            Each step minimises a majoriser, so the loss never increases.
 ``"hals"`` accelerated HALS (Cichocki & Phan 2009; Gillis & Glineur 2012) on the mode-r
            non-negative least-squares problem, which reads only (M_r, V_r): the toolkit's
-           :class:`~nnmf_research.kernels.HALS` on the statistics. Frobenius only.
+           :class:`~nnmf_research.kernels.HALS` on the statistics. Frobenius only. For
+           n >= 3 by default at most 5 inner sweeps a mode (:data:`HALS_MAX_SWEEPS`) and a
+           line search between sweeps (:class:`LineSearch`: the extrapolated point
+           C + β(C − P) of the last two sweep results, kept only when it lowers the loss;
+           Bro 1998; Ang & Gillis 2019), which takes CP's slow "swamps" in a few steps.
 ``"cvxpy"`` the Gram-form CVXPY model :func:`nnmf_research.models.tensor.tensor_mode_model`
            (Parameters √V_r and M_r: its size is independent of the other modes' lengths),
            one compiled model per mode; for KL, the toolkit's ``kl_model`` on the unfolded
@@ -64,6 +68,7 @@ True
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from math import prod
 from typing import Callable, Mapping, Sequence
 
@@ -92,7 +97,10 @@ __all__ = [
     "tensor_loss",
     "TensorMU",
     "TensorHALS",
+    "CappedHALS",
+    "HALS_MAX_SWEEPS",
     "TensorMultiplicativeKL",
+    "LineSearch",
     "random_factors",
     "ntf",
     "load_tensor",
@@ -290,6 +298,14 @@ def cp_to_tensor(factors: Sequence[np.ndarray]) -> np.ndarray:
     return (factors[0] @ khatri_rao(list(factors[1:])).T).reshape(shape)
 
 
+HALS_MAX_SWEEPS = 5
+"""Default cap on HALS's inner sweeps per mode update for n >= 3 (TensorLy's too;
+``kernel_options={"max_sweeps": 0}`` lifts it; n = 2 stays the matrix HALS). Measured on the faces tensor (25×25×100, k = 20, 150 sweeps
+with the line search, 20 starts): with the cap ours ended below TensorLy's HALS in 17 of 20
+starts, without it (up to floor(1 + 0.5·rho) ≈ 100 sweeps) in 13; solving each mode's
+subproblem further before the other modes move settles on worse local minima there."""
+
+
 _SLAB = 2**17
 """Entries of the model held at once by :func:`tensor_loss` (1 MiB of float64)."""
 
@@ -341,11 +357,27 @@ class TensorMU(_MatrixKernelOnStats):
         super().__init__(kernels.MultiplicativeFrobenius(eps=eps))
 
 
-class TensorHALS(_MatrixKernelOnStats):
-    """Accelerated HALS on the mode subproblem min_{A ≥ 0} −2⟨M, A⟩ + ⟨V, AᵀA⟩."""
+@dataclass(frozen=True)
+class CappedHALS(kernels.HALS):
+    """The toolkit's accelerated HALS with at most ``max_sweeps`` inner sweeps per update
+    (None: Gillis & Glineur's floor(1 + alpha·rho) alone)."""
 
-    def __init__(self, **options):
-        super().__init__(kernels.HALS(**options))
+    max_sweeps: int | None = None
+
+    def max_inner_sweeps(self, m: int, n: int, k: int) -> int:
+        sweeps = super().max_inner_sweeps(m, n, k)
+        return sweeps if self.max_sweeps is None else min(sweeps, self.max_sweeps)
+
+
+class TensorHALS(_MatrixKernelOnStats):
+    """Accelerated HALS on the mode subproblem min_{A ≥ 0} −2⟨M, A⟩ + ⟨V, AᵀA⟩, at most
+    ``max_sweeps`` inner sweeps (None or 0: no cap; ``ntf`` caps at :data:`HALS_MAX_SWEEPS`
+    for n >= 3)."""
+
+    def __init__(self, max_sweeps: int | None = None, **options):
+        if max_sweeps:
+            max_sweeps = check_positive_int(max_sweeps, "max_sweeps")
+        super().__init__(CappedHALS(max_sweeps=max_sweeps or None, **options))
 
 
 class TensorMultiplicativeKL:
@@ -377,14 +409,42 @@ class TensorMultiplicativeKL:
 
 # --- the blocks for the block-coordinate loop -------------------------------------------
 
+class LineSearch:
+    """Extrapolation between sweeps, kept only when it lowers the loss (a line search in the
+    style of Bro 1998, §4.4, "Multi-way analysis in the food industry", PhD thesis; the
+    adaptive step of Ang & Gillis 2019, Neural Computation 31(2):417, "Accelerating
+    nonnegative matrix factorization algorithms using extrapolation").
+
+    Before sweep t + 1, from the last two sweep results C = (A_r⁽ᵗ⁾) and P = (A_r⁽ᵗ⁻¹⁾),
+
+        E_r = max(eps, C_r + β (C_r − P_r)),      r = 1, …, n,
+
+    and the sweep starts from E if L(E) < L(C), else from C. The sweep's own updates then do
+    not increase the loss, so the history stays monotone. β starts at ``beta``; it grows by
+    ``grow`` (to at most ``beta_max``) after a kept step and shrinks by ``shrink`` after a
+    refused one. L(E) is the Gram identity ‖T‖² − 2⟨M₁(E), E₁⟩ + ⟨V₁(E), E₁ᵀE₁⟩ with the
+    mode-1 MTTKRP that the sweep from E needs anyway (a kept step reuses its partial
+    contraction of T, so it costs little more than a plain sweep; a refused one costs that
+    contraction once more), or directly (a full reconstruction) near an exact fit.
+    """
+
+    def __init__(self, beta: float = 0.5, grow: float = 1.2, shrink: float = 2.0,
+                 beta_max: float = 1.0):
+        self.beta, self.grow, self.shrink, self.beta_max = beta, grow, shrink, beta_max
+        self.kept = self.refused = 0
+
+
 class _TensorBlocks:
     """The blocks (A₁, …, Aₙ) as block updates and a loss for :func:`block_coordinate`.
 
     Grams are cached keyed by the identity of their factor (the loop's contract: no array is
     modified in place); the last mode's (M, V) give the Frobenius loss in O(I_n k + k²).
+    With a :class:`LineSearch`, the first mode's update decides whether this sweep starts
+    from the extrapolated point E; if so the sweep's updates read E's factors for the modes
+    not yet updated in it (so the sweep is an ordinary sweep from E).
     """
 
-    def __init__(self, T, mode_updates, loss_name, kl_update=None):
+    def __init__(self, T, mode_updates, loss_name, kl_update=None, line_search=None):
         self.T = T
         self.n = T.ndim
         self.rows = [T.size // T.shape[r] for r in range(self.n)]
@@ -395,16 +455,54 @@ class _TensorBlocks:
         self._grams = [(None, None)] * self.n
         self._last = None    # (mode, blocks it was computed from, M, V)
         self.mttkrp = SweepMTTKRP(T)
+        self.line_search = line_search
+        self._previous = None   # the state the last sweep started from (before extrapolation)
+        self._scored = (None, None)   # (blocks, their loss), as the loop last asked
+        self._start = None      # this sweep's extrapolated start E, if kept
 
     def gram(self, m, A):
         if self._grams[m][0] is not A:
             self._grams[m] = (A, A.T @ A)
         return self._grams[m][1]
 
+    def _identity_loss(self, blocks, M, V, mode):
+        """L(blocks) by the Gram identity from mode's (M, V); None near an exact fit."""
+        A = blocks[mode]
+        value = max(self.norm_t2 - 2.0 * float(np.vdot(M, A))
+                    + float(np.vdot(V, self.gram(mode, A))), 0.0)
+        return value if not value < _DIRECT_BELOW * self.norm_t2 else None
+
+    def _extrapolate(self, blocks):
+        """The start of this sweep: E (see :class:`LineSearch`) if it beats ``blocks``."""
+        search, previous = self.line_search, self._previous
+        self._previous = blocks
+        seen, current = self._scored
+        if previous is None or seen is None or any(a is not b for a, b in zip(seen, blocks)):
+            return blocks
+        eps = self.mode_updates[0].eps
+        E = tuple(np.maximum(C + search.beta * (C - P), eps) for C, P in zip(blocks, previous))
+        M = self.mttkrp(E, 0)
+        V = hadamard_grams([None] + [self.gram(m, A) for m, A in enumerate(E) if m > 0], 0)
+        value = self._identity_loss(E, M, V, 0)
+        if value is None:
+            value = tensor_loss("frobenius", self.T, E)
+        if value < current:
+            search.kept += 1
+            search.beta = min(search.beta * search.grow, search.beta_max)
+            return E
+        search.refused += 1
+        search.beta /= search.shrink
+        return blocks
+
     def update(self, mode):
         def step(blocks):
             if self.kl_update is not None:
                 return self.kl_update(self.T, blocks, mode)
+            if self.line_search is not None:
+                if mode == 0:
+                    self._start = self._extrapolate(blocks)
+                # the modes this sweep has not updated yet come from its start
+                blocks = blocks[:mode] + self._start[mode:]
             M = self.mttkrp(blocks, mode)
             V = hadamard_grams(
                 [None if m == mode else self.gram(m, A) for m, A in enumerate(blocks)], mode)
@@ -413,15 +511,15 @@ class _TensorBlocks:
         return step
 
     def loss(self, blocks):
+        value = None
         if self.loss_name == "frobenius" and self._last is not None:
             mode, seen, M, V = self._last
             if all(a is b for m, (a, b) in enumerate(zip(seen, blocks)) if m != mode):
-                A = blocks[mode]
-                value = max(self.norm_t2 - 2.0 * float(np.vdot(M, A))
-                            + float(np.vdot(V, self.gram(mode, A))), 0.0)
-                if not value < _DIRECT_BELOW * self.norm_t2:
-                    return value
-        return tensor_loss(self.loss_name, self.T, blocks)
+                value = self._identity_loss(blocks, M, V, mode)
+        if value is None:
+            value = tensor_loss(self.loss_name, self.T, blocks)
+        self._scored = (blocks, value)
+        return value
 
 
 class _CvxpyMode:
@@ -471,8 +569,10 @@ def _make_updates(method, loss_name, shape, k, solver, solver_options, kernel_op
             if loss_name == "kl":
                 return None, TensorMultiplicativeKL(**dict(kernel_options or {}))
             return [TensorMU(**dict(kernel_options or {}))] * n, None
-        if method == "hals":
-            return [TensorHALS(**dict(kernel_options or {}))] * n, None
+        if method == "hals":   # n = 2 is the matrix HALS, uncapped
+            options = {"max_sweeps": HALS_MAX_SWEEPS if n >= 3 else None,
+                       **dict(kernel_options or {})}
+            return [TensorHALS(**options)] * n, None
     except TypeError as exc:
         raise NMFInputError(f"bad kernel_options for method {method!r}: {exc}") from None
     common = {"solver": solver, "solver_options": solver_options}
@@ -513,6 +613,7 @@ def ntf(
     solver: str | None = None,
     solver_options: Mapping | None = None,
     kernel_options: Mapping | None = None,
+    line_search: "bool | LineSearch | None" = None,
 ) -> TensorFactorization:
     """Non-negative tensor factorization T ≈ [[A₁, …, Aₙ]] (see the module docstring).
 
@@ -530,6 +631,11 @@ def ntf(
         ``callback(iteration, factors, loss)`` returns True to stop
     solver, solver_options : CVXPY solver for method="cvxpy"
     kernel_options : options of the NumPy update (e.g. ``{"alpha": 0}`` for plain HALS)
+    line_search : extrapolate between sweeps, keeping a step only when it lowers the loss
+        (:class:`LineSearch`); Frobenius ``hals`` or ``mu`` only. None (the default) means on
+        for ``hals`` on tensors of order n >= 3 and off otherwise, so ``mu`` stays TensorLy's
+        iteration and n = 2 the matrix NMF's. A :class:`LineSearch` sets its steps (and
+        counts the steps kept and refused).
 
     Returns
     -------
@@ -549,7 +655,15 @@ def ntf(
     eps = (kl_update or mode_updates[0]).eps
     factors = tuple(np.maximum(A, eps) for A in factors)
 
-    blocks = _TensorBlocks(T, mode_updates, loss, kl_update)
+    if line_search is None:
+        line_search = method == "hals" and T.ndim >= 3
+    if line_search and (method == "cvxpy" or loss != "frobenius"):
+        raise NMFInputError(
+            f"line_search applies to loss 'frobenius' with method 'hals' or 'mu', got method="
+            f"{method!r}, loss={loss!r}")
+    if line_search is True:
+        line_search = LineSearch()
+    blocks = _TensorBlocks(T, mode_updates, loss, kl_update, line_search or None)
     run = block_coordinate(
         factors, [blocks.update(r) for r in range(T.ndim)], blocks.loss,
         max_iter=max_iter, tol=tol, time_limit=time_limit, callback=callback,

@@ -57,3 +57,31 @@ def test_matched_factor_distance_is_zero_for_permuted_rescaled_columns():
     A = rng.random((10, 3))
     assert _matched_factor_distance(A, A[:, [2, 0, 1]] * [3.0, 0.5, 7.0]) < 1e-15
     assert _matched_factor_distance(A, rng.random((10, 3))) > 0.05
+
+
+def test_time_to_the_peers_final_loss_reads_the_first_point_at_or_below_it():
+    from nnmf_research.reproduce.cells import MethodOutput
+    from nnmf_research.reproduce.metrics import METRICS, peer_final_loss_times
+
+    ours_loss, ours_time = [10.0, 5.0, 2.5, 2.0, 1.0], [0.0, 1.0, 2.0, 3.0, 4.0]
+    # the peer ends at 2.0, first reached at its 4th point (t = 6): it then stalls there
+    peer_loss, peer_time = [10.0, 6.0, 3.0, 2.0, 2.0], [0.0, 2.0, 4.0, 6.0, 8.0]
+    # ours reaches 2.0 at t = 3 (2.5 at t = 2 is above it: no interpolation); 3 / 6
+    assert peer_final_loss_times(ours_loss, ours_time, peer_loss, peer_time) == (3.0, 6.0, 0.5)
+    out = MethodOutput(trace_loss=np.array(ours_loss), trace_time=np.array(ours_time),
+                       extra={"trace_peer_loss": np.array(peer_loss),
+                              "trace_peer_time": np.array(peer_time)})
+    ctx = {"X": None, "W": None, "H": None, "out": out}
+    assert [METRICS[m](ctx) for m in ("time_to_peer_final_loss", "peer_time_to_final_loss",
+                                      "ratio_to_peer_final_loss")] == [3.0, 6.0, 0.5]
+
+
+def test_time_to_the_peers_final_loss_is_none_when_never_reached_or_no_peer_ran():
+    from nnmf_research.reproduce.cells import MethodOutput
+    from nnmf_research.reproduce.metrics import METRICS, peer_final_loss_times
+
+    assert peer_final_loss_times([4.0, 3.0], [0.0, 1.0], [4.0, 1.0], [0.0, 5.0]) == (
+        None, 5.0, None)
+    out = MethodOutput(trace_loss=np.array([4.0, 3.0]), trace_time=np.array([0.0, 1.0]))
+    assert METRICS["ratio_to_peer_final_loss"]({"X": None, "W": None, "H": None,
+                                                "out": out}) is None

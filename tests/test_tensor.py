@@ -127,6 +127,93 @@ def test_multiplicative_updates_never_increase_the_loss(shape, k, loss):
     assert direct[-1] < 0.5 * fit.history[0]          # and it does decrease
 
 
+@pytest.mark.parametrize("method", ["hals", "mu"])
+@pytest.mark.parametrize("shape, k", [((12, 10, 8), 3), ((6, 5, 4, 3), 2)])
+def test_the_line_search_keeps_the_loss_monotone(shape, k, method):
+    """A step is kept only when it lowers the loss, and a sweep from the kept point does not
+    raise it: the history stays monotone (checked against the direct loss too)."""
+    from nnmf_research.tensor import LineSearch
+
+    T = noisy(shape, k)
+    scale = float(np.vdot(T, T))
+    search, direct = LineSearch(), []
+    fit = ntf(T, k, method=method, max_iter=60, tol=0, random_state=1, line_search=search,
+              callback=lambda it, blocks, value: direct.append(tensor_loss("frobenius", T,
+                                                                             blocks)))
+    assert np.all(np.diff(fit.history) <= 1e-12 * scale)
+    assert np.all(np.diff(direct) <= 1e-12 * scale)
+    np.testing.assert_allclose(fit.history[1:], direct, rtol=1e-9)
+    assert search.kept > 0 and search.kept + search.refused == 59   # every sweep but the 1st
+
+
+def test_a_kept_step_is_an_ordinary_sweep_from_the_extrapolated_point():
+    """Two sweeps with the line search = one plain sweep C1 from the start C0, then E =
+    max(eps, C1 + beta (C1 - C0)) kept when L(E) < L(C1), then one plain sweep from E."""
+    from nnmf_research.kernels import EPS
+    from nnmf_research.tensor import LineSearch
+
+    T = noisy((9, 8, 7), 3, seed=4)
+    C0 = ntf(T, 3, max_iter=10, tol=0, random_state=5, line_search=False).factors
+    search = LineSearch(beta=0.7)
+    fit = ntf(T, 3, factors=C0, max_iter=2, tol=0, line_search=search)
+    C1 = ntf(T, 3, factors=C0, max_iter=1, tol=0, line_search=False).factors
+    E = [np.maximum(c1 + 0.7 * (c1 - c0), EPS) for c0, c1 in zip(C0, C1)]
+    assert tensor_loss("frobenius", T, E) < tensor_loss("frobenius", T, C1)   # so it is kept
+    assert search.kept == 1 and search.beta == pytest.approx(0.7 * search.grow)
+    C2 = ntf(T, 3, factors=E, max_iter=1, tol=0, line_search=False).factors
+    for got, expected in zip(fit.factors, C2):
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15)
+
+
+def test_a_refused_step_leaves_the_plain_iterates():
+    """beta = 0 gives E = C: kept or refused (their two losses differ by rounding only),
+    the iterates are those of the run without the line search."""
+    from nnmf_research.tensor import LineSearch
+
+    T = noisy((8, 7, 6), 2, seed=3)
+    search = LineSearch(beta=0.0)
+    fit = ntf(T, 2, max_iter=20, tol=0, random_state=2, line_search=search)
+    plain = ntf(T, 2, max_iter=20, tol=0, random_state=2, line_search=False)
+    assert search.kept + search.refused == 19
+    for got, expected in zip(fit.factors, plain.factors):
+        np.testing.assert_allclose(got, expected, rtol=1e-13)
+
+
+def test_the_inner_sweep_cap_bounds_hals_sweeps():
+    """A cap of 1 inner sweep is plain HALS (alpha = 0: one sweep, no cap needed); the
+    default cap (5) is what ntf uses for n >= 3; 0 lifts it."""
+    from nnmf_research.tensor import HALS_MAX_SWEEPS, CappedHALS
+
+    T = noisy((8, 7, 6), 2, seed=3)
+    one = ntf(T, 2, max_iter=10, tol=0, random_state=2, kernel_options={"max_sweeps": 1})
+    plain = ntf(T, 2, max_iter=10, tol=0, random_state=2,
+                kernel_options={"alpha": 0, "max_sweeps": 0})
+    for a, b in zip(one.factors, plain.factors):
+        np.testing.assert_allclose(a, b, rtol=1e-13)
+    assert CappedHALS(max_sweeps=5).max_inner_sweeps(10**4, 100, 10) == 5
+    assert CappedHALS().max_inner_sweeps(10**4, 100, 10) == 501    # floor(1 + 0.5 * 1001)
+    default = ntf(T, 2, max_iter=10, tol=0, random_state=2)
+    capped = ntf(T, 2, max_iter=10, tol=0, random_state=2,
+                 kernel_options={"max_sweeps": HALS_MAX_SWEEPS})
+    np.testing.assert_allclose(default.factors[0], capped.factors[0], rtol=1e-13)
+
+
+def test_the_line_search_is_on_by_default_for_hals_on_three_way_tensors_only():
+    T = noisy((8, 7, 6), 2, seed=3)
+    on = ntf(T, 2, max_iter=15, tol=0, random_state=2)
+    assert np.allclose(on.factors[0], ntf(T, 2, max_iter=15, tol=0, random_state=2,
+                                          line_search=True).factors[0], rtol=1e-13)
+    assert not np.allclose(on.factors[0], ntf(T, 2, max_iter=15, tol=0, random_state=2,
+                                              line_search=False).factors[0], rtol=1e-6)
+
+
+@pytest.mark.parametrize("options", [{"method": "mu", "loss": "kl"},
+                                     {"method": "cvxpy", "loss": "frobenius"}])
+def test_the_line_search_is_refused_where_it_has_no_loss_identity(options):
+    with pytest.raises(NMFInputError, match="line_search applies to loss 'frobenius'"):
+        ntf(noisy((4, 3, 3), 2), 2, line_search=True, max_iter=2, **options)
+
+
 def _collect(store):
     """An ntf callback keeping a copy of every sweep's factors."""
     def callback(it, blocks, value):
@@ -383,6 +470,30 @@ def test_tensorly_cells_start_where_ours_do_and_their_mu_iterates_agree():
         assert out.extra["blas_threads"] == 1.0 and out.extra["peak_memory_mb"] > 0
     hals = _cell("tensorly_ntf", X, 3, {"algorithm": "hals", **params})
     assert hals.n_iter == 30 and hals.trace_loss[-1] < 1e-3 * hals.trace_loss[0]
+
+
+def test_the_ntf_cells_peer_runs_from_the_same_start_and_gives_the_pair_metrics():
+    pytest.importorskip(
+        "tensorly", reason="tensorly is not installed (a benchmark-only peer); pip install "
+        "tensorly to run this check")
+    from nnmf_research.datasets import load_dataset
+    from nnmf_research.reproduce.metrics import METRICS, peer_final_loss_times
+
+    X = load_dataset("planted_tensor", shape=[10, 10, 8], k=3, seed=2).X
+    params = {"max_iter": 25, "blas_threads": 1}
+    ours = _cell("ntf", X, 3, {"method": "hals", "tol": 0, "peer": "hals", **params})
+    theirs = _cell("tensorly_ntf", X, 3, {"algorithm": "hals", **params})
+    plain = _cell("ntf", X, 3, {"method": "hals", "tol": 0, **params})
+    np.testing.assert_allclose(ours.trace_loss, plain.trace_loss, rtol=1e-12)  # ours as before
+    # the peer in the cell is the tensorly_ntf cell's run: the same losses, its own times
+    np.testing.assert_allclose(ours.extra["trace_peer_loss"], theirs.trace_loss, rtol=1e-12)
+    assert len(ours.extra["trace_peer_time"]) == 26
+    ctx = {"X": X, "W": ours.W, "H": ours.H, "out": ours}
+    expected = peer_final_loss_times(ours.trace_loss, ours.trace_time,
+                                     theirs.trace_loss, ours.extra["trace_peer_time"])
+    assert expected[0] is not None
+    assert [METRICS[m](ctx) for m in ("time_to_peer_final_loss", "peer_time_to_final_loss",
+                                      "ratio_to_peer_final_loss")] == list(expected)
 
 
 def test_the_per_column_near_zero_fraction_is_blind_to_each_columns_scale():

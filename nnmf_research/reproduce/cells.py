@@ -44,7 +44,8 @@ ntf             this toolkit's ``ntf`` on the tensor T = X.reshape(*modes, -1) (
                 kernel_options; ``match_nmf_parameters`` turns the grid k (an NMF rank) into
                 the NTF rank with the nearest number of parameters, k_T = round(k(m+n)/ΣI_r);
                 benchmark options ``blas_threads`` (threadpoolctl) and ``memory_iterations``
-                (a separate tracemalloc run). W = the rank-one images [a_j⁽¹⁾ ⊗ … ⊗
+                (a separate tracemalloc run); ``peer`` (hals | mu) runs TensorLy's
+                algorithm in the cell too, for the pair metrics. W = the rank-one images [a_j⁽¹⁾ ⊗ … ⊗
                 a_j⁽ⁿ⁻¹⁾] (columns), H = A_nᵀ, so X ≈ WH is the NTF model exactly
 tensorly_ntf    TensorLy's ``non_negative_parafac_hals`` (algorithm = "hals") or
                 ``non_negative_parafac`` (algorithm = "mu") on the same tensor from the same
@@ -507,15 +508,22 @@ def _ntf_output(T, factors, loss_name, seconds, n_iter, trace_loss, trace_time, 
 
 def _run_ntf(X, k, W0, H0, rng, *, modes=None, method="hals", loss="frobenius",
              max_iter=200, tol=1e-4, kernel_options=None, match_nmf_parameters=False,
-             blas_threads=None, memory_iterations=0):
+             blas_threads=None, memory_iterations=0, peer=None):
     """``ntf`` from ``random_factors(T, k, rng)`` (the same start for every tensor kind of
     a repetition: ``rng`` depends on the seed and repetition only; W0, H0 are not used).
-    The trace's times are taken by a callback, from the call's start, as for TensorLy."""
+    The trace's times are taken by a callback, from the call's start, as for TensorLy.
+    ``peer = "hals" | "mu"`` also runs that TensorLy algorithm in this cell, right after
+    ours, from the same start and for as many iterations, and keeps its traces as
+    ``trace_peer_loss`` / ``trace_peer_time`` (the pair the ``*_peer_final_loss`` metrics
+    read); without TensorLy the cell still runs, without them."""
+    import copy
+
     from ..tensor import ntf, random_factors
 
     T = _tensor_of(X, modes)
     if match_nmf_parameters:
         k = _matched_rank(k, X, T.shape)
+    peer_rng = copy.deepcopy(rng)   # the same start for the peer
     start_factors = random_factors(T, k, rng)
     stamps = []
 
@@ -533,6 +541,13 @@ def _run_ntf(X, k, W0, H0, rng, *, modes=None, method="hals", loss="frobenius",
             extra["peak_memory_mb"] = _peak_memory_mb(
                 lambda: ntf(T, k, factors=start_factors, max_iter=memory_iterations, **run))
     times = [0.0] + [s - start for s in stamps]
+    if peer is not None:
+        try:
+            pair = _run_tensorly_ntf(X, k, W0, H0, peer_rng, modes=modes, algorithm=peer,
+                                     max_iter=max_iter, blas_threads=blas_threads)
+            extra.update(trace_peer_loss=pair.trace_loss, trace_peer_time=pair.trace_time)
+        except SkipCell:
+            pass
     return _ntf_output(T, fit.factors, loss, seconds, fit.n_iter, fit.history, times, extra)
 
 

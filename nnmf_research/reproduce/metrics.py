@@ -13,6 +13,10 @@
 * Benchmark numbers a method reports: CPU seconds, the peak traced memory of a separate run,
   the BLAS threads it ran with and the 1-minute load average when it started;
   ``time_to_relative_error_1e-3`` reads the loss trace.
+* Against a peer run in the same cell (the ``ntf`` kind's ``peer`` option saves its trace):
+  ``time_to_peer_final_loss``, the time at the first iteration at which our loss is at or
+  below the peer's final loss; ``peer_time_to_final_loss``, the same for the peer's own
+  trace; ``ratio_to_peer_final_loss``, ours / theirs (None where ours never gets there).
 * χ²/2 = ½ Σ (X − WH)²/(WH) (Pearson), the first-order twin of the I-divergence; the PLSI
   identity gap |J − (−L + Σ X log(X/N))|/J (:func:`nnmf_research.plsi.kl_plsi_identity`).
 * Parts recovered (Donoho & Stodden 2003): a true part counts as recovered when some basis
@@ -42,7 +46,8 @@ from .. import losses
 
 __all__ = ["hoyer_sparseness", "near_zero_fraction", "column_near_zero_fraction",
            "parts_recovered", "METRICS", "FACTOR_FREE_METRICS", "clustering_accuracy",
-           "exact_zero_fraction", "anchor_recovery", "NOT_APPLICABLE"]
+           "exact_zero_fraction", "anchor_recovery", "NOT_APPLICABLE",
+           "first_time_at_or_below", "peer_final_loss_times"]
 
 
 def hoyer_sparseness(A: np.ndarray, axis: int = 0) -> float:
@@ -280,3 +285,45 @@ NOT_APPLICABLE = {"zeros_W": ("semi_nmf", "pca"), "near_zeros_W": ("semi_nmf", "
 """metric -> the method kinds for which it has no value (semi-NMF has no W: F is free; the
 SVD's encodings are signed, not memberships; the SVD and scikit-learn's k-means run no
 iterations of the toolkit's loop)."""
+
+
+# --- a method against its peer, from the pair of traces a cell saved ---------------------
+
+def first_time_at_or_below(trace_loss, trace_time, target: float) -> float | None:
+    """The time recorded at the first trace point whose loss is <= ``target`` (no
+    interpolation between points); None if the trace never gets there."""
+    hit = np.nonzero(np.asarray(trace_loss, dtype=float) <= target)[0]
+    return float(np.asarray(trace_time, dtype=float)[hit[0]]) if hit.size else None
+
+
+def peer_final_loss_times(trace_loss, trace_time, peer_loss, peer_time):
+    """(ours, theirs, ours / theirs) for the peer's final loss L* = ``peer_loss[-1]``:
+    ours = the first time our trace reaches L*, theirs = the first time the peer's own trace
+    does (its last point unless it got there sooner). Each time is the one recorded at the
+    first iteration at or below L*, never interpolated. ours (and the ratio) is None when our
+    trace never reaches L*; the ratio is None when theirs is 0 (a start already at L*)."""
+    target = float(np.asarray(peer_loss, dtype=float)[-1])
+    theirs = first_time_at_or_below(peer_loss, peer_time, target)
+    ours = first_time_at_or_below(trace_loss, trace_time, target)
+    ratio = ours / theirs if ours is not None and theirs else None
+    return ours, theirs, ratio
+
+
+def _peer_final(ctx, which: int):
+    """One of :func:`peer_final_loss_times` for a cell that ran its peer (the ``ntf`` kind's
+    ``peer`` option: traces ``trace_peer_loss`` / ``trace_peer_time``); None otherwise."""
+    out = ctx["out"]
+    peer_loss, peer_time = out.extra.get("trace_peer_loss"), out.extra.get("trace_peer_time")
+    if (out.trace_loss is None or out.trace_time is None or peer_loss is None
+            or peer_time is None or len(peer_loss) == 0):
+        return None
+    return peer_final_loss_times(out.trace_loss, out.trace_time, peer_loss, peer_time)[which]
+
+
+METRICS.update({
+    "time_to_peer_final_loss": lambda c: _peer_final(c, 0),
+    "peer_time_to_final_loss": lambda c: _peer_final(c, 1),
+    "ratio_to_peer_final_loss": lambda c: _peer_final(c, 2),
+})
+FACTOR_FREE_METRICS += ("time_to_peer_final_loss", "peer_time_to_final_loss",
+                        "ratio_to_peer_final_loss")
