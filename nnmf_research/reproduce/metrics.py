@@ -140,9 +140,8 @@ def _time_to_relative_error(ctx, target):
     out = ctx["out"]
     if out.trace_loss is None or out.trace_time is None or out.loss_name != "frobenius":
         return None
-    hit = np.nonzero(np.asarray(out.trace_loss) <= target**2 * float(np.vdot(ctx["X"],
-                                                                             ctx["X"])))[0]
-    return float(np.asarray(out.trace_time)[hit[0]]) if hit.size else None
+    return first_time_at_or_below(out.trace_loss, out.trace_time,
+                                  target**2 * float(np.vdot(ctx["X"], ctx["X"])))
 
 
 def _per_iteration(out):

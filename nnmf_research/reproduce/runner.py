@@ -55,7 +55,7 @@ from ..interrupts import InterruptGuard, mentions_interrupt
 from ..status import Kind
 from . import cells as cell_kinds
 from .config import METHOD_META_KEYS, Experiment
-from .metrics import FACTOR_FREE_METRICS, METRICS
+from .metrics import FACTOR_FREE_METRICS, METRICS, first_time_at_or_below
 from .store import ResultStore
 
 __all__ = ["Cell", "experiment_cells", "run_cell", "cell_outcome", "run_experiment", "build_table"]
@@ -283,8 +283,7 @@ class RunReport:
 def _time_to(trace_loss, trace_time, target):
     if trace_loss is None or trace_time is None:
         return None
-    hit = np.nonzero(np.asarray(trace_loss) <= target)[0]
-    return float(np.asarray(trace_time)[hit[0]]) if hit.size else None
+    return first_time_at_or_below(trace_loss, trace_time, target)
 
 
 def _add_time_to_target(exp: Experiment, rows: list[dict], store: ResultStore) -> None:
