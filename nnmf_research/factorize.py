@@ -58,6 +58,7 @@ from .drivers.alternating import alternate_checked
 from .init import INIT_METHODS, initialize_checked
 from .losses import LOSSES
 from .results import Factorization
+from .threads import blas_threads
 
 __all__ = ["FACTORIZE_METHODS", "make_updates", "factorize"]
 
@@ -156,6 +157,7 @@ def factorize(
     callback: Callable | None = None,
     progress: float | None = None,
     mask=None,
+    threads: int | None = None,
 ) -> Factorization:
     """Approximate NMF X ≈ WH by the named method and loss (see the module docstring).
 
@@ -177,6 +179,9 @@ def factorize(
         :mod:`nnmf_research.kernels.masked` (``cvxpy``: :mod:`nnmf_research.models.masked`,
         Frobenius). The initialization reads X with missing entries set to their column's
         observed mean; ``loss`` and ``relative_error`` are over the observed entries.
+    threads : BLAS threads for the whole fit (None: the current default, 1 unless an
+        enclosing :func:`~nnmf_research.threads.blas_threads` says otherwise; module
+        :mod:`nnmf_research.threads` gives the measurement behind it)
 
     Returns
     -------
@@ -189,16 +194,17 @@ def factorize(
              else check_matrix(X, finite_norm=True))
     else:
         X, observed = check_observed(X, mask)
-    return factorize_checked(
-        X, k, loss=loss, method=method, init=init,
-        random_state=random_state, W=W, H=H, mask=observed,
-        updates={"solver": solver, "solver_options": solver_options,
-                 "constraints_H": constraints_H, "penalty_H": penalty_H,
-                 "constraints_W": constraints_W, "penalty_W": penalty_W,
-                 "kernel_options": kernel_options},
-        loop={"max_iter": max_iter, "tol": tol, "time_limit": time_limit,
-              "callback": callback, "progress": progress},
-    )
+    with blas_threads(threads):
+        return factorize_checked(
+            X, k, loss=loss, method=method, init=init,
+            random_state=random_state, W=W, H=H, mask=observed,
+            updates={"solver": solver, "solver_options": solver_options,
+                     "constraints_H": constraints_H, "penalty_H": penalty_H,
+                     "constraints_W": constraints_W, "penalty_W": penalty_W,
+                     "kernel_options": kernel_options},
+            loop={"max_iter": max_iter, "tol": tol, "time_limit": time_limit,
+                  "callback": callback, "progress": progress},
+        )
 
 
 def zero_factorization(shape: tuple[int, int], k: int, loss: str) -> Factorization:

@@ -16,7 +16,7 @@ import nnmf_research
 PACKAGE = Path(nnmf_research.__file__).resolve().parent
 
 FOUNDATION = {"checks", "status", "results", "losses", "gram", "rational", "balance", "init",
-              "io", "interrupts", "sparse_support"}
+              "io", "interrupts", "sparse_support", "threads"}
 LAYERS = {**{name: 0 for name in FOUNDATION},
           "models": 1, "kernels": 1, "datasets": 1,
           "drivers": 2,

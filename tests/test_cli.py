@@ -446,3 +446,19 @@ def test_factorize_keeps_sparse_kl_input_sparse(method, huge_sparse_counts, tmp_
     assert summary["shape"] == [200_000, 50_000] and summary["n_iter"] == 2
     W, H = np.load(tmp_path / "run" / "W.npy"), np.load(tmp_path / "run" / "H.npy")
     assert summary["loss"] == pytest.approx(losses.kl(huge_sparse_counts, W, H), rel=1e-12)
+
+
+def test_every_command_takes_threads_and_refuses_zero(tmp_path, capsys):
+    from nnmf_research.cli.main import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    for name, command_parser in sub.choices.items():
+        assert any("--threads" in a.option_strings for a in command_parser._actions), name
+    path = tmp_path / "X.npy"
+    np.save(path, np.random.default_rng(0).random((6, 5)))
+    assert main(["factorize", str(path), "-k", "2", "--max-iter", "3", "--json",
+                 "--threads", "2"]) == 0
+    with pytest.raises(SystemExit) as exc:
+        main(["factorize", str(path), "-k", "2", "--threads", "0"])
+    assert exc.value.code == 2 and "must be >= 1" in capsys.readouterr().err

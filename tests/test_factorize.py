@@ -76,3 +76,27 @@ def test_a_column_with_nothing_observed_and_negative_observed_entries_are_named(
     X[0, 0], X[1, 1] = np.nan, -1.0
     with pytest.raises(NMFInputError, match=r"entry \(1, 1\) is negative"):
         factorize(X, 2)
+
+
+def test_threads_limit_blas_for_the_whole_fit_and_nest_as_the_default():
+    """threads= is applied to the whole fit (seen from inside, by the callback); None takes
+    the default, 1, or an enclosing blas_threads(n)."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    from nnmf_research.threads import DEFAULT_THREADS, blas_threads
+
+    if not any(p["user_api"] == "blas" for p in threadpoolctl.threadpool_info()):
+        pytest.skip("no BLAS library that threadpoolctl can see")
+    seen = []
+
+    def blas_now(it, W, H, value):
+        seen.append({p["num_threads"] for p in threadpoolctl.threadpool_info()
+                     if p["user_api"] == "blas"})
+
+    X = np.random.default_rng(0).random((20, 15))
+    factorize(X, 3, max_iter=2, random_state=0, callback=blas_now)
+    factorize(X, 3, max_iter=2, random_state=0, callback=blas_now, threads=2)
+    with blas_threads(2):
+        factorize(X, 3, max_iter=2, random_state=0, callback=blas_now)
+    assert seen == [{DEFAULT_THREADS}] * 2 + [{2}] * 4
+    with pytest.raises(NMFInputError, match="threads=0"):
+        factorize(X, 3, threads=0)

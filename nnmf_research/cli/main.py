@@ -8,8 +8,10 @@ import warnings
 
 from .. import __version__
 from ..checks import NMFInputError, SolverFailedError
+from ..threads import DEFAULT_THREADS, blas_threads
 from . import (exact_command, factorize_command, rank_command, rank_select_command,
                reproduce_command, tensor_command, verify_command)
+from .options import count
 
 __all__ = ["main", "build_parser"]
 
@@ -28,6 +30,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     for command in COMMANDS:
         command.add_parser(sub)
+    for command_parser in sub.choices.values():   # one option, every command
+        command_parser.add_argument(
+            "--threads", type=count(1), default=None,
+            help=f"BLAS threads for the whole command (default: {DEFAULT_THREADS}, measured "
+                 "fastest on a shared 2-core machine; more can pay on a quiet many-core one)")
     return parser
 
 
@@ -41,7 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with warnings.catch_warnings():
             warnings.showwarning = _show_warning  # one line, no source; restored on exit
-            return args.handler(args)
+            with blas_threads(args.threads):
+                return args.handler(args)
     except NMFInputError as exc:
         print(f"nnmf: error: {exc}", file=sys.stderr)
         return 2

@@ -447,9 +447,13 @@ class _Benchmark:
     def __enter__(self):
         import os
 
-        from threadpoolctl import threadpool_info, threadpool_limits
+        from threadpoolctl import threadpool_info
 
-        self._limits = threadpool_limits(limits=self.threads) if self.threads else None
+        from ..threads import blas_threads
+
+        self._limits = blas_threads(self.threads) if self.threads else None
+        if self._limits is not None:
+            self._limits.__enter__()
         blas = [p for p in threadpool_info() if p.get("user_api") == "blas"]
         self.extra["blas_threads"] = float(blas[0]["num_threads"]) if blas else None
         self.extra["blas"] = blas[0].get("internal_api", "") if blas else "none found"
@@ -463,7 +467,7 @@ class _Benchmark:
     def __exit__(self, *exc):
         self.extra["cpu_seconds"] = time.process_time() - self._cpu
         if self._limits is not None:
-            self._limits.restore_original_limits()
+            self._limits.__exit__(*exc)
         return False
 
 
