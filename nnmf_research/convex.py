@@ -233,8 +233,8 @@ class _KernelProducts:
             c = self._cache
             if self.mode == "x":
                 XW = self.X @ W
-                c["KW"], c["WKW"] = (XW.T @ self.X).T, XW.T @ XW   # (k×p)(p×n): BLAS's
-                # faster layout for a C-ordered X, the same numbers as Xᵀ(XW)
+                c["KW"], c["WKW"] = (XW.T @ self.X).T, XW.T @ XW   # Xᵀ(XW) to rounding,
+                # as (k×p)(p×n): BLAS's faster layout for a C-ordered X
             elif self.mode == "k":
                 c["KW"] = self._K @ W
                 c["WKW"] = W.T @ c["KW"]
