@@ -35,8 +35,7 @@ import numpy as np
 
 from .checks import (NMFInputError, check_choice, check_nonnegative_real, check_positive_int,
                      check_random_state)
-from .kernels.convex import (kernel_loss, mu_G, mu_W, mu_W_nonnegative, neg, pos, semi_F,
-                             semi_loss)
+from .kernels.convex import kernel_loss, mu_G, mu_W_products, neg, pos, semi_F, semi_loss
 from .drivers.block_coordinate import block_coordinate
 from .kernels import EPS
 from .results import ConvexFactorization
@@ -186,38 +185,98 @@ def semi_nmf(X, k: int, *, method: str = "mu", init: str = "kmeans", random_stat
                                relative_error=float(np.sqrt(loss / norm2)), seconds=res.seconds)
 
 
-def _through_x(X):
-    """W ↦ XW, KW = Xᵀ(XW) and WᵀKW = (XW)ᵀ(XW) for K = XᵀX, each computed once per W.
+class _KernelProducts:
+    """The products with K that a convex-NMF sweep needs, each formed once, the cheaper way.
 
-    Keyed by the identity of W: blocks are never modified (the block-coordinate contract),
-    so within a sweep the loss, the next G-step and the W-step share one XW and one KW.
+    A sweep (G-step, W-step, loss) needs KW and WᵀKW for the current W (shared by the loss,
+    the next G-step and the W-step: cached by the identity of W, since blocks are never
+    modified) and K⁺G, K⁻G for the new G. Three ways, chosen by sign and shape:
+
+    ``"x"``      X ≥ 0, K not formed: KW = Xᵀ(XW), WᵀKW = (XW)ᵀ(XW), KG = Xᵀ(XG) and the
+                 W-step's denominator (KW)GᵀG from the cached KW: four products of X with
+                 a thin matrix a sweep (4pnk flops; a Lee–Seung sweep costs 2pnk).
+    ``"k"``      K ≥ 0 formed once (pn² flops): KW = K W, KG = K G (2n²k a sweep).
+    ``"split"``  K with negative entries (mixed-sign X, or a kernel): K⁺ and K⁻ formed once;
+                 K⁺W, K⁻W give KW = K⁺W − K⁻W and the W-step's K±W, K⁺G, K⁻G the rest
+                 (4n²k a sweep; K does not factor through X once split).
+
+    For X ≥ 0, ``"k"`` is chosen when it costs fewer flops over ``max_iter`` sweeps:
+    pn² + 2n²k·T < 4pnk·T (roughly n < 2p); the iterates agree with the paper's rules on K
+    to rounding (tests/test_convex.py).
     """
-    cache: dict = {"W": None}
 
-    def xw(W):
-        if cache["W"] is not W:
-            cache.update(W=W, XW=X @ W, KW=None, WKW=None)
-        return cache["XW"]
+    def __init__(self, X, K, k, max_iter, *, split=True):
+        self.X, self._K, self._W, self._G = X, K, None, None
+        self.trace_K = float(np.vdot(X, X)) if K is None else float(np.trace(K))
+        if X is not None and not (X < 0).any():
+            self.nonnegative = True
+            p, n = X.shape
+            T = max(max_iter, 1)
+            self.mode = "k" if p * n * n + 2 * n * n * k * T < 4 * p * n * k * T else "x"
+        else:
+            self.nonnegative = not (self.kernel() < 0).any()
+            self.mode = "split" if split and not self.nonnegative else "k"
+        if self.mode == "k":
+            self.kernel()
+        elif self.mode == "split":
+            self.Kp, self.Km = pos(self._K), neg(self._K)
 
-    def kw(W):
-        xw(W)
-        if cache["KW"] is None:
-            cache["KW"] = X.T @ cache["XW"]
-        return cache["KW"]
+    def kernel(self) -> np.ndarray:
+        """K (n×n), formed from X on first use."""
+        if self._K is None:
+            self._K = self.X.T @ self.X
+        return self._K
 
-    def wkw(W):
-        xw(W)
-        if cache["WKW"] is None:
-            cache["WKW"] = cache["XW"].T @ cache["XW"]
-        return cache["WKW"]
+    def _for(self, W) -> dict:
+        if self._W is not W:
+            self._W, self._cache = W, {}
+            c = self._cache
+            if self.mode == "x":
+                XW = self.X @ W
+                c["KW"], c["WKW"] = (XW.T @ self.X).T, XW.T @ XW   # Xᵀ(XW) to rounding,
+                # as (k×p)(p×n): BLAS's faster layout for a C-ordered X
+            elif self.mode == "k":
+                c["KW"] = self._K @ W
+                c["WKW"] = W.T @ c["KW"]
+            else:
+                c["KpW"], c["KmW"] = self.Kp @ W, self.Km @ W
+                c["KW"] = c["KpW"] - c["KmW"]
+                c["WKW"] = W.T @ c["KW"]
+        return self._cache
 
-    return xw, kw, wkw
+    def kw(self, W) -> np.ndarray:
+        return self._for(W)["KW"]
 
+    def wkw(self, W) -> np.ndarray:
+        return self._for(W)["WKW"]
 
-def _gram_loss(trace_K, KW, WKW, G) -> float:
-    """‖X − XWGᵀ‖²_F = Tr K − 2⟨KW, G⟩ + ⟨WᵀKW, GᵀG⟩ from the cached products (accurate to
-    about 1e-13·Tr K; the final loss is recomputed directly), clipped at 0."""
-    return max(trace_K - 2.0 * float(np.vdot(KW, G)) + float(np.vdot(WKW, G.T @ G)), 0.0)
+    def gtg(self, G) -> np.ndarray:
+        """GᵀG, once per G (the W-step and the loss after it share it)."""
+        if self._G is not G:
+            self._G, self._GtG = G, G.T @ G
+        return self._GtG
+
+    def loss(self, blocks) -> float:
+        """‖X − XWGᵀ‖²_F = Tr K − 2⟨KW, G⟩ + ⟨WᵀKW, GᵀG⟩ from the cached products (accurate
+        to about 1e-13·Tr K; the final loss is recomputed directly), clipped at 0."""
+        G, W = blocks
+        c = self._for(W)
+        return max(self.trace_K - 2.0 * float(np.vdot(c["KW"], G))
+                   + float(np.vdot(c["WKW"], self.gtg(G))), 0.0)
+
+    def mu_g(self, blocks) -> np.ndarray:
+        G, W = blocks
+        c = self._for(W)
+        return mu_G(c["KW"], c["WKW"], G, nonnegative=self.nonnegative)
+
+    def mu_w(self, blocks) -> np.ndarray:
+        G, W = blocks
+        c, GtG = self._for(W), self.gtg(G)
+        if self.mode == "x":
+            return mu_W_products(W, ((self.X @ G).T @ self.X).T, c["KW"], GtG)
+        if self.mode == "k":
+            return mu_W_products(W, self._K @ G, c["KW"], GtG)
+        return mu_W_products(W, self.Kp @ G, c["KpW"], GtG, self.Km @ G, c["KmW"])
 
 
 def _convex_run(K, X, k, model_name, method, init, random_state, G0, W0, max_iter, tol,
@@ -225,46 +284,31 @@ def _convex_run(K, X, k, model_name, method, init, random_state, G0, W0, max_ite
                 progress) -> ConvexFactorization:
     """One convex-NMF run on K, or on X with K = XᵀX (``K=None``: formed only if needed).
 
-    With X given every product with K goes through X: KW = Xᵀ(XW) and WᵀKW = (XW)ᵀ(XW) in
-    O(pnk) instead of O(n²k), each once per W (shared by the loss and the next G-step). The MU W-step needs
-    K⁺ and K⁻, which do not factor through X, except when X ≥ 0: then K ≥ 0, K⁺ = K, K⁻ = 0
-    (:func:`~nnmf_research.kernels.convex.mu_W_nonnegative`), so on non-negative data an MU
-    sweep costs O(pnk), like a Lee–Seung sweep; mixed-sign data form K once (O(pn²)).
+    The products with K are formed once each, through X or with K by sign and shape
+    (:class:`_KernelProducts`): on non-negative data an MU sweep costs four products of X
+    with a thin matrix, or two of K when n is below about 2p; mixed-sign data form K⁺, K⁻.
     """
     n = (X if K is None else K).shape[1]
     k, method, max_iter, tol = _check_common(n, k, method, max_iter, tol)
     G0, W0 = _start(G0, W0, (n, k), K if X is None else X, k, init, random_state, X is None)
-    if X is not None:
-        trace_K = float(np.vdot(X, X))
-        XW, KW, WKW = _through_x(X)
-        loss = lambda b: _gram_loss(trace_K, KW(b[1]), WKW(b[1]), b[0])  # noqa: E731
-        kernel = lambda: X.T @ X if K is None else K  # noqa: E731
-    else:
-        trace_K = float(np.trace(K))
-        KW = lambda W: K @ W  # noqa: E731
-        WKW = lambda W: W.T @ K @ W  # noqa: E731
-        loss = lambda b: kernel_loss(K, b[1], b[0], trace_K)  # noqa: E731
-        kernel = lambda: K  # noqa: E731
     if method == "mu":
         if any(h is not None for h in (constraints_W, penalty_W, constraints_G, penalty_G)):
             raise NMFInputError("constraints= and penalty= need method='cvxpy'")
-        g_update = lambda b: mu_G(KW(b[1]), WKW(b[1]), b[0])  # noqa: E731
-        if X is not None and not (X < 0).any():
-            w_update = lambda b: mu_W_nonnegative(X, b[1], b[0], XW=XW(b[1]))  # noqa: E731
-        else:
-            Kfull = kernel()
-            Kp, Km = pos(Kfull), neg(Kfull)
-            w_update = lambda b: mu_W(Kp, Km, b[1], b[0])  # noqa: E731
+        products = _KernelProducts(X, K, k, max_iter)
+        g_update, w_update = products.mu_g, products.mu_w
     else:
         from .models.convex import g_model, w_model
 
+        products = _KernelProducts(X, K, k, 0, split=False)   # KW and WᵀKW for the G-model
         gm = g_model(n, k, constraints=constraints_G, penalty=penalty_G, solver=solver)
-        wm = w_model(kernel(), k, constraints=constraints_W, penalty=penalty_W, solver=solver)
-        g_update = lambda b: gm(KW(b[1]), WKW(b[1]), b[0])  # noqa: E731
+        wm = w_model(products.kernel(), k, constraints=constraints_W, penalty=penalty_W,
+                     solver=solver)
+        g_update = lambda b: gm(products.kw(b[1]), products.wkw(b[1]), b[0])  # noqa: E731
         w_update = lambda b: wm(b[1], b[0])  # noqa: E731
+    trace_K = products.trace_K
     # Blocks (G, W), G first as in the paper's algorithm and its public codes.
     res = block_coordinate(
-        (G0, W0), (g_update, w_update), loss, max_iter=max_iter, tol=tol,
+        (G0, W0), (g_update, w_update), products.loss, max_iter=max_iter, tol=tol,
         time_limit=time_limit, progress=progress, loss_scale=trace_K, loss_name="frobenius")
     G, W = res.blocks
     F = None if X is None else X @ W
@@ -284,7 +328,9 @@ def convex_nmf(X, k: int, *, method: str = "mu", init: str = "kmeans", random_st
 
     The basis F = XW holds non-negative combinations of data columns. X (p×n) may have any
     sign. Each sweep updates G then W, by the paper's multiplicative rules on K = XᵀX
-    (``method="mu"``; products with K go through X, O(pnk) a sweep when X ≥ 0) or by the compiled CVXPY block models (``method="cvxpy"``; OSQP by
+    (``method="mu"``; each product with K formed once, through X or with K, whichever
+    costs less: O(pnk) a sweep when X ≥ 0) or by the compiled CVXPY block models
+    (``method="cvxpy"``; OSQP by
     default, see :mod:`nnmf_research.models.convex`). Returns a
     :class:`~nnmf_research.results.ConvexFactorization` with F = X @ W.
     """

@@ -6,6 +6,12 @@ interrupted" failure. A caller that must know whether the user pressed Ctrl-C (t
 which must not save an interrupted cell as done; the CLI, which exits 130) runs the work
 inside the guard and reads ``guard.hit`` afterwards.
 
+A solver that catches SIGINT in C replaces Python's handler for the solve, so the guard's
+handler never runs; what is left is the solver's word. OSQP prints "Solver interrupted"
+through Python's ``sys.stdout`` (and CVXPY turns its status into a generic SolverError), so
+the guard also watches ``sys.stdout`` (passing everything on) and sets ``hit`` when a solver
+says so.
+
 >>> with InterruptGuard() as guard:
 ...     pass
 >>> guard.hit
@@ -15,9 +21,10 @@ False
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 
-__all__ = ["InterruptGuard", "mentions_interrupt"]
+__all__ = ["InterruptGuard", "mentions_interrupt", "SOLVER_INTERRUPT_MESSAGES"]
 
 
 class InterruptGuard:
@@ -29,10 +36,12 @@ class InterruptGuard:
 
     def __enter__(self):
         self.hit = False
-        self._previous = None
+        self._previous = self._stdout = None
         if (threading.current_thread() is threading.main_thread()
                 and signal.getsignal(signal.SIGINT) is signal.default_int_handler):
             self._previous = signal.signal(signal.SIGINT, self._handler)
+            self._stdout = sys.stdout
+            sys.stdout = _SolverWatch(self._stdout, self)
         return self
 
     def _handler(self, signum, frame):
@@ -42,7 +51,32 @@ class InterruptGuard:
     def __exit__(self, *exc) -> bool:
         if self._previous is not None:
             signal.signal(signal.SIGINT, self._previous)
+            if isinstance(sys.stdout, _SolverWatch) and sys.stdout._guard is self:
+                sys.stdout = self._stdout
         return False
+
+
+SOLVER_INTERRUPT_MESSAGES = ("solver interrupted",)
+"""What a solver prints when it caught SIGINT itself (OSQP), lower case."""
+
+
+class _SolverWatch:
+    """``sys.stdout`` within an :class:`InterruptGuard`: passes every write on and sets the
+    guard's ``hit`` when a solver says it was interrupted (the last few characters are kept,
+    so a message split over writes is seen)."""
+
+    def __init__(self, stream, guard):
+        self._stream, self._guard, self._tail = stream, guard, ""
+
+    def write(self, text):
+        seen = (self._tail + str(text)).lower()
+        if any(message in seen for message in SOLVER_INTERRUPT_MESSAGES):
+            self._guard.hit = True
+        self._tail = seen[-32:]
+        return self._stream.write(text)
+
+    def __getattr__(self, name):   # flush, buffer, fileno, encoding, isatty, ...
+        return getattr(self._stream, name)
 
 
 def mentions_interrupt(text) -> bool:

@@ -85,3 +85,25 @@ def test_semi_F_is_the_least_squares_basis():
     X, G = rng.standard_normal((5, 20)), rng.random((20, 3))
     F = semi_F(X, G)
     np.testing.assert_allclose(F, X @ G @ np.linalg.inv(G.T @ G), rtol=1e-10)
+
+
+@pytest.mark.parametrize("scale", [1e-3, 1e4])
+def test_block_solutions_do_not_depend_on_the_scale_of_x(iris, scale):
+    # Both models pass the solver data divided by traces (module docstring, "Scaling"), so
+    # X and scale·X give the same blocks: OSQP's absolute tolerances see the same numbers.
+    from scipy.optimize import nnls
+
+    rng = np.random.default_rng(4)
+    n, k = iris.shape[1], 3
+    G0, W0 = rng.random((n, k)) + 0.2, rng.random((n, k)) / n   # F = X W0 of full rank
+    for Y in (iris, scale * iris):
+        F = Y @ W0
+        G = g_model(n, k)(Y.T @ F, F.T @ F, G0)
+        exact = np.array([nnls(F, y)[0] for y in Y.T])   # row i: min ‖y_i − F g‖, g ≥ 0
+        np.testing.assert_allclose(G, exact, rtol=0, atol=1e-6 * exact.max())
+    K = iris.T @ iris
+    W = w_model(K, k)(W0, G)
+    Wy = w_model(scale**2 * K, k)(W0, G)
+    assert kernel_loss(scale**2 * K, Wy, G) == pytest.approx(scale**2 * kernel_loss(K, W, G),
+                                                             rel=1e-7)
+    np.testing.assert_allclose(Wy, W, rtol=1e-6, atol=1e-9 * W.max())

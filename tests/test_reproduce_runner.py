@@ -248,6 +248,66 @@ def test_ctrl_c_in_a_cell_saves_it_not_and_a_rerun_gives_the_uninterrupted_table
     assert _table(again.table) == _table(fresh.table)
 
 
+OSQP_CTRL_C = """
+import ctypes, os, signal, sys, threading, time
+import numpy as np
+from nnmf_research.models.convex import w_model
+from nnmf_research.reproduce import cells, load_experiment, run_experiment
+
+rng = np.random.default_rng(0)
+Y = rng.standard_normal((30, 600))
+model = w_model(Y.T @ Y, 5)
+G, W = rng.random((600, 5)), rng.random((600, 5))
+model(W, G)   # compiled and solved once before any cell runs
+real, count = cells.METHOD_KINDS["nmf"], {"n": 0}
+libc = ctypes.CDLL(None)
+
+def c_sigint_handler():   # struct sigaction starts with the handler's address (Linux)
+    buf = ctypes.create_string_buffer(256)
+    libc.sigaction(signal.SIGINT, None, buf)
+    return ctypes.c_void_p.from_buffer(buf).value
+
+def ctrl_c_once_osqp_listens(python_handler):   # once OSQP's own C handler is in place
+    while c_sigint_handler() == python_handler:
+        time.sleep(0.001)
+    os.kill(os.getpid(), signal.SIGINT)
+
+def method(X, k, W0, H0, rng, **params):
+    count["n"] += 1
+    if count["n"] != 2:
+        return real(X, k, W0, H0, rng, **params)
+    threading.Thread(target=ctrl_c_once_osqp_listens, args=(c_sigint_handler(),),
+                     daemon=True).start()
+    model(W * 0 + 1, G + 1)   # a cold re-solve of a second or more
+    raise AssertionError("the solve ended before the Ctrl-C")
+
+exp = load_experiment(sys.argv[1])   # validated against the real kind's parameters
+cells.METHOD_KINDS["nmf"] = method
+try:
+    run_experiment(exp, sys.argv[2], sys.argv[3], progress=False)
+except KeyboardInterrupt:
+    sys.exit(130)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads struct sigaction")
+def test_ctrl_c_caught_by_osqp_itself_stops_the_run_and_saves_no_cell(tmp_path):
+    # OSQP replaces Python's SIGINT handler during a solve and CVXPY reports only a generic
+    # SolverError; the guard learns of the Ctrl-C from OSQP's "Solver interrupted". Run in a
+    # process of its own: under pytest the signal reaches Python's handler instead.
+    config = _write(tmp_path)
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+    done = subprocess.run([sys.executable, "-c", OSQP_CTRL_C, str(config), str(tmp_path / "r"),
+                           str(tmp_path / "f")], capture_output=True, text=True, env=env,
+                          timeout=600)
+    assert "Solver interrupted" in done.stdout, done.stdout + done.stderr  # OSQP caught it
+    assert done.returncode == 130, done.stderr
+    exp = load_experiment(config)
+    store = ResultStore(tmp_path / "r", "toy")
+    assert [c.method for c in experiment_cells(exp) if store.record(c.key)] == ["hals"]
+    assert not (store.dir / "failures").exists() or not any((store.dir / "failures").iterdir())
+
+
 SLOW_CONFIG = CONFIG.replace("max_iter = 30", "max_iter = 3000").replace(
     "m = 20\nn = 15", "m = 120\nn = 90")
 

@@ -41,8 +41,8 @@ import numpy as np
 from .base import EPS
 
 __all__ = [
-    "pos", "neg", "semi_F", "mu_G", "mu_W", "mu_W_nonnegative", "semi_loss", "kernel_loss",
-    "gram_factor",
+    "pos", "neg", "semi_F", "mu_G", "mu_W", "mu_W_products", "mu_W_nonnegative", "semi_loss",
+    "kernel_loss", "gram_factor",
 ]
 
 _TINY = np.finfo(np.float64).tiny
@@ -65,30 +65,55 @@ def semi_F(X: np.ndarray, G: np.ndarray) -> np.ndarray:
 
 
 def _ratio_step(B: np.ndarray, num: np.ndarray, den: np.ndarray, eps: float) -> np.ndarray:
-    return np.maximum(eps, B * np.sqrt(num / np.maximum(den, _TINY)))
+    """max(eps, B ∘ sqrt(num / max(den, tiny))), computed in ``den``, which must be a fresh
+    array the caller no longer needs (B and num are not modified)."""
+    out = np.maximum(den, _TINY, out=den)
+    np.divide(num, out, out=out)
+    np.sqrt(out, out=out)
+    np.multiply(B, out, out=out)
+    return np.maximum(out, eps, out=out)
 
 
-def mu_G(cross: np.ndarray, gram: np.ndarray, G: np.ndarray, eps: float = EPS) -> np.ndarray:
+def mu_G(cross: np.ndarray, gram: np.ndarray, G: np.ndarray, eps: float = EPS, *,
+         nonnegative: bool = False) -> np.ndarray:
     """Ding–Li–Jordan G-step from the statistics ``cross`` = XᵀF (n×k), ``gram`` = FᵀF (k×k).
 
     G ← max(eps, G ∘ sqrt([cross⁺ + G gram⁻] / [cross⁻ + G gram⁺])). For convex NMF pass
-    cross = KW and gram = WᵀKW.
+    cross = KW and gram = WᵀKW. ``nonnegative=True`` states that cross ≥ 0 and gram ≥ 0
+    (convex NMF with K ≥ 0, e.g. X ≥ 0): then A⁺ = A and A⁻ = 0 exactly, and the rule reads
+    G ∘ sqrt(cross / (G gram)), the same numbers without the splits.
     """
+    if nonnegative:
+        return _ratio_step(G, cross, G @ gram, eps)
     num = pos(cross) + G @ neg(gram)
     den = neg(cross) + G @ pos(gram)
     return _ratio_step(G, num, den, eps)
+
+
+def mu_W_products(W: np.ndarray, KpG: np.ndarray, KpW: np.ndarray, GtG: np.ndarray,
+                  KmG: np.ndarray | None = None, KmW: np.ndarray | None = None,
+                  eps: float = EPS) -> np.ndarray:
+    """The convex-NMF W-step from its products: K⁺G, K⁺W, GᵀG and (for a kernel with
+    negative entries) K⁻G, K⁻W, all n×k except GᵀG (k×k).
+
+    W ← max(eps, W ∘ sqrt([K⁺G + K⁻W GᵀG] / [K⁻G + K⁺W GᵀG])); ``KmG = KmW = None`` means
+    K⁻ = 0 (K ≥ 0): W ∘ sqrt(KG / (KW GᵀG)). The caller chooses how to form the products
+    (through X, or with K: :mod:`nnmf_research.convex`), so that each is computed once.
+    """
+    if (KmG is None) != (KmW is None):
+        raise ValueError("pass both K⁻G and K⁻W, or neither (K ≥ 0)")
+    if KmG is None:
+        return _ratio_step(W, KpG, KpW @ GtG, eps)
+    return _ratio_step(W, KpG + KmW @ GtG, KmG + KpW @ GtG, eps)
 
 
 def mu_W(Kp: np.ndarray, Km: np.ndarray, W: np.ndarray, G: np.ndarray,
          eps: float = EPS) -> np.ndarray:
     """Convex-NMF W-step with K split as K = Kp − Km (Kp = K⁺, Km = K⁻, precomputed once).
 
-    W ← max(eps, W ∘ sqrt([K⁺G + K⁻W GᵀG] / [K⁻G + K⁺W GᵀG])).
+    W ← max(eps, W ∘ sqrt([K⁺G + K⁻W GᵀG] / [K⁻G + K⁺W GᵀG])) (:func:`mu_W_products`).
     """
-    GtG = G.T @ G
-    num = Kp @ G + (Km @ W) @ GtG
-    den = Km @ G + (Kp @ W) @ GtG
-    return _ratio_step(W, num, den, eps)
+    return mu_W_products(W, Kp @ G, Kp @ W, G.T @ G, Km @ G, Km @ W, eps)
 
 
 def mu_W_nonnegative(X: np.ndarray, W: np.ndarray, G: np.ndarray,
@@ -96,13 +121,11 @@ def mu_W_nonnegative(X: np.ndarray, W: np.ndarray, G: np.ndarray,
     """The convex-NMF W-step for K = XᵀX with X ≥ 0, never forming K.
 
     X ≥ 0 makes K ≥ 0, so K⁺ = K and K⁻ = 0 and :func:`mu_W` reads
-    W ← max(eps, W ∘ sqrt(XᵀXG / XᵀXWGᵀG)), evaluated right to left in O(pnk)
-    (``XW`` = X @ W when the caller already has it).
+    W ← max(eps, W ∘ sqrt(XᵀXG / (XᵀXW) GᵀG)), in O(pnk): four products of X with an
+    n×k or p×k matrix (``XW`` = X @ W when the caller already has it, then three).
     """
     XW = X @ W if XW is None else XW
-    num = X.T @ (X @ G)
-    den = X.T @ (XW @ (G.T @ G))
-    return _ratio_step(W, num, den, eps)
+    return mu_W_products(W, X.T @ (X @ G), X.T @ XW, G.T @ G, eps=eps)
 
 
 def semi_loss(X: np.ndarray, F: np.ndarray, G: np.ndarray) -> float:

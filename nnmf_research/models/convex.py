@@ -17,14 +17,30 @@ W-model (convex-NMF W-step, and kernel convex NMF; K = XᵀX or any PSD kernel, 
     subject to  W ≥ 0,  constraints(W)
     Parameters  KG (n×k),  S (k×k) with SᵀS = GᵀG;  the constant Lᵀ (q×n, q = rank K)
 
+Scaling. Both models are solved on data of order one: the W-model holds Lᵀ/√Tr K and each
+call divides its data by the trace of the current Gram matrix (GᵀG, or FᵀF for the G-model),
+which divides the objective by a positive constant and leaves the minimiser unchanged. OSQP's
+tolerances are absolute, so without this the breast-cancer cell of ``ding_li_jordan_2010``
+(standardized 30×569, k = 2, objective ≈ 8·10³) ended "optimal_inaccurate" and then at
+OSQP's iteration limit; scaled, 50 sweeps take 13 s here and report optimal throughout.
+
 Solver note. The W-step is degenerate: W has n·k entries but only XW (p×k) enters the
-objective, so its minimisers form a face, not a point. In the direct form
-‖X − XWGᵀ‖² CLARABEL was found to fail or report "optimal_inaccurate" on it (measured when
-this model was written); in this Gram form OSQP, CLARABEL and SCS all reach the same objective (to 1e-12
-relative on iris and wine). OSQP stays the default (the toolkit's QP solver, fast warm
-re-solves), with tolerances 1e-7 for this model: at the toolkit's 1e-9, OSQP's ADMM hits its
-iteration limit on the degenerate face. Which point of the face a solver returns is not
-specified, so the sparsity of an exact W-step depends on the solver and the form.
+objective, so its minimisers form a face, not a point. In the direct form ‖X − XWGᵀ‖²
+CLARABEL was found to fail or report "optimal_inaccurate" on it; in this Gram form OSQP,
+CLARABEL and SCS reach the same objective on one W-step (to 1e-12 relative on iris and wine).
+Over a whole block-coordinate run CLARABEL is not usable here: its sweeps increase the loss
+after 4-10 sweeps on iris (scaled or not) and it reports "optimal_inaccurate" on the
+breast-cancer G-step; HiGHS reports the W-model "unbounded" (all measured with CVXPY 1.9,
+CLARABEL 0.11, HiGHS 1.16). OSQP is therefore the default, with tolerances 1e-7 for the
+W-model: at the toolkit's 1e-9, OSQP's ADMM hits its iteration limit on the degenerate face.
+
+Zeros. Which point of the W-step's face a solver returns is not specified, so the zero pattern
+of an exact W-step is a property of the solver, not of the problem. The G-step has a unique
+minimiser when F has full column rank, so its zero pattern is defined, but OSQP (ADMM) returns
+the zero entries as values of order its tolerance of either sign, and :meth:`Subproblem.solve`
+clips the negative ones to 0.0: the fraction of entries exactly 0.0 counts those, a solver
+artefact (on iris, 50 sweeps: 8.7 % scaled, 1.6 % unscaled; the entries ≤ 1e-6·max G are
+18.7 % in both). Report zeros at a stated relative tolerance instead (README, convex NMF).
 
 Example
 -------
@@ -55,6 +71,12 @@ W_OSQP_OPTIONS = {"eps_abs": 1e-7, "eps_rel": 1e-7, "max_iter": 100000}
 """OSQP settings of the W-model (module docstring, solver note)."""
 
 
+def _scale(trace) -> float:
+    """A positive scale from a trace (1 when it is zero or not finite)."""
+    trace = float(trace)
+    return trace if np.isfinite(trace) and trace > 0 else 1.0
+
+
 class GModel(Subproblem):
     """The compiled G-step; call ``model(cross, gram, G)`` like :func:`~nnmf_research.kernels.convex.mu_G`."""
 
@@ -72,8 +94,12 @@ class GModel(Subproblem):
                          solver=solver, solver_options=solver_options)
 
     def __call__(self, cross: np.ndarray, gram: np.ndarray, G: np.ndarray) -> np.ndarray:
-        """Solve for G given XᵀF (n×k) and FᵀF (k×k); ``G`` is the warm start."""
-        return self.solve(warm_start=G, R=gram_square_root(gram), XtF=cross)
+        """Solve for G given XᵀF (n×k) and FᵀF (k×k); ``G`` is the warm start.
+
+        The data are passed divided by c = Tr(FᵀF) (R/√c, XᵀF/c): the objective divided by c,
+        the same minimiser, and data of order one whatever the scale of X."""
+        c = _scale(np.trace(gram))
+        return self.solve(warm_start=G, R=gram_square_root(gram / c), XtF=cross / c)
 
 
 class WModel(Subproblem):
@@ -87,7 +113,8 @@ class WModel(Subproblem):
             solver_options = W_OSQP_OPTIONS
         k = check_positive_int(k, "k")
         self.K = K
-        Lt = gram_factor(K)
+        self._kappa = _scale(np.trace(K))
+        Lt = gram_factor(K / self._kappa)   # ‖Lᵀ‖²_F = 1: data of order one (__call__)
         W = cp.Variable((n, k), nonneg=True, name="W")
         S = cp.Parameter((k, k), name="S")
         KG = cp.Parameter((n, k), name="KG")
@@ -99,8 +126,14 @@ class WModel(Subproblem):
                          solver=solver, solver_options=solver_options)
 
     def __call__(self, W: np.ndarray, G: np.ndarray) -> np.ndarray:
-        """Solve for W given G (n×k); ``W`` is the warm start."""
-        return self.solve(warm_start=W, S=gram_square_root(G.T @ G), KG=self.K @ G)
+        """Solve for W given G (n×k); ``W`` is the warm start.
+
+        With κ = Tr K and c = Tr(GᵀG) the model holds Lᵀ/√κ and is passed S/√c and
+        KG/(κc): the objective divided by κc, the same minimiser."""
+        GtG = G.T @ G
+        c = _scale(np.trace(GtG))
+        return self.solve(warm_start=W, S=gram_square_root(GtG / c),
+                          KG=(self.K @ G) / (self._kappa * c))
 
 
 def g_model(n: int, k: int, *, constraints: Callable | None = None,
@@ -115,6 +148,7 @@ def w_model(K: np.ndarray, k: int, *, constraints: Callable | None = None,
             penalty: Callable | None = None, solver: str | None = None,
             solver_options: Mapping | None = None) -> WModel:
     """Build the convex-NMF W-step model for the n×n kernel ``K`` (K = XᵀX for convex NMF;
-    module docstring). OSQP by default: CLARABEL fails on this degenerate QP."""
+    module docstring). OSQP by default, with :data:`W_OSQP_OPTIONS`: the one installed solver
+    found to solve every block of a whole run (module docstring, solver note)."""
     return WModel(K, k, constraints=constraints, penalty=penalty, solver=solver,
                   solver_options=solver_options)
