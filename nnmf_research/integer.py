@@ -48,7 +48,7 @@ from .models.integer import (LOSSES, StepResult, check_bound, format_gap, intege
 from .status import Kind, Status
 
 __all__ = ["integer_nmf", "h_step_gap", "IntegerFactorization", "IntegralFactors",
-           "IntegerSteps", "describe", "eckart_young_bound", "METHODS", "EXACT_MAX_PRODUCTS"]
+           "IntegerSteps", "describe", "eckart_young_bound", "incumbent_trace", "METHODS", "EXACT_MAX_PRODUCTS"]
 
 METHODS = ("relax_round", "alternating", "exact")
 
@@ -149,7 +149,9 @@ class IntegerFactorization(IntegralFactors):
     restarts : int
         Restarts run.
     history, times : tuple of float
-        The best restart's loss per repair sweep and seconds.
+        The incumbent trace: the best integral loss found so far (over every restart's
+        rounding and repair sweeps, then the exact model's answer) against seconds since the
+        fit began; it ends at (``seconds``, ``loss``). See :func:`incumbent_trace`.
     diagnostics : dict
         ``relaxed_loss`` (the box-relaxed local solution the best restart rounded),
         ``h_step_relaxation`` / ``h_step_integer`` (with the final W fixed: the optimum of the
@@ -190,6 +192,17 @@ def h_step_gap(steps: IntegerSteps, W, H, time_limit: float | None = None) -> di
     integer = steps.mi_H.solve_columns(steps.X, W, H, time_limit=time_limit)
     return {"h_step_relaxation": relaxed, "h_step_integer": integer.loss,
             "h_step_integer_bound": integer.bound}
+
+
+def incumbent_trace(results, end: float, final: float) -> tuple[tuple, tuple]:
+    """(history, times): the running minimum of every restart's (time, loss) points, merged
+    in time order (restarts' ``times`` are seconds since the search began), then ``final``
+    at ``end`` seconds (the answer returned, e.g. the exact model's)."""
+    points = sorted((t, v) for r in results for t, v in zip(r.times, r.history))
+    points.append((max(end, points[-1][0] if points else 0.0), final))
+    times = [t for t, _ in points]
+    history = np.minimum.accumulate([v for _, v in points])
+    return tuple(float(v) for v in history), tuple(float(t) for t in times)
 
 
 def eckart_young_bound(X: np.ndarray, k: int) -> float:
@@ -310,12 +323,14 @@ def integer_nmf(X, k: int, *, bound: int = 1, loss: str = "frobenius",
     if getattr(stop, "kind", None) not in (Kind.TIME_LIMIT, Kind.INTERRUPTED):
         diagnostics.update(h_step_gap(steps, W, H))
     status = describe(value, lower, stop)
+    final = loss_value(loss, X, W, H)
+    seconds = time.perf_counter() - start
+    history, times = incumbent_trace(results, seconds, final)
     return IntegerFactorization(
-        W=np.asarray(W, np.int64), H=np.asarray(H, np.int64), loss=loss_value(loss, X, W, H),
+        W=np.asarray(W, np.int64), H=np.asarray(H, np.int64), loss=final,
         lower_bound=lower, gap=relative_gap(value, lower), status=status, method=method,
         loss_name=loss, bound=u, n_iter=best.n_iter, restarts=len(results),
-        seconds=time.perf_counter() - start, history=best.history, times=best.times,
-        diagnostics=diagnostics)
+        seconds=seconds, history=history, times=times, diagnostics=diagnostics)
 
 
 def describe(loss: float, bound: float, stop: Status) -> Status:
