@@ -124,6 +124,18 @@ class IntegerSteps:
     def value(self, W, H) -> float:
         return loss_value(self.loss, self.X, W, H)
 
+    def violations(self, W, H) -> str:
+        """"" when W and H satisfy the ``constraints_W`` / ``constraints_H`` hooks, else which
+        columns of H and rows of W do not (e.g. "columns [3] of H")."""
+        bad = []
+        if self.constraints_H is not None:
+            cols = self.mi_H.violating_blocks(H)
+            bad += [f"columns {cols} of H"] if cols else []
+        if self.constraints_W is not None:
+            rows = self.mi_W.violating_blocks(np.asarray(W).T)
+            bad += [f"rows {rows} of W"] if rows else []
+        return " and ".join(bad)
+
 
 @dataclass(frozen=True)
 class IntegerFactorization(IntegralFactors):
@@ -302,6 +314,16 @@ def integer_nmf(X, k: int, *, bound: int = 1, loss: str = "frobenius",
         steps, restarts=restarts, seed=seed, draws=draws, W0=W0, H0=H0,
         relax_first=method != "alternating", max_iter=max_iter, time_limit=search_time,
         n_jobs=n_jobs, checkpoint=checkpoint, checkpoint_key=key, progress=progress)
+    violated = ""
+    if constraints_W is not None or constraints_H is not None:
+        # A restart whose column MIPs found nothing in time keeps its (rounded) start where
+        # it violates a hook: answer with the best restart that satisfies them, else fail.
+        checked = [(r, steps.violations(r.W, r.H)) for r in results]
+        feasible = [r for r, bad in checked if not bad]
+        if feasible:
+            best = min(feasible, key=lambda r: r.loss)
+        else:
+            violated = min(checked, key=lambda c: c[0].loss)[1]
     W, H, value, stop = best.W, best.H, best.loss, best.stop
     diagnostics["relaxed_loss"] = best.relaxed_loss
     diagnostics["restart_losses"] = [r.loss for r in results]
@@ -323,6 +345,11 @@ def integer_nmf(X, k: int, *, bound: int = 1, loss: str = "frobenius",
     if getattr(stop, "kind", None) not in (Kind.TIME_LIMIT, Kind.INTERRUPTED):
         diagnostics.update(h_step_gap(steps, W, H))
     status = describe(value, lower, stop)
+    if violated:
+        status = Status(Kind.FAILED, f"failed: no restart satisfies the constraints ({violated} "
+                                     f"violate them: no solution within the time limit from "
+                                     f"a start that violates them); W, H are not a solution")
+        diagnostics["constraints_violated"] = violated
     final = loss_value(loss, X, W, H)
     seconds = time.perf_counter() - start
     history, times = incumbent_trace(results, seconds, final)
