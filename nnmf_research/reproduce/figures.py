@@ -30,8 +30,9 @@ mean_lines      a metric against a data-set parameter on linear axes, one line p
 objective_time  one panel per (data set, k): each method's incumbent (its saved loss trace,
                 the best objective so far) against seconds, the median over repetitions
                 with a min..max band on a log time grid, a dot at the median (seconds,
-                final metric); a method without a trace is that dot alone, with min..max
-                whiskers (keys: methods, metric, default "objective")
+                final metric), y symlog (an exact 0 shows); a method without a trace is
+                a square at the medians with min..max whiskers (keys: methods, metric,
+                default "objective")
 ==============  ===========================================================================
 """
 
@@ -434,8 +435,10 @@ def _objective_time(fig, exp, rows, store, path):
                                   [finals.max() - np.median(finals)]],
                             fmt="s", color=colors[m], capsize=3, label=label + ", no trace")
         ax.set_xscale("log")
+        ax.set_yscale("symlog", linthresh=1.0)   # log above 1, linear through an exact 0
+        ax.set_ylim(bottom=0.0)
         ax.set_xlabel("seconds since the method began")
-        ax.set_ylabel(f"{metric.replace('_', ' ')} (best so far)")
+        ax.set_ylabel(f"{metric.replace('_', ' ')} (best so far; symlog)")
         ax.set_title(f"{dataset}, k={k}", fontsize=9)
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=6)
