@@ -268,7 +268,9 @@ def integer_nmf(X, k: int, *, bound: int = 1, loss: str = "frobenius",
     max_iter : repair sweeps per restart
     mip_time_limit : seconds per column MIP (default: whatever is left of ``time_limit``)
     constraints_W, constraints_H : ``constraints(Variable)`` hooks: W's act on a k×1 (per
-        column) or k×m (relaxation) block of Wᵀ, H's on a k×1 or k×n block of H
+        column) or k×m (relaxation) block of Wᵀ, H's on a k×1 or k×n block of H; the answer
+        is the best restart that satisfies them, or, when none does (no column solution in
+        time from a start that violates them), status FAILED naming the columns
     solver : MIP solver (SCIP for frobenius; HIGHS or SCIP for l1)
     n_jobs : restarts in parallel through joblib
     column_jobs : the columns of each mixed-integer step in parallel through joblib (use one

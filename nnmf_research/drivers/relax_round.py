@@ -12,7 +12,8 @@ in which order. For X ≈ WH with W ∈ {0..u}^{m×k}, H ∈ {0..u}^{k×n} and t
    smallest loss is kept.
 3. **Repair** — alternate exact mixed-integer one-factor steps (H given W, then W given H;
    each solved column by column to optimality by SCIP / HiGHS, keeping the incumbent column
-   when nothing better is found in time) until no step improves: every step is an exact
+   when nothing better is found in time, unless it violates a ``constraints=`` hook: see
+   :meth:`~nnmf_research.models.integer.IntegerModel.solve_columns`) until no step improves: every step is an exact
    block minimisation, so the loss never increases (block coordinate descent over integer
    blocks; Dong, Lin & Park, J. Sci. Comput. 2018, use the same alternation with lattice
    solvers).
