@@ -39,6 +39,7 @@ Example
 from __future__ import annotations
 
 import math
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -49,7 +50,7 @@ from .checks import NMFInputError, check_choice, check_matrix, check_nonnegative
     check_rank, check_random_state
 from .integer import IntegralFactors
 from .models.integer import boolean_model, format_gap, relative_gap
-from .status import Kind, Status
+from .status import Kind, Status, kind_of
 
 __all__ = ["boolean_nmf", "boolean_rank", "BooleanFactorization", "boolean_product",
            "boolean_errors", "asso", "threshold_nmf", "reduce_duplicates",
@@ -143,49 +144,88 @@ def _expand(A, B, rows, cols, k):
     return W, H
 
 
+def _say(progress, start, method: str, text: str) -> None:
+    """A progress line on stderr in the drivers' format (``progress`` None: silent)."""
+    if progress is not None:
+        print(f"[nnmf] boolean {method}: {text}  {time.perf_counter() - start:8.1f} s",
+              file=sys.stderr, flush=True)
+
+
 def asso(X, k: int, *, tau: float | None = None, w_pos: float = 1.0, w_neg: float = 1.0):
     """ASSO (Miettinen et al. 2008; module docstring): (W, H, τ used)."""
+    return _asso(X, k, tau, w_pos, w_neg)[:3]
+
+
+def _asso(X, k, tau, w_pos, w_neg, progress=None, start=None):
+    """ASSO with progress lines (every ``progress`` seconds, after a τ) and Ctrl-C: the best
+    complete τ so far (W = H = 0 before the first), then True as a fourth element."""
+    start = time.perf_counter() if start is None else start
     X = np.asarray(X) > 0
     m, n = X.shape
     taus = [tau] if tau is not None else [t / 10 for t in range(1, 11)]
     sizes = X.sum(axis=0).astype(float)
     co = X.T.astype(float) @ X.astype(float)
     conf = np.divide(co, sizes[:, None], out=np.zeros_like(co), where=sizes[:, None] > 0)
-    best = None
-    for t in taus:
-        cands = (conf >= t - 1e-12).astype(float)   # rows: candidate basis vectors
-        cands = cands[cands.any(axis=1)]
-        covered = np.zeros((m, n), bool)
-        W = np.zeros((m, k), np.int64)
-        H = np.zeros((k, n), np.int64)
-        for l in range(k):
-            if cands.shape[0] == 0:
-                break
-            new_one = (X & ~covered).astype(float)
-            new_zero = (~X & ~covered).astype(float)
-            gain = w_pos * new_one @ cands.T - w_neg * new_zero @ cands.T   # m × candidates
-            total = np.maximum(gain, 0).sum(axis=0)
-            c = int(np.argmax(total))
-            if total[c] <= 0:
-                break
-            use = gain[:, c] > 0
-            W[:, l] = use
-            H[l] = cands[c].astype(np.int64)
-            covered |= np.outer(use, cands[c] > 0)
-        err = boolean_errors(X, W, H)
-        if best is None or err < best[2]:
-            best = (W, H, err, t)
+    best = (np.zeros((m, k), np.int64), np.zeros((k, n), np.int64), int(X.sum()), taus[0])
+    best_t = None
+    next_report = 0.0 if progress is not None else None
+    try:
+        for t in taus:
+            W, H, err = _asso_one(X, k, conf, t, w_pos, w_neg)
+            if best_t is None or err < best[2]:
+                best, best_t = (W, H, err, t), t
+            elapsed = time.perf_counter() - start
+            if next_report is not None and elapsed >= next_report:
+                _say(progress, start, "asso", f"tau {t:g}: {err} errors (best {best[2]})")
+                next_report = elapsed + progress
+    except KeyboardInterrupt:
+        _say(progress, start, "asso", f"interrupted: the best complete tau, {best[2]} errors")
+        W, H, _, t = best
+        return W, H, t, True
     W, H, _, t = best
-    return W, H, t
+    return W, H, t, False
+
+
+def _asso_one(X, k, conf, t, w_pos, w_neg):
+    """ASSO's greedy cover with confidence threshold t: (W, H, errors)."""
+    m, n = X.shape
+    cands = (conf >= t - 1e-12).astype(float)   # rows: candidate basis vectors
+    cands = cands[cands.any(axis=1)]
+    covered = np.zeros((m, n), bool)
+    W = np.zeros((m, k), np.int64)
+    H = np.zeros((k, n), np.int64)
+    for l in range(k):
+        if cands.shape[0] == 0:
+            break
+        new_one = (X & ~covered).astype(float)
+        new_zero = (~X & ~covered).astype(float)
+        gain = w_pos * new_one @ cands.T - w_neg * new_zero @ cands.T   # m × candidates
+        total = np.maximum(gain, 0).sum(axis=0)
+        c = int(np.argmax(total))
+        if total[c] <= 0:
+            break
+        use = gain[:, c] > 0
+        W[:, l] = use
+        H[l] = cands[c].astype(np.int64)
+        covered |= np.outer(use, cands[c] > 0)
+    return W, H, boolean_errors(X, W, H)
 
 
 def threshold_nmf(X, k: int, *, random_state=0, grid: int = 25, max_iter: int = 500):
     """Thresholded NMF (Zhang et al. 2007; module docstring): (W, H, (w, h) thresholds)."""
+    return _threshold_nmf(X, k, random_state, grid, max_iter)[:3]
+
+
+def _threshold_nmf(X, k, random_state, grid, max_iter, progress=None, start=None):
+    """Thresholded NMF with the NMF's progress lines and Ctrl-C (the NMF keeps its last
+    complete sweep; the threshold grid its best pair so far): True as a fourth element."""
     from .factorize import factorize
 
+    start = time.perf_counter() if start is None else start
     Xf = np.asarray(X, float)
     fit = factorize(Xf, k, loss="frobenius", method="hals", random_state=random_state,
-                    max_iter=max_iter, tol=1e-6)
+                    max_iter=max_iter, tol=1e-6, progress=progress)
+    interrupted = kind_of(fit.stop_reason) is Kind.INTERRUPTED
     W, H = fit.W.copy(), fit.H.copy()
     mw = W.max(axis=0)
     mh = H.max(axis=1)
@@ -198,19 +238,39 @@ def threshold_nmf(X, k: int, *, random_state=0, grid: int = 25, max_iter: int = 
     tw = np.unique(np.quantile(W[W > 0], qs)) if (W > 0).any() else np.array([0.5])
     th = np.unique(np.quantile(H[H > 0], qs)) if (H > 0).any() else np.array([0.5])
     best = None
-    for a in tw:
-        Wb = (W >= a).astype(np.int64)
-        for b in th:
-            Hb = (H >= b).astype(np.int64)
-            err = boolean_errors(X, Wb, Hb)
-            if best is None or err < best[2]:
-                best = (Wb, Hb, err, (float(a), float(b)))
-    return best[0], best[1], best[3]
+    try:
+        for a in tw:
+            Wb = (W >= a).astype(np.int64)
+            for b in th:
+                Hb = (H >= b).astype(np.int64)
+                err = boolean_errors(X, Wb, Hb)
+                if best is None or err < best[2]:
+                    best = (Wb, Hb, err, (float(a), float(b)))
+    except KeyboardInterrupt:
+        interrupted = True
+        if best is None:   # not one pair done: the largest thresholds' (fewest ones) answer
+            a, b = float(tw[-1]), float(th[-1])
+            Wb, Hb = (W >= a).astype(np.int64), (H >= b).astype(np.int64)
+            best = (Wb, Hb, boolean_errors(X, Wb, Hb), (a, b))
+    _say(progress, start, "threshold", f"{'interrupted; ' if interrupted else ''}best "
+         f"thresholds {best[3][0]:.3g}, {best[3][1]:.3g}: {best[2]} errors")
+    return best[0], best[1], best[3], interrupted
 
 
-def _exact(X, k, time_limit, solver, constraints, diagnostics):
-    """The decision program, then the error-minimising one, on the reduced matrix."""
+def _exact(X, k, time_limit, solver, constraints, diagnostics, progress=None):
+    """The decision program, then the error-minimising one, on the reduced matrix:
+    (W, H, proved lower bound, status); W = H = None when no solution came in time or
+    Ctrl-C stopped a solve (status kind INTERRUPTED, the bound proved before it kept)."""
     start = time.perf_counter()
+    try:
+        return _exact_stages(X, k, time_limit, solver, constraints, diagnostics, progress,
+                             start)
+    except KeyboardInterrupt:
+        _say(progress, start, "exact", "interrupted (Ctrl-C)")
+        return None, None, diagnostics.get("proved_errors", 0.0), Status(Kind.INTERRUPTED, "interrupted (Ctrl-C)")
+
+
+def _exact_stages(X, k, time_limit, solver, constraints, diagnostics, progress, start):
     Xr, weights, rows, cols = reduce_duplicates(X)
     diagnostics["reduced_shape"] = list(Xr.shape)
     if Xr.size == 0:
@@ -221,19 +281,27 @@ def _exact(X, k, time_limit, solver, constraints, diagnostics):
     def left():
         return None if time_limit is None else max(time_limit - (time.perf_counter() - start),
                                                    0.05)
+    _say(progress, start, "exact", f"decision program (0 errors?) on the reduced "
+         f"{Xr.shape[0]}x{Xr.shape[1]}, k={kk}")
     decision = boolean_model(Xr, kk, weights=weights, solver=solver, constraints=constraints,
                              zero_errors=True)
     A, B, err, _, status = decision.solve(time_limit=left())
     if A is not None:
+        _say(progress, start, "exact", "0 errors: optimal")
         W, H = _expand(A, B, rows, cols, k)
         return W, H, 0.0, Status(Kind.OK, "optimal")
     lower = float(weights.min()) if status.kind is Kind.FAILED else 0.0   # infeasible: ≥ 1 error
     diagnostics["decision"] = str(status)
+    diagnostics["proved_errors"] = lower
+    _say(progress, start, "exact", f"decision: {status}; the error-minimising program runs"
+         if status.kind is not Kind.TIME_LIMIT else f"decision: {status}")
     if status.kind is Kind.TIME_LIMIT:
         return None, None, lower, status
     model = boolean_model(Xr, kk, weights=weights, solver=solver, constraints=constraints)
     A, B, err, bound, status = model.solve(time_limit=left())
     lower = max(lower, math.ceil(bound - 1e-6))   # errors are integers
+    _say(progress, start, "exact", f"error-minimising program: {status}, "
+         f"{'no solution' if A is None else f'{err:g} weighted errors'}, bound {lower:g}")
     if A is None:
         return None, None, lower, status
     W, H = _expand(A, B, rows, cols, k)
@@ -242,7 +310,8 @@ def _exact(X, k, time_limit, solver, constraints, diagnostics):
 
 def boolean_nmf(X, k: int, *, method: str = "exact", time_limit: float | None = 60,
                 random_state=0, tau: float | None = None, solver: str | None = None,
-                constraints: Callable | None = None) -> BooleanFactorization:
+                constraints: Callable | None = None,
+                progress: float | None = None) -> BooleanFactorization:
     """Boolean MF of 0/1 data X with k terms by the exact integer program, ASSO or
     thresholded NMF (module docstring).
 
@@ -256,6 +325,14 @@ def boolean_nmf(X, k: int, *, method: str = "exact", time_limit: float | None = 
     tau : ASSO's confidence threshold (None: the best of 0.1, …, 1.0)
     solver : MILP solver for "exact" (SCIP by default, or HIGHS)
     constraints : ``constraints(A)`` on the reduced m'×k Variable A ("exact" only)
+    progress : seconds between progress lines on stderr (None: silent): "exact" prints one
+        at each program's start and end (SCIP, called through CVXPY, offers no callback
+        during a solve), "asso" after a τ, "threshold" the NMF's sweeps and the chosen
+        thresholds.
+
+    Ctrl-C returns the last complete answer with status "interrupted (gap g)": the NMF's
+    last sweep thresholded, ASSO's best τ so far, or, for "exact" (whose solver keeps no
+    incumbent through an interrupt), ASSO's answer with the bound proved before the stop.
     """
     X = check_binary_matrix(X)
     k = check_rank(k, X.shape)
@@ -267,9 +344,11 @@ def boolean_nmf(X, k: int, *, method: str = "exact", time_limit: float | None = 
     start = time.perf_counter()
     diagnostics: dict = {}
     lower = 0.0
+    interrupted = Status(Kind.INTERRUPTED, "interrupted (Ctrl-C)")
     if method == "exact":
-        W, H, lower, status = _exact(X, k, time_limit, solver, constraints, diagnostics)
-        if status.kind is Kind.TIME_LIMIT:
+        W, H, lower, status = _exact(X, k, time_limit, solver, constraints, diagnostics,
+                                     progress)
+        if status.kind in (Kind.TIME_LIMIT, Kind.INTERRUPTED):
             # Stopped early: the better of the MIP's incumbent and ASSO's answer, with the
             # MIP's bound.
             Wa, Ha, diagnostics["tau"] = asso(X, k)
@@ -277,11 +356,12 @@ def boolean_nmf(X, k: int, *, method: str = "exact", time_limit: float | None = 
                 W, H = Wa, Ha
                 diagnostics["incumbent"] = "asso (better than the MIP's incumbent in time)"
     elif method == "asso":
-        W, H, diagnostics["tau"] = asso(X, k, tau=tau)
-        status = None
+        W, H, diagnostics["tau"], stopped = _asso(X, k, tau, 1.0, 1.0, progress, start)
+        status = interrupted if stopped else None
     else:
-        W, H, diagnostics["thresholds"] = threshold_nmf(X, k, random_state=random_state)
-        status = None
+        W, H, diagnostics["thresholds"], stopped = _threshold_nmf(
+            X, k, random_state, 25, 500, progress, start)
+        status = interrupted if stopped else None
     errors = boolean_errors(X, W, H)
     lower = min(lower, errors)
     gap = relative_gap(errors, lower)
@@ -289,6 +369,8 @@ def boolean_nmf(X, k: int, *, method: str = "exact", time_limit: float | None = 
         final = Status(Kind.OK, "optimal")
     elif status is not None and status.kind is Kind.TIME_LIMIT:
         final = Status(Kind.TIME_LIMIT, f"time limit (gap {format_gap(gap)})")
+    elif status is not None and status.kind is Kind.INTERRUPTED:
+        final = Status(Kind.INTERRUPTED, f"interrupted (gap {format_gap(gap)})")
     else:
         final = Status(Kind.STOPPED, f"heuristic (gap {format_gap(gap)} to the best bound)")
     return BooleanFactorization(W=np.asarray(W, np.int64), H=np.asarray(H, np.int64),

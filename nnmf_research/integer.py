@@ -48,7 +48,7 @@ from .models.integer import (LOSSES, StepResult, check_bound, format_gap, intege
 from .status import Kind, Status
 
 __all__ = ["integer_nmf", "h_step_gap", "IntegerFactorization", "IntegralFactors",
-           "IntegerSteps", "describe", "eckart_young_bound", "METHODS", "EXACT_MAX_PRODUCTS"]
+           "IntegerSteps", "describe", "eckart_young_bound", "incumbent_trace", "METHODS", "EXACT_MAX_PRODUCTS"]
 
 METHODS = ("relax_round", "alternating", "exact")
 
@@ -124,6 +124,18 @@ class IntegerSteps:
     def value(self, W, H) -> float:
         return loss_value(self.loss, self.X, W, H)
 
+    def violations(self, W, H) -> str:
+        """"" when W and H satisfy the ``constraints_W`` / ``constraints_H`` hooks, else which
+        columns of H and rows of W do not (e.g. "columns [3] of H")."""
+        bad = []
+        if self.constraints_H is not None:
+            cols = self.mi_H.violating_blocks(H)
+            bad += [f"columns {cols} of H"] if cols else []
+        if self.constraints_W is not None:
+            rows = self.mi_W.violating_blocks(np.asarray(W).T)
+            bad += [f"rows {rows} of W"] if rows else []
+        return " and ".join(bad)
+
 
 @dataclass(frozen=True)
 class IntegerFactorization(IntegralFactors):
@@ -149,7 +161,9 @@ class IntegerFactorization(IntegralFactors):
     restarts : int
         Restarts run.
     history, times : tuple of float
-        The best restart's loss per repair sweep and seconds.
+        The incumbent trace: the best integral loss found so far (over every restart's
+        rounding and repair sweeps, then the exact model's answer) against seconds since the
+        fit began; it ends at (``seconds``, ``loss``). See :func:`incumbent_trace`.
     diagnostics : dict
         ``relaxed_loss`` (the box-relaxed local solution the best restart rounded),
         ``h_step_relaxation`` / ``h_step_integer`` (with the final W fixed: the optimum of the
@@ -190,6 +204,17 @@ def h_step_gap(steps: IntegerSteps, W, H, time_limit: float | None = None) -> di
     integer = steps.mi_H.solve_columns(steps.X, W, H, time_limit=time_limit)
     return {"h_step_relaxation": relaxed, "h_step_integer": integer.loss,
             "h_step_integer_bound": integer.bound}
+
+
+def incumbent_trace(results, end: float, final: float) -> tuple[tuple, tuple]:
+    """(history, times): the running minimum of every restart's (time, loss) points, merged
+    in time order (restarts' ``times`` are seconds since the search began), then ``final``
+    at ``end`` seconds (the answer returned, e.g. the exact model's)."""
+    points = sorted((t, v) for r in results for t, v in zip(r.times, r.history))
+    points.append((max(end, points[-1][0] if points else 0.0), final))
+    times = [t for t, _ in points]
+    history = np.minimum.accumulate([v for _, v in points])
+    return tuple(float(v) for v in history), tuple(float(t) for t in times)
 
 
 def eckart_young_bound(X: np.ndarray, k: int) -> float:
@@ -243,7 +268,9 @@ def integer_nmf(X, k: int, *, bound: int = 1, loss: str = "frobenius",
     max_iter : repair sweeps per restart
     mip_time_limit : seconds per column MIP (default: whatever is left of ``time_limit``)
     constraints_W, constraints_H : ``constraints(Variable)`` hooks: W's act on a k×1 (per
-        column) or k×m (relaxation) block of Wᵀ, H's on a k×1 or k×n block of H
+        column) or k×m (relaxation) block of Wᵀ, H's on a k×1 or k×n block of H; the answer
+        is the best restart that satisfies them, or, when none does (no column solution in
+        time from a start that violates them), status FAILED naming the columns
     solver : MIP solver (SCIP for frobenius; HIGHS or SCIP for l1)
     n_jobs : restarts in parallel through joblib
     column_jobs : the columns of each mixed-integer step in parallel through joblib (use one
@@ -289,6 +316,16 @@ def integer_nmf(X, k: int, *, bound: int = 1, loss: str = "frobenius",
         steps, restarts=restarts, seed=seed, draws=draws, W0=W0, H0=H0,
         relax_first=method != "alternating", max_iter=max_iter, time_limit=search_time,
         n_jobs=n_jobs, checkpoint=checkpoint, checkpoint_key=key, progress=progress)
+    violated = ""
+    if constraints_W is not None or constraints_H is not None:
+        # A restart whose column MIPs found nothing in time keeps its (rounded) start where
+        # it violates a hook: answer with the best restart that satisfies them, else fail.
+        checked = [(r, steps.violations(r.W, r.H)) for r in results]
+        feasible = [r for r, bad in checked if not bad]
+        if feasible:
+            best = min(feasible, key=lambda r: r.loss)
+        else:
+            violated = min(checked, key=lambda c: c[0].loss)[1]
     W, H, value, stop = best.W, best.H, best.loss, best.stop
     diagnostics["relaxed_loss"] = best.relaxed_loss
     diagnostics["restart_losses"] = [r.loss for r in results]
@@ -310,12 +347,19 @@ def integer_nmf(X, k: int, *, bound: int = 1, loss: str = "frobenius",
     if getattr(stop, "kind", None) not in (Kind.TIME_LIMIT, Kind.INTERRUPTED):
         diagnostics.update(h_step_gap(steps, W, H))
     status = describe(value, lower, stop)
+    if violated:
+        status = Status(Kind.FAILED, f"failed: no restart satisfies the constraints ({violated} "
+                                     f"violate them: no solution within the time limit from "
+                                     f"a start that violates them); W, H are not a solution")
+        diagnostics["constraints_violated"] = violated
+    final = loss_value(loss, X, W, H)
+    seconds = time.perf_counter() - start
+    history, times = incumbent_trace(results, seconds, final)
     return IntegerFactorization(
-        W=np.asarray(W, np.int64), H=np.asarray(H, np.int64), loss=loss_value(loss, X, W, H),
+        W=np.asarray(W, np.int64), H=np.asarray(H, np.int64), loss=final,
         lower_bound=lower, gap=relative_gap(value, lower), status=status, method=method,
         loss_name=loss, bound=u, n_iter=best.n_iter, restarts=len(results),
-        seconds=time.perf_counter() - start, history=best.history, times=best.times,
-        diagnostics=diagnostics)
+        seconds=seconds, history=history, times=times, diagnostics=diagnostics)
 
 
 def describe(loss: float, bound: float, stop: Status) -> Status:

@@ -165,3 +165,63 @@ def test_cli_factorize_model_boolean_prints_the_errors(tmp_path, capsys):
     np.savetxt(path, X * 2, delimiter=",", fmt="%d")
     assert main(["factorize", str(path), "-k", "3", "--model", "boolean"]) == 2
     assert "needs 0/1 data" in capsys.readouterr().err
+
+
+def test_progress_lines_name_each_stage(capsys):
+    X = j_minus_i(6).X                    # Boolean rank 4: k = 3 is infeasible, ≥ 1 error
+    fit = boolean_nmf(X, 3, method="exact", time_limit=30, progress=0.0)
+    err = capsys.readouterr().err
+    assert "[nnmf] boolean exact: decision program (0 errors?) on the reduced 6x6, k=3" in err
+    assert "decision: infeasible; the error-minimising program runs" in err
+    assert "error-minimising program: optimal" in err and fit.errors >= 1
+    boolean_nmf(X, 3, method="asso", progress=0.0)
+    lines = [l for l in capsys.readouterr().err.splitlines() if "boolean asso: tau" in l]
+    assert len(lines) == 10                # one per τ of the grid 0.1, ..., 1.0
+    boolean_nmf(X, 3, method="threshold", progress=0.0)
+    assert "boolean threshold: best thresholds" in capsys.readouterr().err
+    boolean_nmf(X, 3, method="asso")
+    assert capsys.readouterr().err == ""   # silent by default
+
+
+def test_ctrl_c_in_the_error_minimising_program_returns_asso_with_the_proved_bound(
+        monkeypatch):
+    import nnmf_research.boolean as boolean
+
+    X = j_minus_i(6).X
+    real = boolean.boolean_model
+
+    def model(*args, zero_errors=False, **kwargs):
+        built = real(*args, zero_errors=zero_errors, **kwargs)
+        if not zero_errors:                 # the decision runs; Ctrl-C hits the second solve
+            def interrupted(**_):
+                raise KeyboardInterrupt
+            built.solve = interrupted
+        return built
+
+    monkeypatch.setattr(boolean, "boolean_model", model)
+    fit = boolean_nmf(X, 3, method="exact", time_limit=30)
+    Wa, Ha, _ = asso(X, 3)
+    assert fit.status_kind is Kind.INTERRUPTED and str(fit.status).startswith("interrupted (gap")
+    assert fit.errors == boolean_errors(X, Wa, Ha) == boolean_errors(X, fit.W, fit.H)
+    assert fit.lower_bound == 1.0          # the decision program proved one error at least
+
+
+def test_ctrl_c_in_asso_keeps_the_best_complete_tau(monkeypatch):
+    import nnmf_research.boolean as boolean
+
+    X = (np.random.default_rng(3).random((12, 10)) < 0.4).astype(int)
+    full = [boolean_errors(X, *asso(X, 3, tau=t / 10)[:2]) for t in range(1, 11)]
+    real, calls = boolean._asso_one, []
+
+    def stop_at_fourth(*args):
+        calls.append(1)
+        if len(calls) == 4:
+            raise KeyboardInterrupt
+        return real(*args)
+
+    monkeypatch.setattr(boolean, "_asso_one", stop_at_fourth)
+    fit = boolean_nmf(X, 3, method="asso")
+    assert fit.status_kind is Kind.INTERRUPTED
+    assert fit.errors == min(full[:3]) == boolean_errors(X, fit.W, fit.H)
+    assert fit.diagnostics["tau"] == [0.1, 0.2, 0.3][int(np.argmin(full[:3]))]
+

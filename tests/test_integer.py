@@ -183,3 +183,19 @@ def test_a_generator_as_random_state_draws_the_restart_seed():
     a = integer_nmf(X, 2, bound=3, restarts=1, random_state=np.random.default_rng(1))
     b = integer_nmf(X, 2, bound=3, restarts=1, random_state=drawn)
     assert np.array_equal(a.W, b.W) and np.array_equal(a.H, b.H) and a.loss == b.loss
+
+
+def test_a_start_that_violates_a_hook_and_gets_no_solve_is_never_a_quiet_answer():
+    X = planted(7, 6, 5, 2)
+    W0 = np.ones((6, 2), np.int64)
+    H0 = np.full((2, 5), 2, np.int64)                  # violates both hooks below
+    sums_to_one = integer_nmf(X, 2, bound=3, method="alternating", restarts=1, time_limit=0,
+                              W0=W0, H0=H0, constraints_H=lambda H: [cp.sum(H, axis=0) == 1])
+    assert sums_to_one.status_kind is Kind.FAILED
+    assert "no restart satisfies the constraints (columns [0, 1, 2, 3, 4] of H" in \
+        str(sums_to_one.status)
+    # Zero satisfies "H ≤ 1": the answer is feasible (zero columns where nothing was solved).
+    at_most_one = integer_nmf(X, 2, bound=3, method="alternating", restarts=1, time_limit=0,
+                              W0=W0, H0=H0, constraints_H=lambda H: [H <= 1])
+    assert at_most_one.status_kind is not Kind.FAILED and at_most_one.H.max() <= 1
+    assert at_most_one.loss == loss_value("frobenius", X, at_most_one.W, at_most_one.H)

@@ -177,3 +177,28 @@ def test_columns_in_parallel_give_the_same_step():
     parallel = model.solve_columns(X, W, n_jobs=2)
     assert parallel.loss == pytest.approx(serial.loss, rel=1e-12)
     assert parallel.H.dtype == np.int64 and parallel.status == "optimal"
+
+
+def test_a_column_without_a_solution_never_silently_keeps_an_infeasible_incumbent():
+    import time
+
+    X, W = noisy_instance(6)
+    n = X.shape[1]
+    passed = time.perf_counter() - 1.0                 # no column gets a solve
+    # Zero satisfies "H ≤ 1": the rounded start's 2s are replaced by the zero column.
+    start = np.full((2, n), 2, np.int64)
+    at_most_one = integer_model(2, 1, bound=3, constraints=lambda H: [H <= 1])
+    step = at_most_one.solve_columns(X, W, start, deadline=passed)
+    assert step.columns_limited == n and step.columns_infeasible == 0
+    assert np.array_equal(step.H, np.zeros((2, n), np.int64))
+    # Zero violates "each column sums to 2": the columns are counted and named.
+    sums_to_two = integer_model(2, 1, bound=3, constraints=lambda H: [cp.sum(H, axis=0) == 2])
+    step = sums_to_two.solve_columns(X, W, np.ones((2, n), np.int64) * [[3], [0]],
+                                     deadline=passed)
+    assert step.columns_infeasible == n
+    assert f"{n} keep an incumbent that violates the constraints" in str(step.status)
+    assert sums_to_two.violating_blocks(step.H) == list(range(n))
+    # A feasible incumbent is kept as it is, and counts as nothing infeasible.
+    feasible = np.ones((2, n), np.int64)
+    step = sums_to_two.solve_columns(X, W, feasible, deadline=passed)
+    assert np.array_equal(step.H, feasible) and step.columns_infeasible == 0

@@ -3,7 +3,8 @@
 Writes W.npy, H.npy (int64) and summary.json as one set, like the continuous models; the
 summary carries the loss (integer) or errors (Boolean), the proved lower bound, the gap and
 the status ("optimal", "time limit (gap 3.2%)"). Ctrl-C during integer NMF keeps the last
-complete integral iterate, writes it and exits 130.
+complete integral iterate (Boolean NMF: its last complete answer), writes it and exits
+130.
 """
 
 from __future__ import annotations
@@ -54,7 +55,8 @@ def run_discrete(args, X) -> int:
             from ..boolean import boolean_nmf
 
             fit = boolean_nmf(X, args.k, method=method, time_limit=args.time_limit,
-                              random_state=args.seed, solver=args.solver)
+                              random_state=args.seed, solver=args.solver,
+                              progress=None if args.quiet else 2.0)
             line = f"{fit.errors} errors"
     interrupted = guard.hit or fit.status_kind is Kind.INTERRUPTED
     summary = {"input": str(args.file), "model": args.model, **fit.summary(),

@@ -12,7 +12,8 @@ in which order. For X ≈ WH with W ∈ {0..u}^{m×k}, H ∈ {0..u}^{k×n} and t
    smallest loss is kept.
 3. **Repair** — alternate exact mixed-integer one-factor steps (H given W, then W given H;
    each solved column by column to optimality by SCIP / HiGHS, keeping the incumbent column
-   when nothing better is found in time) until no step improves: every step is an exact
+   when nothing better is found in time, unless it violates a ``constraints=`` hook: see
+   :meth:`~nnmf_research.models.integer.IntegerModel.solve_columns`) until no step improves: every step is an exact
    block minimisation, so the loss never increases (block coordinate descent over integer
    blocks; Dong, Lin & Park, J. Sci. Comput. 2018, use the same alternation with lattice
    solvers).
@@ -34,7 +35,7 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -175,7 +176,12 @@ def relax_round_once(steps, rng: np.random.Generator, *, rounding: str = "both",
                      draws: int = 10, W0=None, H0=None, relax_iter: int = 30,
                      max_iter: int = 100, deadline=None, progress=None,
                      do_relax: bool = True) -> SearchResult:
-    """One restart: start (seeded uniform on [0, u], or W0/H0) → relax → round → repair."""
+    """One restart: start (seeded uniform on [0, u], or W0/H0) → relax → round → repair.
+
+    The result's ``times`` are seconds since this restart began (the relaxation and the
+    rounding included), its ``history`` the integral loss after rounding and each repair sweep.
+    """
+    began = time.perf_counter()
     m, n = steps.X.shape
     k, u = steps.k, steps.bound
     W0 = rng.uniform(0, u, (m, k)) if W0 is None else np.asarray(W0, float)
@@ -193,10 +199,11 @@ def relax_round_once(steps, rng: np.random.Generator, *, rounding: str = "both",
                        for _ in range(draws)]
     W, H = min(candidates, key=lambda c: steps.value(*c))
     scale = float(np.vdot(steps.X, steps.X)) if steps.loss == "frobenius" else None
+    lead = time.perf_counter() - began
     found = alternating_integer(steps, W, H, max_iter=max_iter, deadline=deadline,
                                 progress=progress, loss_scale=scale)
     return SearchResult(found.W, found.H, found.loss, found.stop, found.n_iter, found.history,
-                        found.times, relaxed_loss)
+                        tuple(lead + t for t in found.times), relaxed_loss)
 
 
 def relax_round(steps, *, restarts: int = 10, seed=0, rounding: str = "both",
@@ -211,7 +218,9 @@ def relax_round(steps, *, restarts: int = 10, seed=0, rounding: str = "both",
     passed, or on Ctrl-C; ``n_jobs > 1`` runs all of them through joblib. With
     ``checkpoint`` (a directory) each finished restart is saved, keyed by ``checkpoint_key``
     (which must name everything that changes a restart: data, k, bound, loss, options; a key
-    part that cannot be fingerprinted disables the cache with a warning).
+    part that cannot be fingerprinted disables the cache with a warning). Each restart's
+    ``times`` are seconds since this call began (``time.perf_counter``, system-wide, so also
+    for joblib workers); a restart read back from a checkpoint keeps its original times.
     """
     restarts = check_positive_int(restarts, "restarts")
     start = time.perf_counter()
@@ -219,12 +228,14 @@ def relax_round(steps, *, restarts: int = 10, seed=0, rounding: str = "both",
     ck, note = checkpoint_for(checkpoint, RECORD_FIELDS, **(checkpoint_key or {}))
 
     def run(i):
+        offset = time.perf_counter() - start
         rng = np.random.default_rng(restart_seed(seed, i))
         give_W = W0 if i == 0 else None
         give_H = H0 if i == 0 else None
         res = relax_round_once(steps, rng, rounding=rounding, draws=draws, W0=give_W,
                                H0=give_H, max_iter=max_iter, deadline=deadline,
                                progress=progress, do_relax=relax_first)
+        res = replace(res, times=tuple(offset + t for t in res.times))
         if progress is not None:
             print(f"[nnmf] restart {i}: {steps.loss} loss {res.loss:.6g} ({res.stop}) "
                   f"{time.perf_counter() - start:8.1f} s", file=sys.stderr, flush=True)

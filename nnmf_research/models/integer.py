@@ -42,6 +42,16 @@ with status "time limit (gap g)" and never raises; the solver's dual bound comes
 every answer. Only SCIP (MIQP and MILP) and HiGHS (MILP) report both, so those are the
 solvers these models accept (:func:`check_mip_solver` names the installed ones otherwise).
 
+No MIP start is passed. In the installed CVXPY (1.9.3) the SCIP interface builds a fresh
+``pyscipopt.Model`` per solve and ignores ``warm_start`` and every variable's ``.value``;
+the HiGHS interface's ``warm_start`` hands HiGHS the *previous solve's* solution of the same
+cached problem (here: the previous column's, auxiliary variables included), not the
+incumbent column. Passing the incumbent therefore needs pyscipopt directly, and that was
+measured not to pay (``min t, t ≥ ‖x − Wh‖², h ∈ {0..3}⁶``, 18 digit columns, W random in
+{0..3}: SCIP cold 0.60 s median (0.14–0.92), started from the optimum 0.52 s (0.25–0.84), the
+CVXPY model 0.46 s (0.19–0.71), load average 10.6 on 2 cores): SCIP finds these columns'
+optimum early by itself and spends the time proving it, which a start does not shorten.
+
 Example
 -------
 >>> import numpy as np
@@ -248,7 +258,9 @@ class StepResult:
     ``H`` is integral (int64) within [0, bound] (a relaxation's step: float in [0, bound]);
     ``loss`` is the step's loss ‖X − WH‖²_F or Σ|X − WH| recomputed from ``H``; ``bound`` a
     proved lower bound on the step's optimum (the sum of the column bounds); ``status``
-    "optimal" or "time limit (gap g)"; ``columns_limited`` how many columns hit the limit.
+    "optimal" or "time limit (gap g)"; ``columns_limited`` how many columns hit the limit;
+    ``columns_infeasible`` how many of those kept an incumbent column that violates a
+    ``constraints=`` hook (no solution came in time and the zero column violates it too).
     """
 
     H: np.ndarray
@@ -257,6 +269,7 @@ class StepResult:
     status: Status
     seconds: float
     columns_limited: int = 0
+    columns_infeasible: int = 0
 
     @property
     def gap(self) -> float:
@@ -351,7 +364,10 @@ class IntegerModel(Subproblem):
 
         ``H`` (k×n, integral, optional) is the incumbent: a column whose solve finds nothing
         better within its time keeps its value (when it satisfies the constraints), so a step
-        from a feasible start never increases the loss. Each
+        from a feasible start never increases the loss. A column that gets no solution in
+        time and whose incumbent violates a ``constraints=`` hook (a rounded start) takes the
+        zero column if that satisfies the hooks, else it is counted in
+        ``columns_infeasible`` and named in the status: never kept silently. Each
         block gets the model's (or the given) ``time_limit``, capped by what is left until
         ``deadline`` (a ``time.perf_counter()`` value); blocks left when it has passed keep
         their incumbent and count as limited. ``n_jobs > 1`` splits the columns into that
@@ -373,8 +389,22 @@ class IntegerModel(Subproblem):
         out = np.zeros((self.k, n), dtype=float if self.relax else np.int64)
         if H is not None:
             out[:] = H
-        total_bound, limited = 0.0, 0
+        total_bound, limited, infeasible = 0.0, 0, 0
         sq = (X * X).sum(axis=0) if self.loss == "frobenius" else None
+
+        def keep_incumbent(cols):
+            """No solution for these columns: keep the incumbent if feasible, else zero if
+            that is feasible, else count them (only a constraints= hook can make either
+            infeasible: both are within the box)."""
+            nonlocal infeasible
+            if self.relax or self._spec["constraints"] is None or self._feasible(out[:, cols]):
+                return
+            zero = np.zeros_like(out[:, cols])
+            if self._feasible(zero):
+                out[:, cols] = zero
+            else:
+                infeasible += 1
+
         for s in range(0, n, self.block):
             cols = slice(s, s + self.block)
             this = limit
@@ -383,6 +413,8 @@ class IntegerModel(Subproblem):
                 if left <= 0:
                     limited += 1
                     total_bound += 0.0   # nothing proved for this block
+                    if H is not None:
+                        keep_incumbent(cols)
                     continue
                 this = left if this is None else min(this, left)
             res = self._solve_block(cols, this)
@@ -396,6 +428,7 @@ class IntegerModel(Subproblem):
                     raise SolverFailedError(
                         f"{self.solver} found no solution for model {self.name!r} within "
                         f"{this:g} s and there is no incumbent")
+                keep_incumbent(cols)
                 continue
             candidate = res.value if self.relax else integral(res.value, self.bound)
             if H is not None and not self.relax and res.status.kind is Kind.TIME_LIMIT:
@@ -409,13 +442,16 @@ class IntegerModel(Subproblem):
             out[:, cols] = candidate
         value = loss_value(self.loss, X, W, out)
         bound = min(total_bound, value)
-        if limited:
-            gap = format_gap(relative_gap(value, bound))
-            status = Status(Kind.TIME_LIMIT, f"time limit (gap {gap}; {limited} of "
-                                             f"{n // self.block} blocks limited)")
-        else:
-            status = Status(Kind.OK, "optimal")
-        return StepResult(out, value, bound, status, time.perf_counter() - start, limited)
+        return StepResult(out, value, bound, _step_status(value, bound, limited, infeasible,
+                                                          n // self.block),
+                          time.perf_counter() - start, limited, infeasible)
+
+    def violating_blocks(self, H) -> list[int]:
+        """The first column of each block of ``H`` (k×n) that violates a constraint of the
+        model (its box or a ``constraints=`` hook)."""
+        H = np.asarray(H)
+        return [s for s in range(0, H.shape[1], self.block)
+                if not self._feasible(H[:, s:s + self.block])]
 
     def _feasible(self, value) -> bool:
         """Does ``value`` satisfy every constraint of the model (the box and the hooks)?"""
@@ -440,14 +476,26 @@ class IntegerModel(Subproblem):
         value = loss_value(self.loss, X, W, out)
         bound = min(sum(p.bound for p in parts), value)
         limited = sum(p.columns_limited for p in parts)
-        status = Status(Kind.OK, "optimal") if not limited else Status(
-            Kind.TIME_LIMIT, f"time limit (gap {format_gap(relative_gap(value, bound))}; "
-                             f"{limited} of {X.shape[1] // self.block} blocks limited)")
-        return StepResult(out, value, bound, status, time.perf_counter() - start, limited)
+        infeasible = sum(p.columns_infeasible for p in parts)
+        return StepResult(out, value, bound, _step_status(value, bound, limited, infeasible,
+                                                          X.shape[1] // self.block),
+                          time.perf_counter() - start, limited, infeasible)
 
     def __call__(self, X, W, H, stats=None) -> np.ndarray:
         """The one-factor update signature: the new H (the step's details are dropped)."""
         return self.solve_columns(X, W, None if self.relax else H).H
+
+
+def _step_status(value, bound, limited, infeasible, blocks) -> Status:
+    """"optimal", or "time limit (gap g; b of B blocks limited[; c violate the
+    constraints])"."""
+    if not limited:
+        return Status(Kind.OK, "optimal")
+    gap = format_gap(relative_gap(value, bound))
+    bad = (f"; {infeasible} keep an incumbent that violates the constraints (no solution "
+           "in time)" if infeasible else "")
+    return Status(Kind.TIME_LIMIT, f"time limit (gap {gap}; {limited} of {blocks} blocks "
+                                   f"limited{bad})")
 
 
 def _solve_chunk(spec, X, W, H, time_limit, left) -> StepResult:

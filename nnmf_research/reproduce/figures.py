@@ -27,6 +27,12 @@ family_lines    one panel per data-set loader: a metric (e.g. a rank bound) agai
 mean_lines      a metric against a data-set parameter on linear axes, one line per method:
                 the mean over every cell (data sets × repetitions) with that parameter value,
                 shaded min..max (keys: metric, x, methods, percent)
+objective_time  one panel per (data set, k): each method's incumbent (its saved loss trace,
+                the best objective so far) against seconds, the median over repetitions
+                with a min..max band on a log time grid, a dot at the median (seconds,
+                final metric), y symlog (an exact 0 shows); a method without a trace is
+                a square at the medians with min..max whiskers (keys: methods, metric,
+                default "objective")
 ==============  ===========================================================================
 """
 
@@ -51,6 +57,7 @@ FIGURE_KINDS = {
     "family_lines": ("metric", "x", "methods", "families"),
     "chi_square_vs_kl": ("methods", "dataset", "k", "rep"),
     "mean_lines": ("metric", "x", "methods", "percent"),
+    "objective_time": ("methods", "metric"),
 }
 _COMMON = ("name", "kind", "caption")
 
@@ -281,11 +288,7 @@ def _metric_lines(fig, exp, rows, store, path):
 
 def _metric_by_dataset(fig, exp, rows, store, path):
     methods = fig.get("methods", list(exp.methods))
-    groups = []
-    for row in rows:
-        key = (row["dataset"], row["k"])
-        if key not in groups:
-            groups.append(key)
+    groups = _groups(rows)
     metrics = fig["metrics"]
     figure, axes = _subplots(len(metrics), 1, figsize=(max(6.4, 0.9 * len(groups)),
                                                           2.8 * len(metrics)),
@@ -375,10 +378,82 @@ def _mean_lines(fig, exp, rows, store, path):
     _save(figure, path)
 
 
+def incumbent_on_grid(trace_loss, trace_time, grid) -> np.ndarray:
+    """The best loss recorded at or before each time of ``grid`` (NaN before the first
+    point); after the trace's last point its final value (the answer the run returned)."""
+    best = np.minimum.accumulate(np.asarray(trace_loss, float))
+    idx = np.searchsorted(np.asarray(trace_time, float), grid, side="right") - 1
+    return np.where(idx >= 0, best[np.maximum(idx, 0)], np.nan)
+
+
+def _groups(rows):
+    groups = []
+    for row in rows:
+        if (row["dataset"], row["k"]) not in groups:
+            groups.append((row["dataset"], row["k"]))
+    return groups
+
+
+def _objective_time(fig, exp, rows, store, path):
+    metric = fig.get("metric", "objective")
+    methods = fig.get("methods", list(exp.methods))
+    ok = [r for r in rows if r["status"] == "ok" and r["method"] in methods]
+    groups = _groups(ok)
+    n_cols = min(3, max(len(groups), 1))
+    n_rows = max(1, -(-len(groups) // n_cols))
+    figure, axes = _subplots(n_rows, n_cols, figsize=(4.3 * n_cols, 3.5 * n_rows),
+                             squeeze=False, layout="constrained")
+    colors = {m: f"C{i}" for i, m in enumerate(methods)}
+    for ax in axes.ravel()[len(groups):]:
+        ax.set_visible(False)
+    for ax, (dataset, k) in zip(axes.ravel(), groups):
+        for m in methods:
+            cell = [r for r in ok if r["method"] == m and r["dataset"] == dataset
+                    and r["k"] == k]
+            if not cell:
+                continue
+            secs = np.array([float(r["seconds"]) for r in cell])
+            finals = np.array([float(r[metric]) for r in cell])
+            traces = [store.arrays(r["key"]) for r in cell]
+            traces = [(a["trace_loss"], a["trace_time"]) for a in traces
+                      if a.get("trace_loss") is not None and a.get("trace_time") is not None
+                      and len(a["trace_loss"]) > 0]
+            label = f"{exp.label(m)} ({len(cell)} runs)"
+            if len(traces) == len(cell):
+                first = max(max(float(t[0]), 1e-4) for _, t in traces)
+                last = max(float(t[-1]) for _, t in traces)
+                grid = np.geomspace(first, max(last, first * 1.01), 200)
+                Y = np.array([incumbent_on_grid(y, t, grid) for y, t in traces])
+                ax.plot(grid, np.median(Y, axis=0), color=colors[m], label=label)
+                ax.fill_between(grid, Y.min(axis=0), Y.max(axis=0), color=colors[m],
+                                alpha=0.15)
+                ax.plot([np.median(secs)], [np.median(finals)], "o", color=colors[m])
+            else:
+                ax.errorbar([np.median(secs)], [np.median(finals)],
+                            xerr=[[np.median(secs) - secs.min()], [secs.max() - np.median(secs)]],
+                            yerr=[[np.median(finals) - finals.min()],
+                                  [finals.max() - np.median(finals)]],
+                            fmt="s", color=colors[m], capsize=3, label=label + ", no trace")
+        ax.set_xscale("log")
+        ax.set_yscale("symlog", linthresh=1.0)   # log above 1, linear through an exact 0
+        ax.set_ylim(bottom=0.0)
+        ax.set_xlabel("seconds since the method began")
+        ax.set_ylabel(f"{metric.replace('_', ' ')} (best so far; symlog)")
+        ax.set_title(f"{dataset}, k={k}", fontsize=9)
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=6)
+    if not groups:
+        axes[0, 0].text(0.5, 0.5, "no finished cells", ha="center",
+                        transform=axes[0, 0].transAxes)
+    _title(fig, exp, figure)
+    _save(figure, path)
+
+
 _DRAW = {"basis_grid": _basis_grid, "loss_curves": _loss_curves,
          "metric_bars": _metric_bars, "metric_lines": _metric_lines,
          "metric_by_dataset": _metric_by_dataset, "family_lines": _family_lines,
-         "chi_square_vs_kl": _chi_square_vs_kl, "mean_lines": _mean_lines}
+         "chi_square_vs_kl": _chi_square_vs_kl, "mean_lines": _mean_lines,
+         "objective_time": _objective_time}
 
 
 def draw_figure(fig: dict, exp, rows: list[dict], store, path) -> Path:
