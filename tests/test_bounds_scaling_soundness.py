@@ -180,8 +180,14 @@ def test_scaled_planted_products_get_sound_brackets_and_invariant_bounds(seed, s
     after = _bounds(report)
     for name in ("rank", "fooling_set", "rectangle_cover", "geometric"):
         b0, b1 = before[name], after[name]
-        assert b1.bound == b0.bound or (b1.bound is None or b1.bound < b0.bound) and \
-            b1.status != "ok", f"{name}: {b0.bound} unscaled, {b1.bound} scaled ({b1.status})"
+        # a side cut short by its time limit (no bound, or a weaker dual bound) may fall
+        # below the other, never rise above it; under load either side can be the slow one
+        if b0.bound == b1.bound:
+            continue
+        weaker, stronger = (b1, b0) if b1.bound is None or (
+            b0.bound is not None and b1.bound < b0.bound) else (b0, b1)
+        assert weaker.status != "ok", \
+            f"{name}: {b0.bound} unscaled ({b0.status}), {b1.bound} scaled ({b1.status})"
 
 
 @settings(max_examples=6, deadline=None, derandomize=True,
