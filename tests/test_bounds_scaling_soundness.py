@@ -19,6 +19,7 @@ from nnmf_research.bounds.rank import stored_rank
 from nnmf_research.bounds.sdp import nuclear_norm_bound
 from nnmf_research.datasets import thomas_4x4
 from nnmf_research.rational import matmul, stored_values
+from nnmf_research.status import Kind, kind_of
 
 ITEM1_X = np.array([
     [0.0, 4.0, 0.09375, 16.0, 0.25, 80.0, 128.0, 768.0],
@@ -186,7 +187,7 @@ def test_scaled_planted_products_get_sound_brackets_and_invariant_bounds(seed, s
             continue
         weaker, stronger = (b1, b0) if b1.bound is None or (
             b0.bound is not None and b1.bound < b0.bound) else (b0, b1)
-        assert weaker.status != "ok", \
+        assert kind_of(weaker.status) is not Kind.OK, \
             f"{name}: {b0.bound} unscaled ({b0.status}), {b1.bound} scaled ({b1.status})"
 
 
