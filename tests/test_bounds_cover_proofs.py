@@ -82,7 +82,8 @@ def test_an_interrupted_proof_claims_nothing():
     b = refined_rectangle_cover_bound(ngon_slack(8).X, time_limit=3, proof=True)
     assert b.bound is None or b.bound <= 6
     if b.bound is not None and not b.certified:
-        assert "interrupted" in b.status or "time limit" in b.status
+        # cut short while solving, or solved with no time left to check the proof
+        assert any(why in b.status for why in ("interrupted", "time limit", "not checked"))
 
 
 def test_the_python_and_native_checkers_agree_where_both_exist():
