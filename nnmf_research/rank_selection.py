@@ -241,8 +241,8 @@ def select_rank(X, ks=range(2, 11), *, method: str = "cv", n_folds: int = 5,
                         "error": np.float64(fit.relative_error)}
 
             checkpoint, _ = checkpoint_for(checkpoint_dir, ("labels", "error"), X=X, mask=mask,
-                                           k=k, restarts=n_restarts, kind="consensus", labels="norm-weighted",
-                                           **options)
+                                           k=k, restarts=n_restarts, kind="consensus",
+                                           labels="norm-weighted", **options)
             records = run_restarts(consensus_run, n_restarts, n_jobs=n_jobs,
                                    checkpoint=checkpoint, stop=lambda r: False)
             C = consensus_matrix(np.array([r["labels"] for r in records]))

@@ -74,7 +74,8 @@ masked_holdout  hides a ``missing`` fraction of the entries of the full X (seede
                 mean (the naive baseline); both from ``initialize`` (init) of that mean-filled
                 matrix, never from the full X. Reports heldout_relative_error
                 ‖(X − WH)_hidden‖ / ‖X_hidden‖ (none at missing = 0), observed_relative_error
-                and missing_fraction
+                and missing_fraction; benchmark options time_limit, blas_threads
+                (threadpoolctl; load and CPU seconds are reported)
 rank_select     ``select_rank`` at the cell's k alone (criterion cv | consensus | both,
                 n_folds, n_restarts, nmf_method, max_iter, tol), seeded per repetition, so
                 the folds are the same for every k of a data set; reports cv_mean, cv_sd,
@@ -686,7 +687,8 @@ def _run_separable(X, k, W0, H0, rng, *, method="spa", noise="planted", rho=1.0,
 # --- missing entries and choosing k (issue 18) ---------------------------------------------
 
 def _run_masked_holdout(X, k, W0, H0, rng, *, method="hals", loss="frobenius", missing=0.3,
-                        fill="none", init="random", max_iter=500, tol=1e-6):
+                        fill="none", init="random", max_iter=500, tol=1e-6, time_limit=None,
+                        blas_threads=None):
     """Hide, fit the rest, score the hidden entries (see the module table). The runner's
     shared start (W0, H0) is not used: it was drawn from the full X, hidden entries too."""
     import scipy.sparse as sp
@@ -704,11 +706,14 @@ def _run_masked_holdout(X, k, W0, H0, rng, *, method="hals", loss="frobenius", m
     X_obs, mask = check_observed(X, (~hidden).astype(float))  # names an unobserved row/column
     start = X if mask is None else _mean_filled(X_obs, mask)
     W, H = initialize(start, k, method=init, random_state=seed)
-    run = dict(method=method, loss=loss, W=W, H=H, max_iter=max_iter, tol=tol)
-    fit = (factorize(start, k, **run) if fill == "mean"
-           else factorize(X_obs, k, mask=mask, **run))
+    run = dict(method=method, loss=loss, W=W, H=H, max_iter=max_iter, tol=tol,
+               time_limit=time_limit)
+    with _Benchmark(blas_threads) as bench:
+        fit = (factorize(start, k, **run) if fill == "mean"
+               else factorize(X_obs, k, mask=mask, **run))
     R = X - fit.W @ fit.H
-    extra = {"stop_reason": fit.stop_reason, "missing_fraction": float(hidden.mean()),
+    extra = {**bench.extra, "stop_reason": fit.stop_reason,
+             "missing_fraction": float(hidden.mean()),
              "observed_relative_error": float(np.linalg.norm(R[~hidden])
                                               / np.linalg.norm(X[~hidden]))}
     if hidden.any():

@@ -446,7 +446,6 @@ def _rank_choice(fig, exp, rows, store, path):
     """Fraction of data sets (per value of the data-set parameter ``x``) whose planted k each
     criterion picks; the picks themselves go to ``<name>.csv``."""
     from ..rank_selection import choose_k
-    from .runner import _write_csv
 
     x_key = fig["x"]
     picks, rates = [], {}
@@ -460,8 +459,11 @@ def _rank_choice(fig, exp, rows, store, path):
         if planted is not None:
             for criterion, k in best.items():
                 rates.setdefault(criterion, {}).setdefault(x, []).append(k == planted)
-    _write_csv(store.table_path(f"{fig['name']}.csv"), picks,
-               ["dataset", x_key, "planted_k", "k_cv", "k_consensus", "ks"])
+    columns = ["dataset", x_key, "planted_k", "k_cv", "k_consensus", "ks"]
+    lines = [",".join(columns)] + [",".join("" if p.get(c) is None else str(p[c])
+                                            for c in columns) for p in picks]
+    atomic_write_bytes(store.table_path(f"{fig['name']}.csv"),
+                       ("\n".join(lines) + "\n").encode())
     figure, ax = _subplots(figsize=(6.0, 4.0), layout="constrained")
     xs = sorted({x for per in rates.values() for x in per})
     width = 0.8 / max(len(rates), 1)
