@@ -29,8 +29,8 @@ mean_lines      a metric against a data-set parameter on linear axes, one line p
                 shaded min..max (keys: metric, x, methods, percent)
 parameter_lines a metric against a *method* parameter (e.g. the fraction of entries hidden),
                 one panel per data set, one line per method label (the methods sharing a
-                label are its points): mean over repetitions, shaded min..max (keys: metric,
-                x, methods, datasets, percent, log)
+                label are its points): median over repetitions (robust to a run that
+                diverges), shaded min..max (keys: metric, x, methods, datasets, percent, log)
 rank_choice     how often each criterion of ``rank_select`` cells picks the data set's planted
                 k (``meta["k"]``), against a data-set parameter (e.g. noise): per data set the
                 cells over k are read by :func:`~nnmf_research.rank_selection.choose_k`; also
@@ -395,7 +395,7 @@ def _mean_lines(fig, exp, rows, store, path):
 
 def _parameter_lines(fig, exp, rows, store, path):
     """``metric`` against the method parameter ``x``: one panel per data set, one line per
-    method label, mean over repetitions with a min..max band."""
+    method label, median over repetitions with a min..max band."""
     metric, x_key = fig["metric"], fig["x"]
     scale = 100.0 if fig.get("percent") else 1.0
     methods = fig.get("methods", list(exp.methods))
@@ -413,14 +413,14 @@ def _parameter_lines(fig, exp, rows, store, path):
                 lines.setdefault(exp.label(m), {})[scale * x] = vals
         for label, points in lines.items():
             xs = sorted(points)
-            line, = ax.plot(xs, [np.mean(points[x]) for x in xs], marker="o", label=label)
+            line, = ax.plot(xs, [np.median(points[x]) for x in xs], marker="o", label=label)
             ax.fill_between(xs, [min(points[x]) for x in xs], [max(points[x]) for x in xs],
                             color=line.get_color(), alpha=0.12)
         if fig.get("log"):
             ax.set_yscale("log")
         ax.set_title(dataset, fontsize=9)
         ax.set_xlabel(f"{x_key}{' (%)' if scale == 100 else ''}")
-        ax.set_ylabel(f"{metric.replace('_', ' ')} (mean; band min..max)")
+        ax.set_ylabel(f"{metric.replace('_', ' ')} (median; band min..max)")
         ax.grid(True, which="both", alpha=0.3)
         if lines:
             ax.legend(fontsize=7)
