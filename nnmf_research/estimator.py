@@ -16,7 +16,16 @@ X (n_samples × n_features)  Xᵀ (m = n_features, n = n_samples)
 ==========================  ==========================  ===================================
 
 ``factorization_`` holds the full :class:`~nnmf_research.results.Factorization` in the
-toolkit's orientation. Hyperparameters are stored untouched by ``__init__`` and validated
+toolkit's orientation.
+
+Missing entries. A NaN in X is a missing entry (scikit-learn's NMF refuses them): ``fit``
+minimizes ‖M ∘ (X − W_sk H_sk)‖²_F (or the KL divergence over the observed entries), M the 0/1
+mask of observed entries, with the masked updates of :mod:`nnmf_research.kernels.masked`
+(``cvxpy``: :mod:`nnmf_research.models.masked`); ``loss_``, ``relative_error_`` and
+``reconstruction_err_`` are then over the observed entries. ``transform`` encodes samples with
+NaN the same way, min_{h ≥ 0} over the observed features of each sample with the basis fixed,
+so ``inverse_transform`` imputes the missing features; a sample with no observed feature has no
+encoding and is refused, a feature missing in every sample is left out of the fit. Hyperparameters are stored untouched by ``__init__`` and validated
 by ``fit`` (scikit-learn's convention). Objective and methods: see
 :mod:`nnmf_research.factorize`.
 
@@ -39,9 +48,9 @@ import inspect
 
 import numpy as np
 
-from .checks import NMFInputError, check_choice, check_factor, check_matrix
+from .checks import NMFInputError, check_choice, check_factor, check_matrix, check_observed
 from .drivers.alternating import alternate_checked
-from .factorize import factorize_checked, make_updates
+from .factorize import _has_nan, _masked_updates, factorize_checked, make_updates
 from .init import INIT_METHODS
 from .losses import sklearn_error_from_loss
 
@@ -163,8 +172,9 @@ class NMF(ParamsMixin):
         }
 
     def fit_transform(self, X, y=None, W=None, H=None) -> np.ndarray:
-        """Fit to X (n_samples × n_features) and return the encodings (n_samples × k)."""
-        X = check_matrix(X, finite_norm=True)
+        """Fit to X (n_samples × n_features; NaN = missing) and return the encodings
+        (n_samples × k)."""
+        X, observed = check_observed(X)
         k = min(X.shape) if self.n_components is None else self.n_components
         check_choice(self.init, "init", (*INIT_METHODS, "custom"))
         if self.init == "custom":
@@ -182,6 +192,7 @@ class NMF(ParamsMixin):
             X.T, k, loss=self.loss, method=self.method,
             init="nndsvda" if self.init == "custom" else self.init,
             random_state=self.random_state, W=W0, H=H0, factors_checked=True,
+            mask=None if observed is None else observed.T,
             updates={"solver": self.solver, "solver_options": self.solver_options,
                      **self._hooks()},
             loop={"max_iter": self.max_iter, "tol": self.tol, "time_limit": self.time_limit,
@@ -201,27 +212,50 @@ class NMF(ParamsMixin):
             raise NMFInputError("this NMF instance is not fitted yet; call fit first")
 
     def transform(self, X) -> np.ndarray:
-        """Encodings of new samples with the basis fixed: min_{H ≥ 0} L(Xᵀ, W H)."""
+        """Encodings of new samples with the basis fixed: min_{H ≥ 0} L(Xᵀ, W H), over the
+        observed entries when X has NaN (missing) entries."""
         self._check_fitted()
-        X = check_matrix(X, finite_norm=True)
-        if X.shape[1] != self.n_features_in_:
-            raise NMFInputError(
-                f"X has {X.shape[1]} features, but this NMF was fitted with "
-                f"{self.n_features_in_}"
-            )
+        X, W, mask = self._observed_features(X)
         Xt = X.T
-        W = self.components_.T
         k = W.shape[1]
-        update_H, _ = make_updates(
-            self.method, self.loss, Xt.shape, k, solver=self.solver,
-            solver_options=self.solver_options, constraints_H=self.constraints_codes,
-            penalty_H=self.penalty_codes,
-        )
-        H0 = np.full((k, Xt.shape[1]), np.sqrt(max(Xt.mean(), 1e-12) / k))
+        hooks = {"solver": self.solver, "solver_options": self.solver_options,
+                 "constraints_H": self.constraints_codes, "penalty_H": self.penalty_codes}
+        if mask is None:
+            update_H, _ = make_updates(self.method, self.loss, Xt.shape, k, **hooks)
+            mean = Xt.mean()
+        else:
+            update_H, _ = _masked_updates(self.method, self.loss, Xt.shape, k, mask, hooks)
+            mean = Xt.sum() / mask.sum()
+        H0 = np.full((k, Xt.shape[1]), np.sqrt(max(mean, 1e-12) / k))
         fit = alternate_checked(Xt, W, H0, update_H, None, loss=self.loss,
                                 max_iter=self.max_iter, tol=self.tol,
-                                time_limit=self.time_limit, progress=self._progress())
+                                time_limit=self.time_limit, progress=self._progress(),
+                                mask=mask)
         return fit.H.T.copy()
+
+    def _observed_features(self, X):
+        """(X, W, mask) for :meth:`transform`: X with its NaN entries 0 and the toolkit-
+        orientation mask (None when nothing is missing); the features missing in every sample
+        are dropped from X and from the basis W (they constrain no encoding)."""
+        missing = _has_nan(X)
+        A = (np.asarray(X.toarray() if hasattr(X, "toarray") else X, dtype=float) if missing
+             else check_matrix(X, finite_norm=True))
+        if A.ndim == 2 and A.shape[1] != self.n_features_in_:
+            raise NMFInputError(
+                f"X has {A.shape[1]} features, but this NMF was fitted with "
+                f"{self.n_features_in_}"
+            )
+        W = self.components_.T
+        if not missing:
+            return A, W, None
+        if A.ndim != 2:
+            check_matrix(A)                                   # names the shape problem
+        seen = ~np.isnan(A).all(axis=0)
+        if not seen.any():
+            raise NMFInputError("every entry of X is missing (NaN): no sample can be encoded")
+        A, observed = check_observed(A[:, seen])
+        mask = None if observed is None else observed.T
+        return A, W[seen], mask
 
     def inverse_transform(self, codes) -> np.ndarray:
         """Map encodings (n_samples × k) back to data space: codes @ components_."""

@@ -14,7 +14,10 @@ error.
 
 Consensus clustering (Brunet, Tamayo, Golub & Mesirov, "Metagenes and molecular pattern
 discovery using matrix factorization", PNAS 101(12), 2004). ``n_restarts`` fits from random
-starts; each assigns sample (column) j to cluster argmax_l H_lj. The connectivity matrix of a
+starts; each assigns sample (column) j to cluster argmax_l ‖w_l‖₂ H_lj (the largest
+contribution to x_j; Brunet et al. take argmax_l H_lj, which depends on how each fit happens to
+scale its components: WH = (WD⁻¹)(DH) for every positive diagonal D, and restarts converging to
+the same factorization with other scales would then disagree). The connectivity matrix of a
 fit is C_ij = [j and i in the same cluster]; the consensus matrix is their mean (symmetric,
 unit diagonal). Its cophenetic correlation is the Pearson correlation between the distances
 1 − consensus and the cophenetic distances of average-linkage clustering on them (1 when every
@@ -42,7 +45,7 @@ from .checks import (NMFInputError, check_choice, check_observed, check_positive
 from .drivers.restarts import checkpoint_for, restart_seed, run_restarts
 
 __all__ = ["select_rank", "RankSelection", "consensus_matrix", "cophenetic_correlation",
-           "dispersion", "held_out_folds"]
+           "dispersion", "held_out_folds", "choose_k", "cluster_labels"]
 
 CRITERIA = ("cv", "consensus", "both")
 
@@ -66,6 +69,12 @@ def held_out_folds(mask: np.ndarray, n_folds: int, random_state=0) -> np.ndarray
                     f"which leaves it without training data; use fewer folds (n_folds) or a "
                     f"larger matrix")
     return folds
+
+
+def cluster_labels(W: np.ndarray, H: np.ndarray) -> np.ndarray:
+    """Cluster of each sample (column of X ≈ WH): argmax_l ‖w_l‖₂ H_lj, invariant to the
+    scaling WH = (WD⁻¹)(DH) of the components."""
+    return np.argmax(np.linalg.norm(W, axis=0)[:, None] * H, axis=0)
 
 
 def consensus_matrix(labels: np.ndarray) -> np.ndarray:
@@ -164,6 +173,23 @@ def _brunet_choice(ks, values, drop):
     return ks[int(np.argmax(values))]
 
 
+def choose_k(rows, drop: float = 0.02) -> dict:
+    """The k each criterion picks from per-k rows (dicts with "k" and "cv_mean" and/or
+    "cophenetic", as in :attr:`RankSelection.table`): "cv" the k of least mean held-out error
+    (the smaller k on a tie), "consensus" Brunet et al.'s rule (the k just before the
+    cophenetic coefficient first falls by more than ``drop``, else its argmax). A criterion
+    that no row has is left out. The experiment runner's cells, one per k, are read the same
+    way."""
+    rows = sorted(rows, key=lambda r: r["k"])
+    best = {}
+    if rows and all(r.get("cv_mean") is not None for r in rows):
+        best["cv"] = min(rows, key=lambda r: (r["cv_mean"], r["k"]))["k"]
+    if rows and all(r.get("cophenetic") is not None for r in rows):
+        best["consensus"] = _brunet_choice([r["k"] for r in rows],
+                                           [r["cophenetic"] for r in rows], drop)
+    return best
+
+
 def select_rank(X, ks=range(2, 11), *, method: str = "cv", n_folds: int = 5,
                 n_restarts: int = 10, nmf_method: str = "hals", loss: str = "frobenius",
                 max_iter: int = 1000, tol: float = 1e-8, drop: float = 0.02, mask=None,
@@ -211,12 +237,12 @@ def select_rank(X, ks=range(2, 11), *, method: str = "cv", n_folds: int = 5,
                 fit = _fit(X, k, None if observed is None else mask, nmf_method, loss,
                            int(restart_seed((seed, k, 2), i).generate_state(1)[0]),
                            max_iter, tol, "random")
-                return {"labels": np.argmax(fit.H, axis=0),
+                return {"labels": cluster_labels(fit.W, fit.H),
                         "error": np.float64(fit.relative_error)}
 
             checkpoint, _ = checkpoint_for(checkpoint_dir, ("labels", "error"), X=X, mask=mask,
                                            k=k, restarts=n_restarts, kind="consensus",
-                                           **options)
+                                           labels="norm-weighted", **options)
             records = run_restarts(consensus_run, n_restarts, n_jobs=n_jobs,
                                    checkpoint=checkpoint, stop=lambda r: False)
             C = consensus_matrix(np.array([r["labels"] for r in records]))
@@ -226,9 +252,5 @@ def select_rank(X, ks=range(2, 11), *, method: str = "cv", n_folds: int = 5,
             if progress is not None:
                 progress(k, "consensus")
         rows.append(row)
-    best = {}
-    if folds is not None:
-        best["cv"] = min(rows, key=lambda r: (r["cv_mean"], r["k"]))["k"]
-    if method in ("consensus", "both"):
-        best["consensus"] = _brunet_choice(ks, [r["cophenetic"] for r in rows], drop)
-    return RankSelection(ks, rows, best, consensus, time.perf_counter() - start)
+    return RankSelection(ks, rows, choose_k(rows, drop), consensus,
+                         time.perf_counter() - start)

@@ -62,7 +62,7 @@ def test_same_seed_same_result(data_files, tmp_path):
 
 @pytest.mark.parametrize("mutate,args,message", [
     ("negative", [], "entry (2, 3) is negative"),
-    ("nan", [], "entry (2, 3) is not finite"),
+    ("inf", [], "entry (2, 3) is not finite"),   # NaN = missing: test_cli_factorize_missing
     (None, ["-k", "0"], "k=0 is out of range [1, 20]"),
     (None, ["-k", "21"], "k=21 is out of range [1, 20]"),
     (None, ["--loss", "kl", "--method", "anls"], "method 'anls' supports loss 'frobenius'"),
@@ -73,8 +73,8 @@ def test_bad_input_is_named_and_nothing_is_written(tmp_path, planted, capsys, mu
     X = planted[0].copy()
     if mutate == "negative":
         X[2, 3] = -1.0
-    elif mutate == "nan":
-        X[2, 3] = np.nan
+    elif mutate == "inf":
+        X[2, 3] = np.inf
     path = tmp_path / "x.npy"
     np.save(path, X)
     out = tmp_path / "out"

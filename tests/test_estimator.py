@@ -230,3 +230,62 @@ def test_the_package_name_factorize_is_the_function_and_its_module_stays_importa
     assert isinstance(by_name, types.FunctionType) and by_name is module.factorize
     assert by_name is nnmf_research.factorize
     from nnmf_research.factorize import FACTORIZE_METHODS, make_updates  # noqa: F401
+
+
+# --- missing entries (NaN = missing) -------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def planted_with_nan():
+    """60 samples × 20 features, an exact rank-4 product of positive factors, 30 % NaN."""
+    rng = np.random.default_rng(11)
+    X = (rng.random((60, 4)) + 0.1) @ (rng.random((4, 20)) + 0.1)
+    hide = rng.random(X.shape) < 0.3
+    return X, np.where(hide, np.nan, X), hide
+
+
+@pytest.mark.parametrize("method", ["hals", "anls"])
+def test_fit_with_nan_recovers_the_hidden_entries(planted_with_nan, method):
+    X, Xn, hide = planted_with_nan
+    est = NMF(n_components=4, method=method, max_iter=3000, tol=1e-12, random_state=0)
+    codes = est.fit_transform(Xn)
+    Y = est.inverse_transform(codes)
+    assert np.linalg.norm((Y - X)[hide]) / np.linalg.norm(X[hide]) < 1e-4
+    seen = (~hide).astype(float)
+    assert est.relative_error_ == pytest.approx(
+        losses.masked_relative_error(np.nan_to_num(Xn), Y, np.eye(Y.shape[1]), seen), rel=1e-8)
+
+
+def test_fit_with_nan_is_factorize_with_the_mask(planted_with_nan):
+    X, Xn, hide = planted_with_nan
+    est = NMF(n_components=4, method="mu", max_iter=40, tol=0, random_state=0).fit(Xn)
+    fit = factorize(Xn.T, 4, method="mu", max_iter=40, tol=0, random_state=0)
+    np.testing.assert_allclose(est.components_, fit.W.T, rtol=1e-10, atol=1e-13)
+
+
+def test_transform_with_nan_encodes_and_imputes_new_samples(planted_with_nan):
+    X, Xn, hide = planted_with_nan
+    est = NMF(n_components=4, method="hals", max_iter=3000, tol=1e-12, random_state=0)
+    est.fit(X[:40])                                    # complete training samples
+    new = Xn[40:].copy()
+    new[:, 3] = np.nan                                 # a feature missing in every new sample
+    codes = est.transform(new)
+    Y = est.inverse_transform(codes)
+    gone = np.isnan(new)
+    assert np.linalg.norm((Y - X[40:])[gone]) / np.linalg.norm(X[40:][gone]) < 1e-3
+    # without NaN, transform is unchanged: the complete samples encode as before
+    np.testing.assert_allclose(est.transform(X[40:]) @ est.components_, X[40:], rtol=1e-3)
+
+
+def test_missing_entries_bad_input_is_named(planted_with_nan):
+    X, Xn, hide = planted_with_nan
+    bad = Xn.copy()
+    bad[5, :] = np.nan
+    with pytest.raises(NMFInputError, match="X row 5 has no observed entry"):
+        NMF(n_components=4).fit(bad)
+    est = NMF(n_components=4, max_iter=50).fit(X)
+    with pytest.raises(NMFInputError, match="row 5 has no observed entry"):
+        est.transform(bad)
+    with pytest.raises(NMFInputError, match="every entry of X is missing"):
+        est.transform(np.full((2, X.shape[1]), np.nan))
+    with pytest.raises(NMFInputError, match="method 'cd' does not serve loss 'frobenius'"):
+        NMF(n_components=4, method="cd").fit(Xn)

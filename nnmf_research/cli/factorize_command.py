@@ -18,12 +18,13 @@ import time
 import scipy.sparse as sp
 
 from .. import __version__, losses
-from ..checks import NMFInputError, SolverFailedError, check_choice, check_rank, check_solver
-from ..factorize import (FACTORIZE_METHODS, SPARSE_METHODS, factorize, make_updates,
-                         zero_factorization)
+from ..checks import (NMFInputError, SolverFailedError, check_choice, check_observed,
+                      check_rank, check_solver)
+from ..factorize import (FACTORIZE_METHODS, SPARSE_METHODS, _has_nan, _mean_filled, factorize,
+                         make_updates, zero_factorization)
 from ..init import INIT_METHODS, initialize
 from ..interrupts import InterruptGuard, mentions_interrupt
-from ..io import check_output_dir, load_matrix
+from ..io import check_output_dir, load_matrix, read_matrix
 from ..losses import LOSSES
 from ..results import Factorization
 from .discrete import MODEL_METHODS as DISCRETE_METHODS, run_discrete
@@ -38,6 +39,9 @@ FACTORIZE_EPILOG = """\
 input formats: .npy, .npz (scipy.sparse), .csv (comma), .txt/.tsv/.dat (whitespace), .mtx
 (Matrix Market). X must be finite; columns are samples. X must be non-negative for --model
 nmf and separable; semi and convex take X of any sign; kernel-convex reads an n x n kernel K.
+missing entries: with --model nmf a NaN entry (e.g. "nan" in a .csv) is missing: every method
+fits the observed entries only (loss and relative error over them); the other models refuse
+NaN.
 
 outputs (with --out DIR): DIR/W.npy (m x k), DIR/H.npy (k x n), DIR/summary.json with the
 loss (frobenius: ||X - WH||_F^2, no 1/2; kl: sum X log(X/WH) - X + WH), relative error
@@ -161,13 +165,20 @@ class _SolverOutput:
         return False
 
 
+def _loss(name: str, X, W, H, mask) -> float:
+    """The named loss, over the observed entries when ``mask`` (1 = observed) is given."""
+    return (losses.loss(name, X, W, H) if mask is None
+            else losses.masked_loss(name, X, W, H, mask))
+
+
 def _last_complete(X, loss: str, last: dict) -> Factorization:
-    W, H, n_iter = last["W"], last["H"], last["n_iter"]
+    W, H, n_iter, mask = last["W"], last["H"], last["n_iter"], last["mask"]
     return Factorization(
-        W, H, losses.loss(loss, X, W, H), loss, n_iter,
+        W, H, _loss(loss, X, W, H, mask), loss, n_iter,
         f"interrupted after {n_iter} iterations (Ctrl-C; returning the last complete "
         "iterate)", tuple(last["history"]), tuple(last["times"]),
-        losses.relative_error(X, W, H), time.perf_counter() - last["start"])
+        losses.relative_error(X, W, H) if mask is None
+        else losses.masked_relative_error(X, W, H, mask), time.perf_counter() - last["start"])
 
 
 def _precheck(args, shape, nnz=None) -> None:
@@ -185,6 +196,25 @@ def _precheck(args, shape, nnz=None) -> None:
         check_kl_size(*shape, nnz)
 
 
+def _refuse_missing(args, A) -> None:
+    """A model other than nmf cannot fit missing entries: say so (not just "not finite")."""
+    if _has_nan(A):
+        raise NMFInputError(f"{args.file}: X has missing (NaN) entries; --model {args.model} "
+                            "cannot fit missing entries (--model nmf can: NaN = missing)")
+
+
+def _load_observed(args):
+    """(X, mask) of FILE for --model nmf: NaN entries are missing (mask 0, X 0 there,
+    :func:`~nnmf_research.checks.check_observed`); mask None when every entry is observed."""
+    A = read_matrix(args.file)
+    if not _has_nan(A):
+        return load_matrix(args.file, keep_sparse=(args.method, args.loss) in SPARSE_METHODS), None
+    try:
+        return check_observed(A)
+    except NMFInputError as exc:
+        raise NMFInputError(f"{args.file}: {exc}") from None
+
+
 def _run_nmf(args) -> int:
     """--model nmf: approximate NMF by :func:`~nnmf_research.factorize.factorize`."""
     if args.noise is not None:
@@ -199,7 +229,7 @@ def _run_nmf(args) -> int:
     if args.loss not in LOSSES:
         raise NMFInputError(f"--model nmf has no loss {args.loss!r}; valid choices: "
                             f"{', '.join(LOSSES)}")
-    X = load_matrix(args.file, keep_sparse=(args.method, args.loss) in SPARSE_METHODS)
+    X, mask = _load_observed(args)
     check_rank(args.k, X.shape)
     start = time.perf_counter()
     interrupted = False
@@ -209,17 +239,19 @@ def _run_nmf(args) -> int:
         last = {}
         with InterruptGuard() as guard, _SolverOutput() as solver_output:
             # bad options are refused before a long initialization
-            _precheck(args, X.shape, X.nnz if sp.issparse(X) else None)
-            W0, H0 = initialize(X, args.k, method=args.init, random_state=args.seed)
+            if mask is None:   # with missing entries factorize refuses these up front
+                _precheck(args, X.shape, X.nnz if sp.issparse(X) else None)
+            W0, H0 = initialize(X if mask is None else _mean_filled(X, mask), args.k,
+                                method=args.init, random_state=args.seed)
             init_seconds = time.perf_counter() - start
-            last.update(W=W0, H=H0, n_iter=0, history=[losses.loss(args.loss, X, W0, H0)],
-                        times=[0.0], start=time.perf_counter())
+            last.update(W=W0, H=H0, n_iter=0, history=[_loss(args.loss, X, W0, H0, mask)],
+                        times=[0.0], start=time.perf_counter(), mask=mask)
             try:
                 fit = factorize(
                     X, args.k, loss=args.loss, method=args.method, W=W0, H=H0,
                     max_iter=args.max_iter, tol=args.tol, time_limit=args.time_limit,
                     solver=args.solver, callback=lambda *state: _remember(last, *state),
-                    progress=None if args.quiet else 2.0)
+                    progress=None if args.quiet else 2.0, mask=mask)
             except SolverFailedError:
                 fit = None
         if fit is None:  # OSQP / CLARABEL catch Ctrl-C themselves and report a failure
@@ -230,6 +262,7 @@ def _run_nmf(args) -> int:
     summary = {
         "input": str(args.file),
         **fit.summary(),
+        "missing_entries": 0 if mask is None else int(mask.size - mask.sum()),
         "seconds": init_seconds + fit.seconds,
         "init_seconds": init_seconds,
         "method": args.method,
@@ -250,6 +283,7 @@ def _run_other(args) -> int:
     spec = resolve_options(args)
     if args.out is not None:
         check_output_dir(args.out, owned=spec.outputs)
+    _refuse_missing(args, read_matrix(args.file))
     with InterruptGuard() as guard, _SolverOutput(sys.stderr.buffer):
         fit, arrays = run_model(args)
     interrupted = guard.hit or mentions_interrupt(fit.stop_reason)
@@ -270,6 +304,7 @@ def _run_discrete(args) -> int:
     args.loss = args.loss or "frobenius"
     if args.out is not None:
         check_output_dir(args.out, owned=FACTORIZE_OUTPUTS)
+    _refuse_missing(args, read_matrix(args.file))
     X = load_matrix(args.file)
     check_rank(args.k, X.shape)
     return run_discrete(args, X)

@@ -1,6 +1,7 @@
 """Generated data: a dense uniform random matrix, planted positive and integer products, a
-planted non-negative tensor, planted Boolean products, and planted near-separable matrices
-(Gillis & Luce 2014's benchmark)."""
+planted non-negative tensor, planted Boolean products, planted near-separable matrices
+(Gillis & Luce 2014's benchmark), and planted products with relative Gaussian noise (optionally
+clustered, for choosing k)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from ..checks import (NMFInputError, check_nonnegative_real, check_positive_int,
 from .dataset import Dataset
 
 __all__ = ["random", "planted", "planted_integer", "planted_tensor", "planted_boolean",
-           "planted_separable", "separable"]
+           "planted_separable", "separable", "planted_noisy"]
 
 
 def random(m: int = 1000, n: int = 500, seed: int = 0) -> Dataset:
@@ -122,3 +123,37 @@ def separable(m: int = 20, n: int = 55, r: int = 10, noise: float = 0.0, alpha: 
     return Dataset(f"separable{m}x{n}r{r}", X,
                    f"planted near-separable (Gillis & Luce 2014), noise {noise:g}, seed {seed}",
                    meta={"anchors": anchors, "noise": float(noise), "r": r, "W0": W, "H0": H})
+
+
+def planted_noisy(m: int = 200, n: int = 150, k: int = 5, noise: float = 0.0,
+                  clustered: bool = False, seed: int = 0) -> Dataset:
+    """X = max(0, W₀H₀ + N), W₀, H₀ uniform on [0.1, 1) from ``default_rng(seed)`` and N
+    Gaussian scaled to ‖N‖_F = ``noise``·‖W₀H₀‖_F (a relative noise level; 0: the exact
+    product, nonnegative rank at most k).
+
+    ``clustered``: H₀ uniform on [0, 0.2) plus 1 at H₀[j mod k, j], so every sample has one
+    dominant component, the cluster structure Brunet et al. (PNAS 2004) cluster by (the
+    largest entry of the column of H); H₀ is then near-separable, which makes the
+    factorization (hence the clusters) essentially unique, as consensus clustering presumes
+    (with dense H₀ the restarts reach the same loss with different clusters). The true
+    cluster of each column is ``meta["labels"]``. ``meta`` also holds k, noise, W₀, H₀.
+    """
+    m = check_positive_int(m, "m")
+    n = check_positive_int(n, "n")
+    k = check_positive_int(k, "k", high=min(m, n))
+    noise = check_nonnegative_real(noise, "noise")
+    gen = np.random.default_rng(seed)
+    W0 = gen.uniform(0.1, 1.0, (m, k))
+    H0 = gen.uniform(0.0, 0.2, (k, n)) if clustered else gen.uniform(0.1, 1.0, (k, n))
+    labels = np.arange(n) % k
+    if clustered:
+        H0[labels, np.arange(n)] += 1.0
+    X = W0 @ H0
+    if noise > 0:
+        N = gen.standard_normal(X.shape)
+        X = np.maximum(X + N * (noise * np.linalg.norm(X) / np.linalg.norm(N)), 0.0)
+    kind = "clustered " if clustered else ""
+    return Dataset(f"planted_noisy{m}x{n}k{k}_noise{noise:g}", X,
+                   f"{kind}planted product + relative noise {noise:g}, seed {seed}",
+                   meta={"k": k, "noise": float(noise), "W0": W0, "H0": H0,
+                         **({"labels": labels, "classes": k} if clustered else {})})

@@ -69,6 +69,23 @@ nmf_kmeans      plain NMF (``factorize``: method, max_iter, tol) from that start
 separable       ``separable_nmf`` (method spa | gillis_luce | hottopixx, rho); ``noise``
                 = the data set's planted level (``meta["noise"]``, as Gillis & Luce give their
                 LP) unless a number is set
+masked_holdout  hides a ``missing`` fraction of the entries of the full X (seeded per
+                repetition: entry hidden where u < missing, u ~ U(0, 1) drawn once per
+                repetition, so every method of a repetition hides the same entries and the
+                masks of growing fractions are nested), fits the observed ones by
+                ``factorize`` with the mask (method, loss, max_iter, tol) or, with fill =
+                "mean", plain NMF of X with the hidden entries set to their column's observed
+                mean (the naive baseline); both from ``initialize`` (init) of that mean-filled
+                matrix, never from the full X. Reports heldout_relative_error
+                ‖(X − WH)_hidden‖ / ‖X_hidden‖ (none at missing = 0), observed_relative_error
+                and missing_fraction; benchmark options time_limit, blas_threads
+                (threadpoolctl; load and CPU seconds are reported)
+rank_select     ``select_rank`` at the cell's k alone (criterion cv | consensus | both,
+                n_folds, n_restarts, nmf_method, max_iter, tol), seeded per repetition, so
+                the folds are the same for every k of a data set; reports cv_mean, cv_sd,
+                cophenetic, dispersion, and the consensus matrix as ``trace_consensus``
+                (float32; ``save_consensus = false`` leaves it out). The k each criterion picks
+                is read across the cells of a data set (figure kind ``rank_choice``)
 ==============  ==========================================================================
 
 A kind that declares a keyword in :data:`CONTEXT_PARAMETERS` (``meta``: the data set's meta,
@@ -767,6 +784,61 @@ def _run_separable(X, k, W0, H0, rng, *, method="spa", noise="planted", rho=1.0,
                         extra={"stop_reason": fit.stop_reason})
 
 
+# --- missing entries and choosing k (issue 18) ---------------------------------------------
+
+def _run_masked_holdout(X, k, W0, H0, rng, *, method="hals", loss="frobenius", missing=0.3,
+                        fill="none", init="random", max_iter=500, tol=1e-6, time_limit=None,
+                        blas_threads=None):
+    """Hide, fit the rest, score the hidden entries (see the module table). The runner's
+    shared start (W0, H0) is not used: it was drawn from the full X, hidden entries too."""
+    import scipy.sparse as sp
+
+    from ..checks import check_choice, check_observed
+    from ..factorize import _mean_filled
+    from ..init import initialize
+
+    if not (isinstance(missing, (int, float)) and 0 <= missing < 1):
+        raise NMFInputError(f"missing = {missing!r}: the hidden fraction must be in [0, 1)")
+    check_choice(fill, "fill", ("none", "mean"))
+    X = X.toarray() if sp.issparse(X) else np.asarray(X, dtype=float)
+    hidden = rng.random(X.shape) < missing
+    seed = int(rng.integers(2**31 - 1))
+    X_obs, mask = check_observed(X, (~hidden).astype(float))  # names an unobserved row/column
+    start = X if mask is None else _mean_filled(X_obs, mask)
+    W, H = initialize(start, k, method=init, random_state=seed)
+    run = dict(method=method, loss=loss, W=W, H=H, max_iter=max_iter, tol=tol,
+               time_limit=time_limit)
+    with _Benchmark(blas_threads) as bench:
+        fit = (factorize(start, k, **run) if fill == "mean"
+               else factorize(X_obs, k, mask=mask, **run))
+    R = X - fit.W @ fit.H
+    extra = {**bench.extra, "stop_reason": fit.stop_reason,
+             "missing_fraction": float(hidden.mean()),
+             "observed_relative_error": float(np.linalg.norm(R[~hidden])
+                                              / np.linalg.norm(X[~hidden]))}
+    if hidden.any():
+        extra["heldout_relative_error"] = float(np.linalg.norm(R[hidden])
+                                                / np.linalg.norm(X[hidden]))
+    return MethodOutput(fit.W, fit.H, loss, fit.seconds, fit.n_iter, np.asarray(fit.history),
+                        np.asarray(fit.times), extra)
+
+
+def _run_rank_select(X, k, W0, H0, rng, *, criterion="both", n_folds=5, n_restarts=10,
+                     nmf_method="hals", max_iter=500, tol=1e-6, save_consensus=True):
+    """``select_rank`` at this cell's k (see the module table)."""
+    from ..rank_selection import select_rank
+
+    seed = int(rng.integers(2**31 - 1))      # the same for every k of a repetition
+    report = select_rank(X, [k], method=criterion, n_folds=n_folds, n_restarts=n_restarts,
+                         nmf_method=nmf_method, max_iter=max_iter, tol=tol, random_state=seed)
+    row = report.table[0]
+    extra = {name: row[name] for name in ("cv_mean", "cv_sd", "cophenetic", "dispersion")
+             if name in row}
+    if save_consensus and k in report.consensus:
+        extra["trace_consensus"] = report.consensus[k].astype(np.float32)
+    return MethodOutput(None, None, "frobenius", report.seconds, None, extra=extra)
+
+
 METHOD_KINDS: dict[str, Callable] = {
     "nmf": _run_nmf,
     "sklearn": _run_sklearn,
@@ -788,6 +860,8 @@ METHOD_KINDS: dict[str, Callable] = {
     "convex_nmf": _run_convex_nmf,
     "nmf_kmeans": _run_nmf_kmeans,
     "separable": _run_separable,
+    "masked_holdout": _run_masked_holdout,
+    "rank_select": _run_rank_select,
 }
 
 

@@ -33,6 +33,20 @@ objective_time  one panel per (data set, k): each method's incumbent (its saved 
                 final metric), y symlog (an exact 0 shows); a method without a trace is
                 a square at the medians with min..max whiskers (keys: methods, metric,
                 default "objective")
+parameter_lines a metric against a *method* parameter (e.g. the fraction of entries hidden),
+                one panel per data set, one line per method label (the methods sharing a
+                label are its points): median over repetitions (robust to a run that
+                diverges), shaded min..max (keys: metric, x, methods, datasets, percent, log)
+rank_choice     how often each criterion of ``rank_select`` cells picks the data set's planted
+                k (``meta["k"]``), against a data-set parameter (e.g. noise): per data set the
+                cells over k are read by :func:`~nnmf_research.rank_selection.choose_k`; also
+                writes ``<name>.csv`` (one row per data set: the k each criterion picks) next
+                to the tables (keys: method, x)
+rank_curves     held-out error and cophenetic correlation against k, one line per listed data
+                set (keys: method, datasets)
+consensus       the consensus matrices of one data set at the listed k, samples reordered by
+                average linkage on 1 − consensus, as in Brunet et al.'s Fig. 2 (keys: method,
+                dataset, ks)
 ==============  ===========================================================================
 """
 
@@ -58,6 +72,10 @@ FIGURE_KINDS = {
     "chi_square_vs_kl": ("methods", "dataset", "k", "rep"),
     "mean_lines": ("metric", "x", "methods", "percent"),
     "objective_time": ("methods", "metric"),
+    "parameter_lines": ("metric", "x", "methods", "datasets", "percent", "log"),
+    "rank_choice": ("method", "x"),
+    "rank_curves": ("method", "datasets"),
+    "consensus": ("method", "dataset", "ks"),
 }
 _COMMON = ("name", "kind", "caption")
 
@@ -449,11 +467,164 @@ def _objective_time(fig, exp, rows, store, path):
     _save(figure, path)
 
 
+def _parameter_lines(fig, exp, rows, store, path):
+    """``metric`` against the method parameter ``x``: one panel per data set, one line per
+    method label, median over repetitions with a min..max band."""
+    metric, x_key = fig["metric"], fig["x"]
+    scale = 100.0 if fig.get("percent") else 1.0
+    methods = fig.get("methods", list(exp.methods))
+    datasets = [d for d in fig.get("datasets", list(exp.datasets))
+                if any(r["dataset"] == d for r in rows)] or list(exp.datasets)[:1]
+    figure, axes = _subplots(1, len(datasets), figsize=(4.6 * len(datasets), 4.0),
+                             squeeze=False, layout="constrained")
+    for ax, dataset in zip(axes[0], datasets):
+        lines: dict[str, dict] = {}
+        for m in methods:
+            x = exp.methods[m].get(x_key)
+            vals = [r[metric] for r in rows if r["method"] == m and r["dataset"] == dataset
+                    and r["status"] == "ok" and r.get(metric) is not None]
+            if x is not None and vals:
+                lines.setdefault(exp.label(m), {})[scale * x] = vals
+        for label, points in lines.items():
+            xs = sorted(points)
+            line, = ax.plot(xs, [np.median(points[x]) for x in xs], marker="o", label=label)
+            ax.fill_between(xs, [min(points[x]) for x in xs], [max(points[x]) for x in xs],
+                            color=line.get_color(), alpha=0.12)
+        if fig.get("log"):
+            ax.set_yscale("log")
+        ax.set_title(dataset, fontsize=9)
+        ax.set_xlabel(f"{x_key}{' (%)' if scale == 100 else ''}")
+        ax.set_ylabel(f"{metric.replace('_', ' ')} (median; band min..max)")
+        ax.grid(True, which="both", alpha=0.3)
+        if lines:
+            ax.legend(fontsize=7)
+    _title(fig, exp, figure)
+    _save(figure, path)
+
+
+def _rank_rows(rows, store, method):
+    """{data set: ([per-k rows with k, cv_mean, cophenetic], its saved record)} of the ok
+    ``rank_select`` cells of ``method``."""
+    out: dict[str, tuple[list, dict]] = {}
+    for r in rows:
+        if r["method"] != method or r["status"] != "ok":
+            continue
+        rec = store.record(r["key"])
+        entry = out.setdefault(r["dataset"], ([], rec))
+        entry[0].append({"k": r["k"], "cv_mean": r.get("cv_mean"),
+                         "cophenetic": r.get("cophenetic")})
+    return out
+
+
+def _rank_choice(fig, exp, rows, store, path):
+    """Fraction of data sets (per value of the data-set parameter ``x``) whose planted k each
+    criterion picks; the picks themselves go to ``<name>.csv``."""
+    from ..rank_selection import choose_k
+
+    x_key = fig["x"]
+    picks, rates = [], {}
+    for dataset, (per_k, rec) in _rank_rows(rows, store, fig["method"]).items():
+        best = choose_k(per_k)
+        planted = rec.get("dataset_meta", {}).get("k")
+        x = rec["dataset_params"].get(x_key)
+        picks.append({"dataset": dataset, x_key: x, "planted_k": planted,
+                      "ks": " ".join(str(r["k"]) for r in sorted(per_k, key=lambda r: r["k"])),
+                      **{f"k_{c}": v for c, v in best.items()}})
+        if planted is not None:
+            for criterion, k in best.items():
+                rates.setdefault(criterion, {}).setdefault(x, []).append(k == planted)
+    columns = ["dataset", x_key, "planted_k", "k_cv", "k_consensus", "ks"]
+    lines = [",".join(columns)] + [",".join("" if p.get(c) is None else str(p[c])
+                                            for c in columns) for p in picks]
+    atomic_write_bytes(store.table_path(f"{fig['name']}.csv"),
+                       ("\n".join(lines) + "\n").encode())
+    figure, ax = _subplots(figsize=(6.0, 4.0), layout="constrained")
+    xs = sorted({x for per in rates.values() for x in per})
+    width = 0.8 / max(len(rates), 1)
+    for i, (criterion, per) in enumerate(sorted(rates.items())):
+        vals = [100.0 * np.mean(per[x]) if x in per else np.nan for x in xs]
+        bars = ax.bar(np.arange(len(xs)) + (i - (len(rates) - 1) / 2) * width, vals, width,
+                      label={"cv": "held-out CV", "consensus": "cophenetic (Brunet)"}
+                      .get(criterion, criterion))
+        for bar, x in zip(bars, xs):
+            if x in per:
+                ax.annotate(f"{sum(per[x])}/{len(per[x])}", (bar.get_x() + bar.get_width() / 2,
+                            bar.get_height()), ha="center", va="bottom", fontsize=7)
+    ax.set_xticks(np.arange(len(xs)), [f"{x:g}" for x in xs])
+    ax.set_xlabel(x_key)
+    ax.set_ylabel("planted k picked (% of data sets)")
+    ax.set_ylim(0, 110)
+    ax.grid(True, axis="y", alpha=0.3)
+    if rates:
+        ax.legend(fontsize=8)
+    _title(fig, exp, figure)
+    _save(figure, path)
+
+
+def _rank_curves(fig, exp, rows, store, path):
+    """cv_mean (log) and cophenetic against k, one line per data set."""
+    per_dataset = _rank_rows(rows, store, fig["method"])
+    figure, axes = _subplots(1, 2, figsize=(9.6, 3.8), squeeze=False, layout="constrained")
+    for dataset in fig.get("datasets", list(per_dataset)):
+        if dataset not in per_dataset:
+            continue
+        per_k = sorted(per_dataset[dataset][0], key=lambda r: r["k"])
+        ks = [r["k"] for r in per_k]
+        for ax, column in zip(axes[0], ("cv_mean", "cophenetic")):
+            vals = [r.get(column) for r in per_k]
+            if any(v is not None for v in vals):
+                ax.plot(ks, [np.nan if v is None else v for v in vals], marker="o",
+                        label=dataset)
+    axes[0, 0].set_yscale("log")
+    axes[0, 0].set_ylabel("held-out mean squared error (mean over folds)")
+    axes[0, 1].set_ylabel("cophenetic correlation of the consensus")
+    for ax in axes[0]:
+        ax.set_xlabel("k")
+        ax.grid(True, which="both", alpha=0.3)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=7)
+    _title(fig, exp, figure)
+    _save(figure, path)
+
+
+def _consensus(fig, exp, rows, store, path):
+    """Consensus matrices at the listed k, reordered by average linkage on 1 − C."""
+    from scipy.cluster.hierarchy import leaves_list, linkage
+    from scipy.spatial.distance import squareform
+
+    ks = fig["ks"]
+    chosen = {r["k"]: r for r in rows if r["method"] == fig["method"]
+              and r["dataset"] == fig["dataset"] and r["status"] == "ok" and r["rep"] == 0}
+    figure, axes = _subplots(1, len(ks), figsize=(3.2 * len(ks), 3.4), squeeze=False,
+                             layout="constrained")
+    image = None
+    for ax, k in zip(axes[0], ks):
+        ax.set_xticks([])
+        ax.set_yticks([])
+        C = None if k not in chosen else store.arrays(chosen[k]["key"]).get("trace_consensus")
+        if C is None:
+            ax.set_title(f"k = {k}\n(no result)", fontsize=8)
+            continue
+        C = np.asarray(C, dtype=float)
+        order = leaves_list(linkage(squareform(1.0 - C, checks=False), method="average"))
+        image = ax.imshow(C[np.ix_(order, order)], cmap="viridis", vmin=0, vmax=1,
+                          interpolation="nearest")
+        coph = chosen[k].get("cophenetic")
+        ax.set_title(f"k = {k}" + ("" if coph is None else f", cophenetic {coph:.3f}"),
+                     fontsize=8)
+    if image is not None:
+        figure.colorbar(image, ax=list(axes[0]), fraction=0.046, label="consensus")
+    _title(fig, exp, figure)
+    _save(figure, path)
+
+
 _DRAW = {"basis_grid": _basis_grid, "loss_curves": _loss_curves,
          "metric_bars": _metric_bars, "metric_lines": _metric_lines,
          "metric_by_dataset": _metric_by_dataset, "family_lines": _family_lines,
          "chi_square_vs_kl": _chi_square_vs_kl, "mean_lines": _mean_lines,
-         "objective_time": _objective_time}
+         "objective_time": _objective_time,
+         "parameter_lines": _parameter_lines, "rank_choice": _rank_choice,
+         "rank_curves": _rank_curves, "consensus": _consensus}
 
 
 def draw_figure(fig: dict, exp, rows: list[dict], store, path) -> Path:

@@ -30,6 +30,14 @@
   of W: |w| ≤ 1e-6·max|W| (what an interior or ADMM solver leaves instead of a 0).
 * Anchor recovery (Gillis & Luce 2014, §5): the fraction of the r planted anchor columns
   among the data columns closest in angle to the basis columns.
+* Missing entries (the ``masked_holdout`` kind): ``heldout_relative_error`` =
+  ‖(X − WH)_hidden‖_F / ‖X_hidden‖_F over the entries hidden from the fit,
+  ``observed_relative_error`` the same over the fitted ones, ``missing_fraction`` the fraction
+  hidden. Choosing k (the ``rank_select`` kind, at one k): ``cv_mean`` / ``cv_sd`` the mean /
+  sd over folds of the held-out mean squared error (Kanagal & Sindhwani 2010), ``cophenetic``
+  the consensus matrix's cophenetic correlation (Brunet et al. 2004), ``dispersion`` (Kim &
+  Park 2007). These are reported by the kind when the cell runs (not recomputed from saved
+  arrays).
 
 Example
 -------
@@ -208,7 +216,9 @@ FACTOR_FREE_METRICS = ("seconds", "n_iter", "build_s", "first_solve_s", "resolve
                        "cpu_seconds", "peak_memory_mb", "blas_threads", "load_average",
                        "objective", "errors", "lower_bound", "gap", "relaxation_ok",
                        "integrality_gap", "nmf_alone", "plsi_alone", "optima_gap",
-                       "factor_distance", "improvements", "hybrid_not_worse")
+                       "factor_distance", "improvements", "hybrid_not_worse",
+                       "heldout_relative_error", "observed_relative_error",
+                       "missing_fraction", "cv_mean", "cv_sd", "cophenetic", "dispersion")
 """Metrics a method reports itself (no W, H needed)."""
 
 
@@ -326,3 +336,8 @@ METRICS.update({
 })
 FACTOR_FREE_METRICS += ("time_to_peer_final_loss", "peer_time_to_final_loss",
                         "ratio_to_peer_final_loss")
+
+METRICS.update({name: (lambda name: lambda c: c["out"].extra.get(name))(name)
+                for name in ("heldout_relative_error", "observed_relative_error",
+                             "missing_fraction", "cv_mean", "cv_sd", "cophenetic",
+                             "dispersion")})
