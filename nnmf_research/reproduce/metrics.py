@@ -159,6 +159,11 @@ def _per_iteration(out):
     return float(np.median(np.diff(np.asarray(out.trace_time)[1:])))
 
 
+
+def _from_extra(name: str):
+    """The metric that reads ``name`` from what the method kind reported (``out.extra``)."""
+    return lambda c: c["out"].extra.get(name)
+
 METRICS = {
     "relative_error": lambda c: losses.relative_error(c["X"], c["W"], c["H"]),
     "loss": lambda c: losses.loss(c["out"].loss_name, c["X"], c["W"], c["H"]),
@@ -172,14 +177,14 @@ METRICS = {
     "sparsity_encoding": lambda c: near_zero_fraction(c["H"]),
     "limbs_recovered": lambda c: None if _parts(c) is None else int(_parts(c)[1:].sum()),
     "torso_recovered": lambda c: None if _parts(c) is None else int(_parts(c)[0]),
-    "build_s": lambda c: c["out"].extra.get("build_s"),
-    "first_solve_s": lambda c: c["out"].extra.get("first_solve_s"),
-    "resolve_s": lambda c: c["out"].extra.get("resolve_s"),
+    "build_s": _from_extra("build_s"),
+    "first_solve_s": _from_extra("first_solve_s"),
+    "resolve_s": _from_extra("resolve_s"),
     "max_loss_increase": lambda c: _max_increase(c["out"].trace_loss),
-    "success": lambda c: c["out"].extra.get("success"),
-    "value": lambda c: c["out"].extra.get("value"),
-    "bound": lambda c: c["out"].extra.get("bound"),
-    "certified": lambda c: c["out"].extra.get("certified"),
+    "success": _from_extra("success"),
+    "value": _from_extra("value"),
+    "bound": _from_extra("bound"),
+    "certified": _from_extra("certified"),
     "n_parameters": lambda c: _n_parameters(c),
     "n_terms": lambda c: c["W"].shape[1],
     "hoyer_factors": lambda c: _image_factors(c, "hoyer_factors", hoyer_sparseness),
@@ -188,25 +193,25 @@ METRICS = {
     "sparsity_basis_columns": lambda c: column_near_zero_fraction(c["W"]),
     "time_to_relative_error_1e-3": lambda c: _time_to_relative_error(c, 1e-3),
     "seconds_per_iteration": lambda c: _per_iteration(c["out"]),
-    "cpu_seconds": lambda c: c["out"].extra.get("cpu_seconds"),
-    "peak_memory_mb": lambda c: c["out"].extra.get("peak_memory_mb"),
-    "blas_threads": lambda c: c["out"].extra.get("blas_threads"),
-    "load_average": lambda c: c["out"].extra.get("load_average"),
-    "objective": lambda c: c["out"].extra.get("objective"),
-    "errors": lambda c: c["out"].extra.get("errors"),
-    "lower_bound": lambda c: c["out"].extra.get("lower_bound"),
-    "gap": lambda c: c["out"].extra.get("gap"),
-    "relaxation_ok": lambda c: c["out"].extra.get("relaxation_ok"),
-    "integrality_gap": lambda c: c["out"].extra.get("integrality_gap"),
+    "cpu_seconds": _from_extra("cpu_seconds"),
+    "peak_memory_mb": _from_extra("peak_memory_mb"),
+    "blas_threads": _from_extra("blas_threads"),
+    "load_average": _from_extra("load_average"),
+    "objective": _from_extra("objective"),
+    "errors": _from_extra("errors"),
+    "lower_bound": _from_extra("lower_bound"),
+    "gap": _from_extra("gap"),
+    "relaxation_ok": _from_extra("relaxation_ok"),
+    "integrality_gap": _from_extra("integrality_gap"),
     "chi_square_half": lambda c: 0.5 * losses.chi_square_product(
         c["X"], np.maximum(c["W"], 0), np.maximum(c["H"], 0)),
     "identity_gap": _identity_gap,
-    "nmf_alone": lambda c: c["out"].extra.get("nmf_alone"),
-    "plsi_alone": lambda c: c["out"].extra.get("plsi_alone"),
-    "optima_gap": lambda c: c["out"].extra.get("optima_gap"),
-    "factor_distance": lambda c: c["out"].extra.get("factor_distance"),
-    "improvements": lambda c: c["out"].extra.get("improvements"),
-    "hybrid_not_worse": lambda c: c["out"].extra.get("hybrid_not_worse"),
+    "nmf_alone": _from_extra("nmf_alone"),
+    "plsi_alone": _from_extra("plsi_alone"),
+    "optima_gap": _from_extra("optima_gap"),
+    "factor_distance": _from_extra("factor_distance"),
+    "improvements": _from_extra("improvements"),
+    "hybrid_not_worse": _from_extra("hybrid_not_worse"),
 }
 """metric name -> function of the cell context (X, W, H, parts, out)."""
 
@@ -281,10 +286,10 @@ def _anchors(c):
 
 METRICS.update({
     "accuracy": _labels,
-    "zeros_W": lambda c: c["out"].extra.get("zeros_W"),
+    "zeros_W": _from_extra("zeros_W"),
     "zeros_G": lambda c: (None if (np.asarray(c["H"]) < 0).any()
                           else exact_zero_fraction(c["H"])),
-    "near_zeros_W": lambda c: c["out"].extra.get("near_zeros_W"),
+    "near_zeros_W": _from_extra("near_zeros_W"),
     "anchor_recovery": _anchors,
     "anchors_all": lambda c: None if _anchors(c) is None else float(_anchors(c) == 1.0),
 })
@@ -337,7 +342,7 @@ METRICS.update({
 FACTOR_FREE_METRICS += ("time_to_peer_final_loss", "peer_time_to_final_loss",
                         "ratio_to_peer_final_loss")
 
-METRICS.update({name: (lambda name: lambda c: c["out"].extra.get(name))(name)
+METRICS.update({name: _from_extra(name)
                 for name in ("heldout_relative_error", "observed_relative_error",
                              "missing_fraction", "cv_mean", "cv_sd", "cophenetic",
                              "dispersion")})
