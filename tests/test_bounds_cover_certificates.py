@@ -75,6 +75,9 @@ def test_a_listed_block_that_is_not_robustly_nonsingular_is_refused(refined_proo
                    lambda r, d: r["blocks"].append(list(singular)))
     report = verify_cover_proof(X, forged)
     assert not report["valid"] and "not robustly non-zero" in report["reason"]
+    malformed = _edit(refined_proof, tmp_path / "m", lambda r, d: r["blocks"].append(7))
+    report = verify_cover_proof(X, malformed)
+    assert not report["valid"] and "must be a list" in report["reason"]
 
 
 def test_a_tampered_drup_proof_or_claim_is_rejected(refined_proof, tmp_path):

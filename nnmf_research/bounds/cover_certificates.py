@@ -37,8 +37,8 @@ from ..checks import NMFInputError, check_matrix
 from ..io import atomic_write_text, check_regular_file, save_json
 from ..results import RankBound
 
-__all__ = ["PROOF_FORMAT", "PROOF_FILE", "COVER_BOUNDS", "write_cover_proof",
-           "verify_cover_proof", "matrix_sha256"]
+__all__ = ["PROOF_FORMAT", "PROOF_FILE", "COVER_BOUNDS", "checked_refutation",
+           "write_cover_proof", "verify_cover_proof", "matrix_sha256"]
 
 PROOF_FORMAT = "nnmf_research cover refutation 1"
 PROOF_FILE = "cover_proof.json"
@@ -55,15 +55,23 @@ def _sha(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def checked_refutation(bound: RankBound):
+    """The checked CoverProof behind ``bound`` (a certified cover bound L whose certificate
+    refutes L − 1), or None."""
+    proof = bound.certificate.get("proof") if isinstance(bound.certificate, dict) else None
+    if bound.method not in COVER_BOUNDS or proof is None or proof.status != "unsat" \
+            or not bound.certified or bound.bound is None or proof.k != bound.bound - 1:
+        return None
+    return proof
+
+
 def write_cover_proof(directory, X, bound: RankBound) -> Path:
     """Write ``bound``'s checked refutation as a proof folder (module doc); returns the JSON
     file. Refuses a bound that has none (not a cover bound, not certified by a proof)."""
     from .refined_rectangle_cover import BLOCK_TOL
 
-    proof = (bound.certificate or {}).get("proof") if isinstance(bound.certificate, dict) \
-        else None
-    if bound.method not in COVER_BOUNDS or proof is None or proof.status != "unsat" \
-            or not bound.certified or bound.bound is None or proof.k != bound.bound - 1:
+    proof = checked_refutation(bound)
+    if proof is None:
         raise NMFInputError(f"bound {bound.method!r} carries no checked cover refutation "
                             "to write")
     directory = Path(directory)
@@ -140,11 +148,13 @@ def verify_cover_proof(X, path) -> dict:
         eps = record.get("eps")
         if not isinstance(blocks, list) or not isinstance(eps, float) or not 0 <= eps < 1:
             return _invalid(claim, "a refined-cover proof must list its 'blocks' and 'eps'")
-        ok, why = check_blocks(X, [tuple(b) if isinstance(b, list) else b for b in blocks],
-                               eps)
+        if not all(isinstance(b, list) for b in blocks):
+            return _invalid(claim, "each listed block must be a list [i, k, j, l]")
+        blocks = [tuple(b) for b in blocks]
+        ok, why = check_blocks(X, blocks, eps)
         if not ok:
             return _invalid(claim, why)
-        M, rhs = refined_system(X, rects, A, [tuple(b) for b in blocks])
+        M, rhs = refined_system(X, rects, A, blocks)
         upper = 2
         claim += f", for every matrix within relative {eps:g} of these values"
     ok, why = check_cover_proof(M, rhs, upper, k, CoverProof("unsat", k, cnf, drup, 0.0,

@@ -70,12 +70,10 @@ def run(args) -> int:
     report = nonnegative_rank(X, bounds=args.bounds, time_limit=args.time_limit,
                               random_state=args.seed, progress=progress, options=options)
     if args.proofs is not None:
-        from ..bounds.cover_certificates import write_cover_proof
+        from ..bounds.cover_certificates import checked_refutation, write_cover_proof
 
         for bound in report.bounds:
-            proof = bound.certificate.get("proof") if isinstance(bound.certificate, dict) \
-                else None
-            if bound.method in COVER_BOUNDS and bound.certified and proof is not None:
+            if checked_refutation(bound) is not None:
                 written = write_cover_proof(args.proofs / bound.method, X, bound)
                 if not args.quiet:
                     print(f"proof written: {written}", file=sys.stderr)
