@@ -108,6 +108,13 @@ def check_allocation(nbytes: int, what: str) -> None:
             "to change it)")
 
 
+def check_densified_allocation(shape: tuple[int, int], name: str) -> None:
+    """Refuse to densify a sparse ``name`` of this shape when the float64 array would exceed
+    :func:`memory_limit` (checked before any O(rows) structure is built)."""
+    rows, cols = shape
+    check_allocation(8 * rows * cols, f"{name} ({rows}×{cols} sparse, densified as float64)")
+
+
 _DTYPE_KINDS = {"U": "strings", "S": "bytes", "M": "datetimes", "m": "time deltas",
                 "V": "raw records", "O": "Python objects"}
 
@@ -147,9 +154,8 @@ def check_matrix(X, name: str = "X", *, allow_zero: bool = True,
     negative entries; the message names the first offending entry and its value.
     """
     if sp.issparse(X):
+        check_densified_allocation(X.shape, name)
         check_sparse_structure(X, name)
-        check_allocation(8 * X.shape[0] * X.shape[1],
-                         f"{name} ({X.shape[0]}×{X.shape[1]} sparse, densified as float64)")
         X = X.toarray()
     if np.iscomplexobj(X):
         raise NMFInputError(f"{name} has complex entries; NMF needs real non-negative data")

@@ -37,8 +37,8 @@ import numpy as np
 import scipy.io
 import scipy.sparse as sp
 
-from .checks import (NMFInputError, check_allocation, check_matrix, check_sparse_matrix,
-                     check_sparse_structure)
+from .checks import (NMFInputError, check_allocation, check_densified_allocation, check_matrix,
+                     check_sparse_matrix, check_sparse_structure)
 
 __all__ = [
     "SUPPORTED_SUFFIXES",
@@ -152,13 +152,28 @@ def _read_text(path: Path, delimiter: str | None) -> np.ndarray:
 
 def _read_mtx(path: Path):
     rows, cols, entries, layout, field, _ = scipy.io.mminfo(path)
-    declared = entries if layout == "coordinate" else rows * cols
-    check_allocation(declared * (8 if layout != "coordinate" else 24),
+    # coordinate: (row, col, value) per entry, then the CSR row pointer
+    declared = entries * 24 + (rows + 1) * 8 if layout == "coordinate" else rows * cols * 8
+    check_allocation(declared,
                      f"{path} (declared {rows}×{cols} {layout}, {entries} entries)")
     if field not in ("real", "integer", "pattern", "complex"):
         raise ValueError(f"unsupported Matrix Market field {field!r}")
     A = scipy.io.mmread(path)
     return sp.csr_matrix(A) if sp.issparse(A) else np.asarray(A)
+
+
+def _refuse_an_mtx_too_large_to_densify(path: Path, name: str) -> None:
+    """A coordinate ``.mtx`` whose header declares a matrix too large to densify is refused
+    from the header alone, before its CSR row pointer (O(rows) memory) is built."""
+    try:
+        rows, cols, _, layout, _, _ = scipy.io.mminfo(path)
+    except (OSError, ValueError):
+        return  # read_matrix reports an unreadable file with its own message
+    if layout == "coordinate":
+        try:
+            check_densified_allocation((rows, cols), name)
+        except NMFInputError as exc:
+            raise NMFInputError(f"{path}: {exc}") from None
 
 
 def _read(path: Path, suffix: str):
@@ -257,6 +272,8 @@ def load_matrix(path, name: str = "X", *, keep_sparse: bool = False) -> np.ndarr
         As :func:`read_matrix`, or a validation error prefixed with the path, e.g.
         ``"data.csv: X entry (0, 1) is negative: -1 ..."``.
     """
+    if not keep_sparse and _suffix(Path(path)) == ".mtx":
+        _refuse_an_mtx_too_large_to_densify(Path(path), name)
     A = read_matrix(path)
     try:
         if keep_sparse and sp.issparse(A):
