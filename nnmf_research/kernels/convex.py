@@ -21,7 +21,9 @@ quadratics and −c·log G), so its minimiser over the box [eps, ∞) is max(eps
 floor ``eps`` (1e-16, as in :mod:`nnmf_research.kernels`, to keep iterates out of the subnormal
 range) therefore keeps the theorems. The convex G-step is the semi-NMF G-step with F = XW
 (XᵀF = KW, FᵀF = WᵀKW), so one function serves both. Every function returns a new array and
-modifies none of its inputs (the block-coordinate contract).
+modifies none of its inputs (the block-coordinate contract); an update keeps its block's memory
+layout, so a block held column-major (the transposed view of a k×n array, as
+:mod:`nnmf_research.convex` holds them when its products run through X) stays so.
 
 Example
 -------
@@ -42,7 +44,7 @@ from .base import EPS
 
 __all__ = [
     "pos", "neg", "semi_F", "mu_G", "mu_W", "mu_W_products", "mu_W_nonnegative", "semi_loss",
-    "kernel_loss", "gram_factor",
+    "kernel_loss", "gram_factor", "inner",
 ]
 
 _TINY = np.finfo(np.float64).tiny
@@ -62,6 +64,26 @@ def semi_F(X: np.ndarray, G: np.ndarray) -> np.ndarray:
     """F = X G (GᵀG)⁻¹, the exact minimiser of ‖X − FGᵀ‖² over F (least squares; the
     minimum-norm solution when G is rank deficient)."""
     return np.linalg.lstsq(G, X.T, rcond=None)[0].T
+
+
+def _column_major(A: np.ndarray) -> bool:
+    return A.flags.f_contiguous and not A.flags.c_contiguous
+
+
+def _times(A: np.ndarray, M: np.ndarray) -> np.ndarray:
+    """A @ M (A n×k, M k×k) stored in A's layout: for a column-major A (the transposed view
+    of a k×n array) as (Mᵀ Aᵀ)ᵀ, so that the elementwise steps after it run over arrays of
+    one layout (mixing C- and Fortran-ordered operands makes NumPy walk one of them by
+    strides). The same product; only BLAS's summation order may differ."""
+    return (M.T @ A.T).T if _column_major(A) else A @ M
+
+
+def inner(A: np.ndarray, B: np.ndarray) -> float:
+    """⟨A, B⟩ = Σᵢⱼ AᵢⱼBᵢⱼ, without copying two column-major arrays (``np.vdot`` ravels in C
+    order, a copy for them)."""
+    if _column_major(A) and _column_major(B):
+        return float(np.vdot(A.T, B.T))
+    return float(np.vdot(A, B))
 
 
 def _ratio_step(B: np.ndarray, num: np.ndarray, den: np.ndarray, eps: float) -> np.ndarray:
@@ -84,9 +106,9 @@ def mu_G(cross: np.ndarray, gram: np.ndarray, G: np.ndarray, eps: float = EPS, *
     G ∘ sqrt(cross / (G gram)), the same numbers without the splits.
     """
     if nonnegative:
-        return _ratio_step(G, cross, G @ gram, eps)
-    num = pos(cross) + G @ neg(gram)
-    den = neg(cross) + G @ pos(gram)
+        return _ratio_step(G, cross, _times(G, gram), eps)
+    num = pos(cross) + _times(G, neg(gram))
+    den = neg(cross) + _times(G, pos(gram))
     return _ratio_step(G, num, den, eps)
 
 
@@ -103,8 +125,8 @@ def mu_W_products(W: np.ndarray, KpG: np.ndarray, KpW: np.ndarray, GtG: np.ndarr
     if (KmG is None) != (KmW is None):
         raise ValueError("pass both K⁻G and K⁻W, or neither (K ≥ 0)")
     if KmG is None:
-        return _ratio_step(W, KpG, KpW @ GtG, eps)
-    return _ratio_step(W, KpG + KmW @ GtG, KmG + KpW @ GtG, eps)
+        return _ratio_step(W, KpG, _times(KpW, GtG), eps)
+    return _ratio_step(W, KpG + _times(KmW, GtG), KmG + _times(KpW, GtG), eps)
 
 
 def mu_W(Kp: np.ndarray, Km: np.ndarray, W: np.ndarray, G: np.ndarray,
