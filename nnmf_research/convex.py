@@ -40,6 +40,7 @@ from .kernels.convex import (inner, kernel_loss, mu_G, mu_W_products, neg, pos, 
 from .drivers.block_coordinate import block_coordinate
 from .kernels import EPS
 from .results import ConvexFactorization
+from .threads import blas_threads
 
 __all__ = ["semi_nmf", "convex_nmf", "kernel_convex_nmf", "convex_init", "check_real_matrix",
            "check_kernel", "kmeans_labels", "CONVEX_METHODS"]
@@ -151,15 +152,26 @@ def _start(G0, W0, shape, X, k, init, random_state, kernel):
 def semi_nmf(X, k: int, *, method: str = "mu", init: str = "kmeans", random_state=None,
              G0=None, max_iter: int = 500, tol: float = 1e-6, time_limit=None,
              constraints: Callable | None = None, penalty: Callable | None = None,
-             solver: str | None = None, progress=None) -> ConvexFactorization:
+             solver: str | None = None, progress=None,
+             threads: int | None = None) -> ConvexFactorization:
     """Semi-NMF: minimize ‖X − F Gᵀ‖²_F subject to G ≥ 0, F free (Ding, Li & Jordan 2010, §3).
 
     X (p×n) may have any sign. Each sweep: F ← XG(GᵀG)⁻¹, then G by the paper's
     multiplicative rule (``method="mu"``) or by the exact NNLS model
     (``method="cvxpy"``, :func:`~nnmf_research.models.convex.g_model`, where
     ``constraints=`` / ``penalty=`` act on G). Returns a
-    :class:`~nnmf_research.results.ConvexFactorization` with ``W = None``.
+    :class:`~nnmf_research.results.ConvexFactorization` with ``W = None``. ``threads``: BLAS
+    threads for the whole fit, as in :func:`~nnmf_research.factorize.factorize` (None: the
+    current default, 1 unless an enclosing :func:`~nnmf_research.threads.blas_threads` says
+    otherwise).
     """
+    with blas_threads(threads):
+        return _semi_run(X, k, method, init, random_state, G0, max_iter, tol, time_limit,
+                         constraints, penalty, solver, progress)
+
+
+def _semi_run(X, k, method, init, random_state, G0, max_iter, tol, time_limit, constraints,
+              penalty, solver, progress) -> ConvexFactorization:
     X = check_real_matrix(X)
     p, n = X.shape
     k, method, max_iter, tol = _check_common(n, k, method, max_iter, tol)
@@ -336,7 +348,8 @@ def convex_nmf(X, k: int, *, method: str = "mu", init: str = "kmeans", random_st
                G0=None, W0=None, max_iter: int = 500, tol: float = 1e-6, time_limit=None,
                constraints_W: Callable | None = None, penalty_W: Callable | None = None,
                constraints_G: Callable | None = None, penalty_G: Callable | None = None,
-               solver: str | None = None, progress=None) -> ConvexFactorization:
+               solver: str | None = None, progress=None,
+               threads: int | None = None) -> ConvexFactorization:
     """Convex NMF: minimize ‖X − X W Gᵀ‖²_F subject to W ≥ 0, G ≥ 0 (Ding, Li & Jordan 2010, §4).
 
     The basis F = XW holds non-negative combinations of data columns. X (p×n) may have any
@@ -345,12 +358,14 @@ def convex_nmf(X, k: int, *, method: str = "mu", init: str = "kmeans", random_st
     costs less: O(pnk) a sweep when X ≥ 0) or by the compiled CVXPY block models
     (``method="cvxpy"``; OSQP by
     default, see :mod:`nnmf_research.models.convex`). Returns a
-    :class:`~nnmf_research.results.ConvexFactorization` with F = X @ W.
+    :class:`~nnmf_research.results.ConvexFactorization` with F = X @ W. ``threads`` as in
+    :func:`semi_nmf`.
     """
     X = check_real_matrix(X)
-    return _convex_run(None, X, k, "convex", method, init, random_state, G0, W0, max_iter,
-                       tol, time_limit, constraints_W, penalty_W, constraints_G, penalty_G,
-                       solver, progress)
+    with blas_threads(threads):
+        return _convex_run(None, X, k, "convex", method, init, random_state, G0, W0,
+                           max_iter, tol, time_limit, constraints_W, penalty_W,
+                           constraints_G, penalty_G, solver, progress)
 
 
 def kernel_convex_nmf(K, k: int, *, method: str = "mu", init: str = "kmeans",
@@ -358,14 +373,17 @@ def kernel_convex_nmf(K, k: int, *, method: str = "mu", init: str = "kmeans",
                       tol: float = 1e-6, time_limit=None,
                       constraints_W: Callable | None = None, penalty_W: Callable | None = None,
                       constraints_G: Callable | None = None, penalty_G: Callable | None = None,
-                      solver: str | None = None, progress=None) -> ConvexFactorization:
+                      solver: str | None = None, progress=None,
+                      threads: int | None = None) -> ConvexFactorization:
     """Kernel convex NMF: minimize ‖φ(X) − φ(X) W Gᵀ‖² = Tr K − 2Tr(GᵀKW) + Tr(WᵀKWGᵀG)
     subject to W ≥ 0, G ≥ 0, from the n×n kernel K = φ(X)ᵀφ(X) alone (Ding, Li & Jordan
     2010, §5). K must be symmetric PSD (else a named error stating its smallest eigenvalue).
     With K = XᵀX it is :func:`convex_nmf` (the same iterates from the same start); ``F`` is
-    None in the result. The k-means start clusters the rows of L, K = LLᵀ.
+    None in the result. The k-means start clusters the rows of L, K = LLᵀ. ``threads`` as
+    in :func:`semi_nmf`.
     """
     K = check_kernel(K)
-    return _convex_run(K, None, k, "kernel-convex", method, init, random_state, G0, W0,
-                       max_iter, tol, time_limit, constraints_W, penalty_W, constraints_G,
-                       penalty_G, solver, progress)
+    with blas_threads(threads):
+        return _convex_run(K, None, k, "kernel-convex", method, init, random_state, G0, W0,
+                           max_iter, tol, time_limit, constraints_W, penalty_W,
+                           constraints_G, penalty_G, solver, progress)

@@ -211,3 +211,32 @@ def test_convex_mu_iterates_equal_the_papers_rules_applied_literally(shape, sign
     assert fit.loss == pytest.approx(float(np.vdot(R, R)), rel=1e-12)
     # the loop's loss, from the cached products, is the direct residual to ~1e-13·Tr K
     assert fit.history[-1] == pytest.approx(fit.loss, abs=1e-12 * float(np.vdot(X, X)))
+
+
+def test_threads_limit_blas_for_the_whole_fit_as_factorize_does(monkeypatch):
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    import nnmf_research.convex as convex
+    from nnmf_research.threads import DEFAULT_THREADS, blas_threads
+
+    if not any(p["user_api"] == "blas" for p in threadpoolctl.threadpool_info()):
+        pytest.skip("no BLAS library that threadpoolctl can see")
+    seen = []
+
+    def spy(run):
+        def inner(*args):
+            seen.append(max(p["num_threads"] for p in threadpoolctl.threadpool_info()
+                            if p["user_api"] == "blas"))
+            return run(*args)
+        return inner
+
+    monkeypatch.setattr(convex, "_convex_run", spy(convex._convex_run))
+    monkeypatch.setattr(convex, "_semi_run", spy(convex._semi_run))
+    X, _ = standardized(load_iris)
+    for fit in (semi_nmf, convex_nmf):
+        fit(X, 3, max_iter=2, random_state=0)
+        fit(X, 3, max_iter=2, random_state=0, threads=2)
+    with blas_threads(2):
+        kernel_convex_nmf(X.T @ X, 3, max_iter=2, random_state=0)
+    assert seen == [DEFAULT_THREADS, 2, DEFAULT_THREADS, 2, 2]
+    with pytest.raises(NMFInputError, match="threads=0"):
+        convex_nmf(X, 3, threads=0)
