@@ -7,10 +7,13 @@ which must not save an interrupted cell as done; the CLI, which exits 130) runs 
 inside the guard and reads ``guard.hit`` afterwards.
 
 A solver that catches SIGINT in C replaces Python's handler for the solve, so the guard's
-handler never runs; what is left is the solver's word. OSQP prints "Solver interrupted"
+handler never runs; what is left is the solver's word. OSQP (1.x) prints "Solver interrupted"
 through Python's ``sys.stdout`` (and CVXPY turns its status into a generic SolverError), so
 the guard also watches ``sys.stdout`` (passing everything on) and sets ``hit`` when a solver
-says so.
+says so. With ``solver_output`` it also collects what C code writes straight to file
+descriptor 1 during the block (a solver's banner, or its interrupt message from a build that
+prints in C), reads that for the message too, and passes it on at the end, to stdout or to
+the binary stream given (the CLI sends it to stderr, so that ``--json`` output stays JSON).
 
 >>> with InterruptGuard() as guard:
 ...     pass
@@ -20,8 +23,10 @@ False
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
+import tempfile
 import threading
 
 __all__ = ["InterruptGuard", "mentions_interrupt", "SOLVER_INTERRUPT_MESSAGES"]
@@ -32,11 +37,24 @@ class InterruptGuard:
 
     Installed only in the main thread and only over Python's default handler, so a process
     that ignores SIGINT (or has its own handler) keeps its behaviour.
+
+    ``solver_output``: False (the default) leaves file descriptor 1 alone; True or a binary
+    stream collects what is written to it during the block (module docstring), sets ``hit``
+    if a solver says there that it was interrupted, and at exit passes it on to stdout (True)
+    or to that stream. The collected text is kept as ``solver_text``.
     """
+
+    def __init__(self, solver_output=False):
+        self.solver_output = solver_output
 
     def __enter__(self):
         self.hit = False
-        self._previous = self._stdout = None
+        self.solver_text = ""
+        self._previous = self._stdout = self._fd1 = None
+        if self.solver_output is not False:
+            sys.stdout.flush()
+            self._fd1 = (tempfile.TemporaryFile(), os.dup(1))
+            os.dup2(self._fd1[0].fileno(), 1)
         if (threading.current_thread() is threading.main_thread()
                 and signal.getsignal(signal.SIGINT) is signal.default_int_handler):
             self._previous = signal.signal(signal.SIGINT, self._handler)
@@ -53,7 +71,25 @@ class InterruptGuard:
             signal.signal(signal.SIGINT, self._previous)
             if isinstance(sys.stdout, _SolverWatch) and sys.stdout._guard is self:
                 sys.stdout = self._stdout
+        if self._fd1 is not None:
+            self._pass_on_fd1()
         return False
+
+    def _pass_on_fd1(self):
+        file, saved = self._fd1
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+        file.seek(0)
+        data = file.read()
+        file.close()
+        self.solver_text = data.decode("utf-8", "replace")
+        if any(message in self.solver_text.lower() for message in SOLVER_INTERRUPT_MESSAGES):
+            self.hit = True
+        if data:
+            target = sys.stdout.buffer if self.solver_output is True else self.solver_output
+            target.write(data)
+            target.flush()
 
 
 SOLVER_INTERRUPT_MESSAGES = ("solver interrupted",)

@@ -75,6 +75,33 @@ def test_mu_never_produces_exact_zeros():
     assert np.count_nonzero(fit.W == 0) == 0 and np.count_nonzero(fit.G == 0) == 0
 
 
+@pytest.mark.parametrize("load", [load_iris, load_wine], ids=["iris", "wine"])
+def test_exact_zeros_of_an_exact_w_step_are_the_solvers_choice_and_g_has_a_true_active_set(
+        load):
+    # README "Zeros, defined". W-step: only XW enters the objective, so OSQP's W and the
+    # vertex of {W >= 0 : XW = XW_osqp} found by Lawson-Hanson NNLS (at most p non-zeros a
+    # column) are both minimisers, with ~0 % and >= 1 - p/n exact zeros. G-step: unique
+    # minimiser, whose zero pattern NNLS gives exactly; OSQP finds a subset of it.
+    from scipy.optimize import nnls
+
+    from nnmf_research.models.convex import g_model, w_model
+
+    X, _ = standardized(load)
+    p, n = X.shape
+    start = convex_nmf(X, 3, random_state=0, max_iter=100)   # F = XW well conditioned
+    G0, W0 = start.G, start.W
+    W = w_model(X.T @ X, 3)(W0, G0)
+    F = X @ W
+    vertex = np.column_stack([nnls(X, F[:, j], maxiter=50 * n)[0] for j in range(3)])
+    np.testing.assert_allclose(X @ vertex, F, atol=1e-12 * np.abs(F).max())
+    assert (vertex > 0).sum(axis=0).max() <= p
+    assert np.mean(W == 0) < 0.05 and np.mean(vertex == 0) >= 1 - p / n
+    G = g_model(n, 3)(X.T @ F, F.T @ F, G0)
+    exact = np.array([nnls(F, X[:, i])[0] for i in range(n)])
+    np.testing.assert_allclose(G, exact, atol=1e-5 * exact.max())
+    assert np.all(exact[G == 0] == 0) and np.mean(exact == 0) > np.mean(G == 0) + 0.05
+
+
 def test_kernel_convex_nmf_on_gram_equals_convex_nmf_from_the_same_start():
     X, _ = standardized(load_wine)
     G0, W0 = convex_init(X, 3, random_state=0)
@@ -184,3 +211,32 @@ def test_convex_mu_iterates_equal_the_papers_rules_applied_literally(shape, sign
     assert fit.loss == pytest.approx(float(np.vdot(R, R)), rel=1e-12)
     # the loop's loss, from the cached products, is the direct residual to ~1e-13·Tr K
     assert fit.history[-1] == pytest.approx(fit.loss, abs=1e-12 * float(np.vdot(X, X)))
+
+
+def test_threads_limit_blas_for_the_whole_fit_as_factorize_does(monkeypatch):
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    import nnmf_research.convex as convex
+    from nnmf_research.threads import DEFAULT_THREADS, blas_threads
+
+    if not any(p["user_api"] == "blas" for p in threadpoolctl.threadpool_info()):
+        pytest.skip("no BLAS library that threadpoolctl can see")
+    seen = []
+
+    def spy(run):
+        def inner(*args):
+            seen.append(max(p["num_threads"] for p in threadpoolctl.threadpool_info()
+                            if p["user_api"] == "blas"))
+            return run(*args)
+        return inner
+
+    monkeypatch.setattr(convex, "_convex_run", spy(convex._convex_run))
+    monkeypatch.setattr(convex, "_semi_run", spy(convex._semi_run))
+    X, _ = standardized(load_iris)
+    for fit in (semi_nmf, convex_nmf):
+        fit(X, 3, max_iter=2, random_state=0)
+        fit(X, 3, max_iter=2, random_state=0, threads=2)
+    with blas_threads(2):
+        kernel_convex_nmf(X.T @ X, 3, max_iter=2, random_state=0)
+    assert seen == [DEFAULT_THREADS, 2, DEFAULT_THREADS, 2, 2]
+    with pytest.raises(NMFInputError, match="threads=0"):
+        convex_nmf(X, 3, threads=0)

@@ -83,3 +83,26 @@ def test_clustering_kinds_share_the_k_means_start_and_plain_nmf_skips_mixed_sign
     with pytest.raises(SkipCell, match="non-negative"):
         run_method("nmf_kmeans", X, 3, None, None, np.random.default_rng(0), {})
     assert "meta" not in method_parameters("separable")  # the runner's, never the config's
+
+
+@pytest.mark.parametrize("kind", ["convex_nmf", "nmf_kmeans"])
+def test_convex_benchmark_kinds_fix_blas_threads_and_run_the_unbenchmarked_fit(kind):
+    # blas_threads only fixes the threads (after a 1-sweep warm-up) and records them: the
+    # fit is the one the kind runs without it, from the same seeded k-means start.
+    from nnmf_research import convex_nmf
+
+    X = load_dataset("iris", standardize=False).X
+    params = {"max_iter": 15, "tol": 0}
+    plain = run_method(kind, X, 3, None, None, np.random.default_rng([0, 0, 1]), params)
+    bench = run_method(kind, X, 3, None, None, np.random.default_rng([0, 0, 1]),
+                       {**params, "blas_threads": 1})
+    np.testing.assert_allclose(bench.W, plain.W, rtol=1e-12)
+    np.testing.assert_allclose(bench.H, plain.H, rtol=1e-12)
+    assert bench.n_iter == 15 and len(bench.trace_time) == 16
+    assert bench.extra["blas_threads"] == 1 and bench.extra["cpu_seconds"] > 0
+    assert "blas_threads" not in plain.extra
+    if kind == "convex_nmf":
+        seed = int(np.random.default_rng([0, 0, 1]).integers(2**31 - 1))
+        lib = convex_nmf(X, 3, random_state=seed, max_iter=15, tol=0)
+        np.testing.assert_allclose(bench.W, lib.F, rtol=1e-12)
+        np.testing.assert_allclose(bench.H, lib.G.T, rtol=1e-12)

@@ -11,7 +11,6 @@ Ctrl-C stops the run and still writes the last complete iterate (stop_reason "in
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 
@@ -131,40 +130,6 @@ def _remember(last: dict, it, W, H, loss) -> bool:
     return False
 
 
-class _SolverOutput:
-    """Collects what C solvers print on file descriptor 1 during the block (OSQP says
-    "Solver interrupted" there, and only there, when it caught a Ctrl-C) and passes it on
-    to stdout afterwards (to ``target``, a binary stream, when given: e.g. stderr, so that
-    a solver's banner never mixes into ``--json`` output)."""
-
-    def __init__(self, target=None):
-        self.target = target
-
-    def __enter__(self):
-        import tempfile
-
-        self.text = ""
-        sys.stdout.flush()
-        self._file = tempfile.TemporaryFile()
-        self._saved = os.dup(1)
-        os.dup2(self._file.fileno(), 1)
-        return self
-
-    def __exit__(self, *exc) -> bool:
-        sys.stdout.flush()
-        os.dup2(self._saved, 1)
-        os.close(self._saved)
-        self._file.seek(0)
-        data = self._file.read()
-        self._file.close()
-        self.text = data.decode("utf-8", "replace")
-        if data:
-            target = self.target or sys.stdout.buffer
-            target.write(data)
-            target.flush()
-        return False
-
-
 def _loss(name: str, X, W, H, mask) -> float:
     """The named loss, over the observed entries when ``mask`` (1 = observed) is given."""
     return (losses.loss(name, X, W, H) if mask is None
@@ -237,7 +202,7 @@ def _run_nmf(args) -> int:
         fit, init_seconds = zero_factorization(X.shape, args.k, args.loss), 0.0
     else:
         last = {}
-        with InterruptGuard() as guard, _SolverOutput() as solver_output:
+        with InterruptGuard(solver_output=True) as guard:
             # bad options are refused before a long initialization
             if mask is None:   # with missing entries factorize refuses these up front
                 _precheck(args, X.shape, X.nnz if sp.issparse(X) else None)
@@ -255,7 +220,7 @@ def _run_nmf(args) -> int:
             except SolverFailedError:
                 fit = None
         if fit is None:  # OSQP / CLARABEL catch Ctrl-C themselves and report a failure
-            if not (guard.hit or mentions_interrupt(solver_output.text)):
+            if not guard.hit:
                 raise
             fit = _last_complete(X, args.loss, last)
         interrupted = guard.hit or mentions_interrupt(fit.stop_reason)
@@ -284,7 +249,7 @@ def _run_other(args) -> int:
     if args.out is not None:
         check_output_dir(args.out, owned=spec.outputs)
     _refuse_missing(args, read_matrix(args.file))
-    with InterruptGuard() as guard, _SolverOutput(sys.stderr.buffer):
+    with InterruptGuard(solver_output=sys.stderr.buffer) as guard:
         fit, arrays = run_model(args)
     interrupted = guard.hit or mentions_interrupt(fit.stop_reason)
     summary = {"input": str(args.file), **fit.summary(), "model": args.model,

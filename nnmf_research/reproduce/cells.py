@@ -63,9 +63,11 @@ kmeans          scikit-learn KMeans (n_init=10) on the columns, seeded as the co
                 the centroids are X·HᵀD⁻¹, convex NMF with that W)
 semi_nmf        ``semi_nmf`` (method mu | cvxpy, max_iter, tol) from the seeded k-means + 0.2
                 start; W = F, H = Gᵀ (any sign of X); skipped when n·k > max_entries
-convex_nmf      ``convex_nmf`` from the same start; W = F = X W_c, H = Gᵀ, zeros_W of W_c
+convex_nmf      ``convex_nmf`` from the same start; W = F = X W_c, H = Gᵀ, zeros_W of W_c;
+                benchmark option ``blas_threads``
 nmf_kmeans      plain NMF (``factorize``: method, max_iter, tol) from that start, W₀ = X G₀D⁻¹
-                (convex NMF's first basis), H₀ = G₀ᵀ; skipped on mixed-sign X
+                (convex NMF's first basis), H₀ = G₀ᵀ; skipped on mixed-sign X; benchmark
+                option ``blas_threads``
 separable       ``separable_nmf`` (method spa | gillis_luce | hottopixx, rho); ``noise``
                 = the data set's planted level (``meta["noise"]``, as Gillis & Luce give their
                 LP) unless a number is set
@@ -153,15 +155,16 @@ def _run_nmf(X, k, W0, H0, rng, *, method="hals", loss="frobenius", max_iter=200
     run = dict(loss=loss, method=method, W=W0, H=H0, tol=tol, time_limit=time_limit,
                solver=solver, kernel_options=kernel_options, **hooks)
     stamps = []
-    with _Benchmark(blas_threads) as bench:
-        if blas_threads is not None:
-            factorize(X, k, max_iter=1, **run)  # warm-up: first-call costs are not NMF's
-        start = time.perf_counter()
-        fit = factorize(X, k, max_iter=max_iter, **run,
+
+    def timed(iterations):
+        stamps.clear()
+        began = time.perf_counter()
+        fit = factorize(X, k, max_iter=iterations, **run,
                         callback=lambda it, W, H, value: stamps.append(time.perf_counter()))
-        seconds = time.perf_counter() - start
-    extra = dict(bench.extra, stop_reason=fit.stop_reason) if blas_threads is not None else {
-        "stop_reason": fit.stop_reason}
+        return fit, began, time.perf_counter() - began
+
+    (fit, start, seconds), extra = _benchmarked(blas_threads, timed, max_iter)
+    extra["stop_reason"] = fit.stop_reason
     if len(stamps) != len(fit.history) - 1:
         raise RuntimeError(f"method {method!r} called back {len(stamps)} times for "
                            f"{len(fit.history) - 1} iterations; the time trace would be wrong")
@@ -488,6 +491,19 @@ class _Benchmark:
         return False
 
 
+def _benchmarked(blas_threads, fit, max_iter):
+    """``fit(max_iter)``, with BLAS threads fixed to ``blas_threads`` when it is set (a
+    benchmark): then a 1-iteration warm-up ``fit(1)`` runs first (first-call costs are not
+    the method's) and the record of :class:`_Benchmark` (threads, BLAS, load, CPU seconds of
+    the timed fit and its warm-up) is returned with it. Returns (result, extra); extra is
+    empty when ``blas_threads`` is None."""
+    with _Benchmark(blas_threads) as bench:
+        if blas_threads is not None:
+            fit(1)
+        result = fit(max_iter)
+    return result, (dict(bench.extra) if blas_threads is not None else {})
+
+
 def _peak_memory_mb(run) -> float:
     """Peak of the memory ``run()`` allocates (tracemalloc, which NumPy reports to), in MB.
     Measured in a run of its own: tracing slows Python-level allocation, so a timed run is
@@ -749,24 +765,35 @@ def _run_semi_nmf(X, k, W0, H0, rng, *, method="mu", max_iter=2000, tol=0.0, sol
 
 
 def _run_convex_nmf(X, k, W0, H0, rng, *, method="mu", max_iter=2000, tol=0.0, solver=None,
-                    max_entries=None):
-    from ..convex import convex_nmf
+                    max_entries=None, blas_threads=None):
+    """``convex_nmf`` from the seeded k-means start (the same start ``convex_nmf`` draws
+    with that seed, drawn once here so a warm-up does not rerun k-means); benchmark option
+    ``blas_threads`` as for the ``nmf`` kind (:func:`_benchmarked`)."""
+    from ..convex import convex_init, convex_nmf
     _check_size(X, k, max_entries)
-    fit = convex_nmf(X, k, method=method, random_state=_convex_seed(rng), max_iter=max_iter,
-                     tol=tol, solver=solver)
-    return _convex_output(fit, _w_sparsity(fit.W))
+    G0, Wc0 = convex_init(X, k, random_state=_convex_seed(rng))
+    fit, extra = _benchmarked(
+        blas_threads, lambda iterations: convex_nmf(
+            X, k, method=method, G0=G0, W0=Wc0, max_iter=iterations, tol=tol, solver=solver),
+        max_iter)
+    return _convex_output(fit, {**extra, **_w_sparsity(fit.W)})
 
 
-def _run_nmf_kmeans(X, k, W0, H0, rng, *, method="mu", max_iter=2000, tol=0.0):
+def _run_nmf_kmeans(X, k, W0, H0, rng, *, method="mu", max_iter=2000, tol=0.0,
+                    blas_threads=None):
+    """Plain NMF (``factorize``) from convex NMF's start, W₀ = X G₀D⁻¹, H₀ = G₀ᵀ; benchmark
+    option ``blas_threads`` as for the ``nmf`` kind (:func:`_benchmarked`)."""
     from ..convex import convex_init
     if (X < 0).any():
         raise SkipCell("plain NMF needs non-negative data (this X is mixed-sign)")
     G0, Wc0 = convex_init(X, k, random_state=_convex_seed(rng))
-    fit = factorize(X, k, method=method, W=X @ Wc0, H=G0.T.copy(), max_iter=max_iter,
-                    tol=tol)
+    fit, extra = _benchmarked(
+        blas_threads, lambda iterations: factorize(
+            X, k, method=method, W=X @ Wc0, H=G0.T.copy(), max_iter=iterations, tol=tol),
+        max_iter)
     return MethodOutput(fit.W, fit.H, "frobenius", fit.seconds, fit.n_iter,
                         np.asarray(fit.history), np.asarray(fit.times),
-                        {"stop_reason": fit.stop_reason, **_w_sparsity(fit.W)})
+                        {**extra, "stop_reason": fit.stop_reason, **_w_sparsity(fit.W)})
 
 
 def _run_separable(X, k, W0, H0, rng, *, method="spa", noise="planted", rho=1.0, solver=None,
