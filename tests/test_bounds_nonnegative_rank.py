@@ -173,5 +173,5 @@ def test_a_near_miss_below_1e_6_is_not_counted_as_an_upper_bound(monkeypatch):
         return real(X, r, **kwargs)
 
     monkeypatch.setattr(exact_module, "exact_nmf", fake)
-    b = exact_nmf_upper_bound(ngon_slack(6).X, start=5, time_limit=20)
+    b = exact_nmf_upper_bound(ngon_slack(6).X, start=5, time_limit=3)
     assert b.bound == 6 and "near miss" in b.status

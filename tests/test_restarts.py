@@ -3,6 +3,8 @@ change a restart's result (the issue-10 regressions: time_limit, update and poli
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
@@ -87,11 +89,24 @@ def test_a_constrained_search_is_not_answered_from_the_unconstrained_cache(tmp_p
     assert free.W.max() > 0.5
     models = (frobenius_model(3, 5), frobenius_model(3, 6, constraints=lambda Wt: [Wt <= 0.5]))
     with pytest.warns(CheckpointWarning, match="checkpoint disabled"):
-        bound = exact_nmf(X, 3, heuristic="multistart", attempts=3, time_limit=20,
+        bound = exact_nmf(X, 3, heuristic="multistart", attempts=3, time_limit=4,
                           update=models, checkpoint_dir=tmp_path)
     assert bound.W.max() <= 0.5 + 1e-7
     assert "checkpoint disabled" in bound.notes
     assert len(list(tmp_path.glob("restart-*.npz"))) == 1
+
+
+def test_the_time_limit_binds_inside_a_chunk_of_slow_cvxpy_sweeps():
+    """Regression: the deadline was checked only between chunks of 1000 sweeps, so a CVXPY
+    update pair (~20 ms a sweep) given 1 s ran for 30-44 s."""
+    from nnmf_research.models.frobenius import frobenius_model
+
+    gen = np.random.default_rng(3)
+    X = gen.uniform(0.1, 1.0, (6, 3)) @ gen.uniform(0.1, 1.0, (3, 5))
+    models = (frobenius_model(3, 5), frobenius_model(3, 6, constraints=lambda Wt: [Wt <= 0.5]))
+    start = time.perf_counter()
+    exact_nmf(X, 3, heuristic="multistart", attempts=3, time_limit=1.0, update=models)
+    assert time.perf_counter() - start < 10.0
 
 
 def test_polish_is_part_of_the_key(tmp_path):

@@ -149,7 +149,9 @@ class _Search:
 
     def iterate(self, W, H, n_iter):
         pair = self.update if isinstance(self.update, tuple) else (self.update, "same")
-        fit = alternate(self.X, W, H, *pair, max_iter=n_iter, tol=0)
+        # the deadline binds inside a chunk too: a chunk of 1000 CVXPY sweeps takes ~40 s
+        left = max(0.0, self.deadline - time.perf_counter())
+        fit = alternate(self.X, W, H, *pair, max_iter=n_iter, tol=0, time_limit=left)
         if kind_of(fit.stop_reason) is Kind.INTERRUPTED:
             # the loop turned Ctrl-C into a partial result; a search stops on it (a finished
             # restart is saved, this one is not)
