@@ -363,7 +363,15 @@ def test_ctrl_c_in_factorize_writes_the_last_complete_iterate_and_exits_130(tmp_
     line = proc.stderr.readline()  # the first progress line: it is iterating
     assert line.startswith("[nnmf] iter"), line
     proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=120)
+    try:
+        _, err = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        # OSQP installs its own SIGINT handler during each solve and checks its flag only in
+        # its iteration loop: a Ctrl-C landing after the last check (polishing) is swallowed
+        # by OSQP (about 1 in 20 here; README, "Ctrl-C"). A second Ctrl-C stops the run.
+        assert method == "cvxpy"
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     summary = _strict((out / "summary.json").read_text())
     assert summary["stop_reason"].startswith("interrupted after")
