@@ -445,9 +445,10 @@ BALANCE_SPREAD = 30
 are more than 2^30 (~1e9) apart, so only the degenerate terms described there, and every
 other iterate and line-search step stays as it was (rebalancing every sweep moved the
 exponents by 1 now and then, and the line search's C − P then read the jump as a step: on a
-planted 10×10×8 rank-3 tensor that cost it 18× in final loss after 25 sweeps). Measured over 150 sweeps from
-10 starts: it fired once in 3 of the faces runs (25×25×100, k = 20), 9 of the digits runs
-(8×8×300, k = 10) and 1 of the Swimmer runs (32×32×256, k = 16), never twice in a run."""
+planted 10×10×8 rank-3 tensor that cost it 18× in final loss after 25 sweeps). Measured
+over 150 sweeps from 10 starts: it fired once in 3 of the faces runs (25×25×100, k = 20), 9
+of the digits runs (8×8×300, k = 10) and 1 of the Swimmer runs (32×32×256, k = 16), never
+twice in a run."""
 
 
 def balance_components(factors: Sequence[np.ndarray],
