@@ -74,6 +74,8 @@ def test_time_to_the_peers_final_loss_reads_the_first_point_at_or_below_it():
     ctx = {"X": None, "W": None, "H": None, "out": out}
     assert [METRICS[m](ctx) for m in ("time_to_peer_final_loss", "peer_time_to_final_loss",
                                       "ratio_to_peer_final_loss")] == [3.0, 6.0, 0.5]
+    # the final losses: ours 1.0, the peer's 2.0 (its last point, not its first at 2.0)
+    assert METRICS["final_loss_ratio_to_peer"](ctx) == 0.5
 
 
 def test_time_to_the_peers_final_loss_is_none_when_never_reached_or_no_peer_ran():
@@ -83,5 +85,5 @@ def test_time_to_the_peers_final_loss_is_none_when_never_reached_or_no_peer_ran(
     assert peer_final_loss_times([4.0, 3.0], [0.0, 1.0], [4.0, 1.0], [0.0, 5.0]) == (
         None, 5.0, None)
     out = MethodOutput(trace_loss=np.array([4.0, 3.0]), trace_time=np.array([0.0, 1.0]))
-    assert METRICS["ratio_to_peer_final_loss"]({"X": None, "W": None, "H": None,
-                                                "out": out}) is None
+    for name in ("ratio_to_peer_final_loss", "final_loss_ratio_to_peer"):
+        assert METRICS[name]({"X": None, "W": None, "H": None, "out": out}) is None

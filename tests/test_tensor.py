@@ -214,6 +214,51 @@ def test_the_line_search_is_refused_where_it_has_no_loss_identity(options):
         ntf(noisy((4, 3, 3), 2), 2, line_search=True, max_iter=2, **options)
 
 
+def test_balancing_keeps_the_model_exactly_and_brings_each_terms_columns_within_4x():
+    from nnmf_research.tensor import balance_components
+
+    rng = np.random.default_rng(1)
+    F = [rng.random((5, 3)), rng.random((4, 3)), rng.random((6, 3)), rng.random((3, 3))]
+    F[0][:, 1] *= 1e-16
+    F[1][:, 1] *= 1e16
+    F[2][:, 2] *= 2.0**-600
+    F[3][:, 2] *= 2.0**600
+    B = balance_components(F)
+    np.testing.assert_array_equal(cp_to_tensor(B), cp_to_tensor(F))   # powers of two: exact
+    tops = np.array([A.max(axis=0) for A in B])
+    assert np.all(tops.max(axis=0) / tops.min(axis=0) < 4.0)
+    # a spread threshold leaves the terms within it untouched (term 0 spans a few powers)
+    kept = balance_components(F, spread=30)
+    for A, A_kept in zip(F, kept):
+        np.testing.assert_array_equal(A_kept[:, 0], A[:, 0])
+    assert np.all(np.array([A.max(axis=0) for A in kept])[:, 1:].max(axis=0)
+                  / np.array([A.max(axis=0) for A in kept])[:, 1:].min(axis=0) < 4.0)
+
+
+def test_a_term_scaled_down_to_the_floor_recovers_the_planted_tensor_only_balanced():
+    """The same model as a balanced start, one term's mode-1 column scaled by 2^-50 (its
+    entries ~1e-15, the floor 1e-16) and its mode-2 column by 2^50. The planted factors have
+    zeros in mode 1, which the floored term can only approximate to ~1e-16 / 1e-15 of its
+    scale: unbalanced, HALS stalls far from the exact fit; balanced, it recovers it."""
+    rng = np.random.default_rng(0)
+    true = [rng.uniform(0.1, 1.0, (length, 3)) for length in (8, 7, 6)]
+    true[0][:4] = 0.0
+    true[0][4:, 0] = 0.0
+    T = cp_to_tensor(true)
+    start = [A.copy() for A in random_factors(T, 3, np.random.default_rng(0))]
+    start[0][:, 2] *= 2.0**-50
+    start[1][:, 2] *= 2.0**50
+    balanced = ntf(T, 3, factors=start, max_iter=1000, tol=0)      # the default for HALS
+    assert balanced.relative_error < 1e-10
+    assert ntf(T, 3, factors=start, max_iter=1000, tol=0,
+               balance=False).relative_error > 1e-5
+
+
+def test_balance_is_refused_for_the_kl_loss():
+    with pytest.raises(NMFInputError, match="balance applies to loss 'frobenius'"):
+        ntf(noisy((4, 3, 3), 2), 2, method="mu", loss="kl", balance=True, max_iter=2)
+
+
 def _collect(store):
     """An ntf callback keeping a copy of every sweep's factors."""
     def callback(it, blocks, value):

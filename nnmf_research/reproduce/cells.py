@@ -545,14 +545,14 @@ def _ntf_output(T, factors, loss_name, seconds, n_iter, trace_loss, trace_time, 
 
 def _run_ntf(X, k, W0, H0, rng, *, modes=None, method="hals", loss="frobenius",
              max_iter=200, tol=1e-4, kernel_options=None, match_nmf_parameters=False,
-             blas_threads=None, memory_iterations=0, peer=None):
+             blas_threads=None, memory_iterations=0, peer=None, balance=None):
     """``ntf`` from ``random_factors(T, k, rng)`` (the same start for every tensor kind of
     a repetition: ``rng`` depends on the seed and repetition only; W0, H0 are not used).
     The trace's times are taken by a callback, from the call's start, as for TensorLy.
     ``peer = "hals" | "mu"`` also runs that TensorLy algorithm in this cell, right after
     ours, from the same start and for as many iterations, and keeps its traces as
     ``trace_peer_loss`` / ``trace_peer_time`` (the pair the ``*_peer_final_loss`` metrics
-    read); without TensorLy the cell still runs, without them."""
+    read); without TensorLy the cell still runs, without them. ``balance`` is ``ntf``'s."""
     import copy
 
     from ..tensor import ntf, random_factors
@@ -567,7 +567,8 @@ def _run_ntf(X, k, W0, H0, rng, *, modes=None, method="hals", loss="frobenius",
     def stamp(iteration, blocks, value):
         stamps.append(time.perf_counter())
 
-    run = dict(method=method, loss=loss, tol=tol, kernel_options=kernel_options)
+    run = dict(method=method, loss=loss, tol=tol, kernel_options=kernel_options,
+               balance=balance)
     with _Benchmark(blas_threads) as bench:
         start = time.perf_counter()
         fit = ntf(T, k, factors=start_factors, max_iter=max_iter, callback=stamp, **run)

@@ -21,6 +21,10 @@ metric_lines    metrics against a data-set parameter (e.g. m), one line per meth
 metric_by_dataset  one panel per metric: for each (data set, k) a group of bars, one per
                 method; success-type metrics show the mean, others the median (keys: metrics,
                 methods)
+per_start_points  every repetition's value of a metric as a dot, one column of dots per
+                method within each (data set, k) group, a dashed line at ``reference``
+                and, above each column, how many of its starts lie above that line (keys:
+                metric, methods, reference, log): a claim "on every start" at a glance
 family_lines    one panel per data-set loader: a metric (e.g. a rank bound) against a data-set
                 parameter (e.g. n), one line per method, the known rank₊ dashed (keys:
                 metric, x, methods, families)
@@ -68,6 +72,7 @@ FIGURE_KINDS = {
     "metric_bars": ("metric", "methods"),
     "metric_lines": ("metrics", "x", "methods"),
     "metric_by_dataset": ("metrics", "methods"),
+    "per_start_points": ("metric", "methods", "reference", "log"),
     "family_lines": ("metric", "x", "methods", "families"),
     "chi_square_vs_kl": ("methods", "dataset", "k", "rep"),
     "mean_lines": ("metric", "x", "methods", "percent"),
@@ -331,6 +336,38 @@ def _metric_by_dataset(fig, exp, rows, store, path):
         ax.grid(True, axis="y", alpha=0.3)
     longest = max((len(exp.label(m)) for m in methods), default=0)
     axes[0, 0].legend(fontsize=7, ncol=min(4, len(methods)) if longest < 25 else 1)
+    _title(fig, exp, figure)
+    _save(figure, path)
+
+
+def _per_start_points(fig, exp, rows, store, path):
+    metric, reference = fig["metric"], fig.get("reference")
+    methods = fig.get("methods", list(exp.methods))
+    groups = _groups(rows)
+    figure, ax = _subplots(figsize=(max(6.4, 1.1 * len(groups)), 4.0), layout="constrained")
+    width = 0.8 / max(len(methods), 1)
+    for i, m in enumerate(methods):
+        for g, (dataset, k) in enumerate(groups):
+            got = np.array([float(r[metric]) for r in rows if r["method"] == m
+                            and r["dataset"] == dataset and r["k"] == k
+                            and r["status"] == "ok" and r.get(metric) is not None])
+            centre = g + (i - (len(methods) - 1) / 2) * width
+            spread = np.linspace(-0.3, 0.3, got.size) * width if got.size > 1 else np.zeros(1)
+            ax.plot(centre + spread[:got.size], got, "o", ms=3, color=f"C{i}",
+                    label=exp.label(m) if g == 0 else None)
+            if reference is not None and got.size:
+                ax.annotate(f"{int((got > reference).sum())}/{got.size}",
+                            (centre, 1.0), xycoords=("data", "axes fraction"),
+                            ha="center", va="bottom", fontsize=6, color=f"C{i}")
+    if reference is not None:
+        ax.axhline(reference, color="k", ls="--", lw=0.8)
+    if fig.get("log"):
+        ax.set_yscale("log")
+    ax.set_xticks(np.arange(len(groups)), [f"{d}\nr={k}" for d, k in groups], fontsize=7)
+    ax.set_ylabel(metric.replace("_", " ") + (f" (n/N: starts above {reference:g})"
+                                               if reference is not None else ""))
+    ax.grid(True, axis="y", alpha=0.3)
+    ax.legend(fontsize=7)
     _title(fig, exp, figure)
     _save(figure, path)
 
@@ -620,7 +657,8 @@ def _consensus(fig, exp, rows, store, path):
 
 _DRAW = {"basis_grid": _basis_grid, "loss_curves": _loss_curves,
          "metric_bars": _metric_bars, "metric_lines": _metric_lines,
-         "metric_by_dataset": _metric_by_dataset, "family_lines": _family_lines,
+         "metric_by_dataset": _metric_by_dataset, "per_start_points": _per_start_points,
+         "family_lines": _family_lines,
          "chi_square_vs_kl": _chi_square_vs_kl, "mean_lines": _mean_lines,
          "objective_time": _objective_time,
          "parameter_lines": _parameter_lines, "rank_choice": _rank_choice,

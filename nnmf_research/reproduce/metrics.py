@@ -16,7 +16,9 @@
 * Against a peer run in the same cell (the ``ntf`` kind's ``peer`` option saves its trace):
   ``time_to_peer_final_loss``, the time at the first iteration at which our loss is at or
   below the peer's final loss; ``peer_time_to_final_loss``, the same for the peer's own
-  trace; ``ratio_to_peer_final_loss``, ours / theirs (None where ours never gets there).
+  trace; ``ratio_to_peer_final_loss``, ours / theirs (None where ours never gets there);
+  ``final_loss_ratio_to_peer``, our final loss over the peer's (both the last points of the
+  traces: above 1 where ours ends worse from the same start).
 * χ²/2 = ½ Σ (X − WH)²/(WH) (Pearson), the first-order twin of the I-divergence; the PLSI
   identity gap |J − (−L + Σ X log(X/N))|/J (:func:`nnmf_research.plsi.kl_plsi_identity`).
 * Parts recovered (Donoho & Stodden 2003): a true part counts as recovered when some basis
@@ -323,24 +325,40 @@ def peer_final_loss_times(trace_loss, trace_time, peer_loss, peer_time):
     return ours, theirs, ratio
 
 
-def _peer_final(ctx, which: int):
-    """One of :func:`peer_final_loss_times` for a cell that ran its peer (the ``ntf`` kind's
-    ``peer`` option: traces ``trace_peer_loss`` / ``trace_peer_time``); None otherwise."""
-    out = ctx["out"]
+def _peer_traces(out):
+    """(ours, the peer's) (loss, time) traces of a cell that ran its peer (the ``ntf``
+    kind's ``peer`` option: ``trace_peer_loss`` / ``trace_peer_time``); None otherwise."""
     peer_loss, peer_time = out.extra.get("trace_peer_loss"), out.extra.get("trace_peer_time")
     if (out.trace_loss is None or out.trace_time is None or peer_loss is None
-            or peer_time is None or len(peer_loss) == 0):
+            or peer_time is None or len(peer_loss) == 0 or len(out.trace_loss) == 0):
         return None
-    return peer_final_loss_times(out.trace_loss, out.trace_time, peer_loss, peer_time)[which]
+    return (out.trace_loss, out.trace_time), (peer_loss, peer_time)
+
+
+def _peer_final(ctx, which: int):
+    """One of :func:`peer_final_loss_times` for a cell that ran its peer; None otherwise."""
+    traces = _peer_traces(ctx["out"])
+    return None if traces is None else peer_final_loss_times(*traces[0], *traces[1])[which]
+
+
+def _final_loss_ratio_to_peer(ctx):
+    """Our last traced loss over the peer's (None without a peer run, or when the peer
+    ends at an exactly zero loss)."""
+    traces = _peer_traces(ctx["out"])
+    if traces is None:
+        return None
+    ours, theirs = float(traces[0][0][-1]), float(traces[1][0][-1])
+    return ours / theirs if theirs > 0 else None
 
 
 METRICS.update({
     "time_to_peer_final_loss": lambda c: _peer_final(c, 0),
     "peer_time_to_final_loss": lambda c: _peer_final(c, 1),
     "ratio_to_peer_final_loss": lambda c: _peer_final(c, 2),
+    "final_loss_ratio_to_peer": _final_loss_ratio_to_peer,
 })
 FACTOR_FREE_METRICS += ("time_to_peer_final_loss", "peer_time_to_final_loss",
-                        "ratio_to_peer_final_loss")
+                        "ratio_to_peer_final_loss", "final_loss_ratio_to_peer")
 
 METRICS.update({name: _from_extra(name)
                 for name in ("heldout_relative_error", "observed_relative_error",
