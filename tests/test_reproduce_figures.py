@@ -30,6 +30,13 @@ def test_figure_specs_are_checked():
                      datasets, "x.toml")
     with pytest.raises(NMFInputError, match="has no 'name'"):
         check_figure({"kind": "loss_curves"}, methods, datasets, "x.toml")
+    # the singular 'method' and the list 'datasets' are checked too (they were not)
+    with pytest.raises(NMFInputError, match="unknown method 'hals'; valid: nmf"):
+        check_figure({"name": "a", "kind": "rank_curves", "method": "hals"}, methods,
+                     datasets, "x.toml")
+    with pytest.raises(NMFInputError, match="unknown dataset 'cbcl'; valid: faces"):
+        check_figure({"name": "a", "kind": "rank_curves", "method": "nmf",
+                      "datasets": ["faces", "cbcl"]}, methods, datasets, "x.toml")
 
 
 def test_importing_the_experiment_modules_and_drawing_keep_the_users_backend(tmp_path):

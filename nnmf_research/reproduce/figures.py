@@ -95,13 +95,17 @@ def check_figure(fig: dict, methods: dict, datasets: dict, where: str) -> None:
         if key not in valid:
             raise NMFInputError(f"{where}: figure {fig['name']!r}: unknown key {key!r}; "
                                 f"valid: {', '.join(valid)}")
-    for m in fig.get("methods", []):
+    named_methods = list(fig.get("methods", [])) + ([fig["method"]] if "method" in fig else [])
+    for m in named_methods:
         if m not in methods:
             raise NMFInputError(f"{where}: figure {fig['name']!r}: unknown method {m!r}; "
                                 f"valid: {', '.join(methods)}")
-    if "dataset" in fig and fig["dataset"] not in datasets:
-        raise NMFInputError(f"{where}: figure {fig['name']!r}: unknown dataset "
-                            f"{fig['dataset']!r}; valid: {', '.join(datasets)}")
+    named_datasets = (list(fig.get("datasets", []))
+                      + ([fig["dataset"]] if "dataset" in fig else []))
+    for d in named_datasets:
+        if d not in datasets:
+            raise NMFInputError(f"{where}: figure {fig['name']!r}: unknown dataset "
+                                f"{d!r}; valid: {', '.join(datasets)}")
 
 
 def montage(W: np.ndarray, image_shape, n_cols: int | None = None) -> np.ndarray:
