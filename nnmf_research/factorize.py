@@ -52,8 +52,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import kernels
-from .checks import (NMFInputError, check_choice, check_factor, check_matrix, check_observed,
-                     check_rank, check_sparse_matrix)
+from .checks import (NMFInputError, check_choice, check_initial_factor, check_matrix,
+                     check_observed, check_positive_int,
+                     check_sparse_matrix)
 from .drivers.alternating import alternate_checked
 from .init import INIT_METHODS, initialize_checked
 from .losses import LOSSES
@@ -270,7 +271,9 @@ def factorize_checked(X: np.ndarray, k, *, loss, method, init, random_state, W, 
     :func:`~nnmf_research.alternate`; ``factors_checked=True`` says W and H were validated by
     the caller too (the estimator checks them under scikit-learn's names).
     """
-    k = check_rank(k, X.shape)
+    # an overcomplete k > min(m, n) is allowed from a given or random start (scikit-learn's
+    # rule); the SVD-based starts refuse it (initialize_checked)
+    k = check_positive_int(k, "k")
     check_choice(loss, "loss", LOSSES)
     check_choice(method, "method", FACTORIZE_METHODS)
     check_choice(init, "init", INIT_METHODS)
@@ -288,6 +291,6 @@ def factorize_checked(X: np.ndarray, k, *, loss, method, init, random_state, W, 
         start = X if mask is None else _mean_filled(X, mask)
         W, H = initialize_checked(start, k, init, random_state)
     elif not factors_checked:
-        W = check_factor(W, (X.shape[0], k), "W")
-        H = check_factor(H, (k, X.shape[1]), "H")
+        W = check_initial_factor(W, (X.shape[0], k), "W")
+        H = check_initial_factor(H, (k, X.shape[1]), "H")
     return alternate_checked(X, W, H, update_H, update_W, loss=loss, mask=mask, **loop)

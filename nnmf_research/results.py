@@ -14,7 +14,7 @@ import numpy as np
 
 from .status import Kind, Status, kind_of
 
-__all__ = ["Factorization", "RankBound"]
+__all__ = ["Factorization", "RankBound", "fitted_attributes"]
 
 
 def _loop_summary(fit) -> dict[str, Any]:
@@ -270,3 +270,13 @@ class SeparableFactorization:
         }
 
 __all__ += ["ConvexFactorization", "SeparableFactorization"]
+
+
+def fitted_attributes(fit, components, n_features: int) -> dict[str, Any]:
+    """The fitted attributes every estimator of the toolkit has, from its result record
+    ``fit`` (a :class:`Factorization` or a family's record with ``k``, ``n_iter``, ``loss``,
+    ``relative_error``, ``stop_reason``, ``history``) and its ``components_``."""
+    return {"factorization_": fit, "components_": np.array(components), "n_components_": fit.k,
+            "n_features_in_": n_features, "n_iter_": fit.n_iter, "loss_": fit.loss,
+            "relative_error_": fit.relative_error, "stop_reason_": fit.stop_reason,
+            "history_": fit.history}
