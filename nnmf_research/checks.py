@@ -131,6 +131,10 @@ def _numeric_array(X, name: str) -> np.ndarray:
     return np.asarray(A, dtype=np.float64)
 
 
+_NEGATIVE = "Negative values in data passed to"
+"""scikit-learn's phrase for negative input, which its checks look for."""
+
+
 def _first_index(mask: np.ndarray) -> tuple[int, ...]:
     return tuple(int(i) for i in np.argwhere(mask)[0])
 
@@ -174,9 +178,8 @@ def check_matrix(X, name: str = "X", *, allow_zero: bool = True,
     if negative.any():
         idx = _first_index(negative)
         raise NMFInputError(
-            f"Negative values in data passed to {name}: {name} entry {idx} is negative: "
-            f"{A[idx]:.6g} "
-            f"({int(negative.sum())} negative entries in all)"
+            f"{name} entry {idx} is negative: {A[idx]:.6g} "
+            f"({int(negative.sum())} negative entries in all). {_NEGATIVE} {name} are refused"
         )
     if not allow_zero and not A.any():
         raise NMFInputError(f"{name} is all zeros")
@@ -281,9 +284,9 @@ def check_sparse_matrix(X, name: str = "X", *, allow_zero: bool = True,
         idx, value = (row, int(A.indices[t])), A.data[t]
         if not np.isfinite(value):
             raise NMFInputError(f"{name} entry {idx} is not finite: {value}")
-        raise NMFInputError(f"Negative values in data passed to {name}: {name} entry {idx} "
-                            f"is negative: {value:.6g} "
-                            f"({int((A.data < 0).sum())} negative entries in all)")
+        raise NMFInputError(f"{name} entry {idx} is negative: {value:.6g} "
+                            f"({int((A.data < 0).sum())} negative entries in all). "
+                            f"{_NEGATIVE} {name} are refused")
     A.eliminate_zeros()
     if not allow_zero and A.nnz == 0:
         raise NMFInputError(f"{name} is all zeros")
