@@ -65,10 +65,9 @@ from sklearn.utils.validation import check_is_fitted, check_non_negative, valida
 from .checks import (NMFInputError, check_choice, check_factor, check_matrix, check_observed,
                      check_sparse_matrix)
 from .drivers.alternating import alternate_checked
-from .factorize import (SPARSE_METHODS, _has_nan, _masked_updates, factorize_checked,
-                        make_updates)
+from .factorize import _has_nan, _masked_updates, factorize_checked, keeps_sparse, make_updates
 from .init import INIT_METHODS
-from .losses import sklearn_error_from_loss
+from .losses import check_loss, sklearn_error_from_loss
 from .results import fitted_attributes
 
 __all__ = ["NMF", "non_negative_factorization", "SOLVERS"]
@@ -82,8 +81,6 @@ fixed); ``"kl-cd"`` is the KL coordinate descent of Hsieh & Dhillon (2011)."""
 BETA_LOSS_NAMES = {"frobenius": 2.0, "kullback-leibler": 1.0, "itakura-saito": 0.0}
 """scikit-learn's names for β (``beta_loss``)."""
 
-_TOOLKIT_LOSS = {2.0: "frobenius", 1.0: "kl"}
-"""β → the toolkit's ``loss`` name, where it has one (other β pass as the number)."""
 
 
 def _beta(beta_loss) -> float:
@@ -229,9 +226,9 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         return SOLVERS[self.solver]
 
     def _loss(self):
-        """(β, the toolkit's loss name or β)."""
+        """(β, the toolkit's name of the loss)."""
         beta = _beta(self.beta_loss)
-        return beta, _TOOLKIT_LOSS.get(beta, "itakura-saito" if beta == 0.0 else beta)
+        return beta, check_loss(beta)
 
     def _k(self, X, W, H, update_H):
         """k from ``n_components`` and, for "auto", the custom factors."""
@@ -248,15 +245,14 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
 
     def _regularization(self) -> dict:
         """scikit-learn's alpha_W, alpha_H, l1_ratio in the toolkit's orientation (its W is
-        our Hᵀ), "same" resolved; empty when there is no regularization."""
+        our Hᵀ, so its alpha_W is our alpha_H), "same" resolved; the scaling by n_features
+        and n_samples is :func:`nnmf_research.losses.regularization`'s, on Xᵀ."""
         alpha_W = float(self.alpha_W)
         alpha_H = alpha_W if self.alpha_H == "same" else float(self.alpha_H)
         l1_ratio = float(self.l1_ratio)
         if min(alpha_W, alpha_H) < 0 or not 0 <= l1_ratio <= 1:
             raise NMFInputError(f"alpha_W={self.alpha_W!r}, alpha_H={self.alpha_H!r} must be "
                                 f">= 0 and l1_ratio={self.l1_ratio!r} in [0, 1]")
-        if alpha_W == alpha_H == 0:
-            return {}
         return {"alpha_W": alpha_H, "alpha_H": alpha_W, "l1_ratio": l1_ratio}
 
     def _progress(self):
@@ -266,7 +262,7 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         return {"solver": self.cvxpy_solver, "solver_options": self.solver_options,
                 "constraints_H": self.constraints_codes, "penalty_H": self.penalty_codes,
                 "constraints_W": self.constraints_components,
-                "penalty_W": self.penalty_components}
+                "penalty_W": self.penalty_components, **self._regularization()}
 
     def _loop(self) -> dict:
         return {"max_iter": self.max_iter, "tol": self.tol, "time_limit": self.time_limit,
@@ -289,7 +285,7 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         if _has_nan(X):
             A, observed = check_observed(X)           # errors name samples as rows
             return A.T, observed.T
-        if sp.issparse(X) and (method, loss) in SPARSE_METHODS:
+        if sp.issparse(X) and keeps_sparse(method, loss):
             return check_sparse_matrix(X.T, finite_norm=True), None
         return check_matrix(X.T, finite_norm=True), None
 
@@ -309,10 +305,6 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
                                 "beta_loss.")
         k = self._k(X, W, H, update_H)
         self._n_components = k
-        reg = self._regularization()
-        if reg:
-            raise NMFInputError("alpha_W / alpha_H > 0: the regularized updates are not in "
-                                "this build yet (issue 16 part 3)")
         if not update_H and _has_nan(X):
             # a feature missing in every sample constrains no encoding: left out, with its
             # row of the fixed basis
@@ -372,8 +364,8 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         if np.asarray(H).dtype != dtype:
             raise TypeError(f"H should have the same dtype as X. Got H.dtype = "
                             f"{np.asarray(H).dtype}.")
-        hooks = {"solver": self.cvxpy_solver, "solver_options": self.solver_options,
-                 "constraints_H": self.constraints_codes, "penalty_H": self.penalty_codes}
+        hooks = {key: value for key, value in self._updates().items()
+                 if key not in ("constraints_W", "penalty_W")}
         Wt = basis.T
         if observed is None:
             update, _ = make_updates(method, loss, Xt.shape, k, **hooks)

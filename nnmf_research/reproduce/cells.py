@@ -131,11 +131,14 @@ class MethodOutput:
 
 def _run_nmf(X, k, W0, H0, rng, *, method="hals", loss="frobenius", max_iter=200, tol=1e-4,
              time_limit=None, l1_H=None, l1_W=None, max_W=None, max_H=None,
-             simplex_H=False, solver=None, kernel_options=None, blas_threads=None):
+             simplex_H=False, solver=None, kernel_options=None, blas_threads=None,
+             memory_iterations=None):
     """``factorize`` from the shared start. The trace's times are taken by a callback from
     the call's start (input checks included, as a peer's clock includes its own). With
     ``blas_threads`` (a benchmark) BLAS threads are fixed for the call, its CPU time and the
-    load recorded, and a 1-iteration warm-up runs first, as the peers' cells do."""
+    load recorded, and a 1-iteration warm-up runs first, as the peers' cells do.
+    ``memory_iterations``: the peak memory of a separate run of that many iterations
+    (:func:`_memory_extra`)."""
     hooks = {}
     constraints_H = []
     if l1_H is not None:
@@ -162,12 +165,34 @@ def _run_nmf(X, k, W0, H0, rng, *, method="hals", loss="frobenius", max_iter=200
         seconds = time.perf_counter() - start
     extra = dict(bench.extra, stop_reason=fit.stop_reason) if blas_threads is not None else {
         "stop_reason": fit.stop_reason}
+    if memory_iterations:
+        extra.update(_memory_extra(lambda: factorize(X, k, max_iter=memory_iterations, **run)))
     if len(stamps) != len(fit.history) - 1:
         raise RuntimeError(f"method {method!r} called back {len(stamps)} times for "
                            f"{len(fit.history) - 1} iterations; the time trace would be wrong")
     times = [0.0] + [t - start for t in stamps]
     return MethodOutput(fit.W, fit.H, loss, seconds, fit.n_iter, np.asarray(fit.history),
                         np.asarray(times), extra)
+
+
+def _memory_extra(run) -> dict:
+    """``peak_memory_mb``: what ``run()`` allocates at its peak beyond what was allocated
+    before (tracemalloc, which NumPy and SciPy's arrays report to; X and the start were
+    allocated before, so they are not in it), and ``max_rss_mb``: the process's peak resident
+    memory so far (getrusage), which does include them, the data set and the interpreter."""
+    import resource
+
+    peak = _peak_memory_mb(run)
+    return {"peak_memory_mb": peak,
+            "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0}
+
+
+def _sklearn_beta(loss) -> str | float:
+    """scikit-learn's ``beta_loss`` for one of our losses (a name or a real β)."""
+    name = losses.check_loss(loss)
+    named = {"frobenius": "frobenius", "kl": "kullback-leibler",
+             "itakura-saito": "itakura-saito"}
+    return named.get(name, losses.beta_of(name))
 
 
 def _sklearn_once(X, k, W0, H0, solver, beta_loss, max_iter, verbose=0):
@@ -208,7 +233,7 @@ def _sklearn_loss_per_iteration(X, k, W0, H0, solver, beta, n_iter, loss, W_end,
 
 
 def _run_sklearn(X, k, W0, H0, rng, *, solver="cd", loss="frobenius", max_iter=200,
-                 trace=None, blas_threads=None):
+                 trace=None, blas_threads=None, memory_iterations=None):
     """scikit-learn's ``NMF`` from the shared start, with a trace a benchmark can read at the
     iteration where scikit-learn actually reaches a target.
 
@@ -224,7 +249,8 @@ def _run_sklearn(X, k, W0, H0, rng, *, solver="cd", loss="frobenius", max_iter=2
       charged the least time of its own and any longer run: all of which, if anything,
       undercharges scikit-learn).
     ``blas_threads`` fixes BLAS threads for every run and records the CPU time and load of
-    the timed run (``_Benchmark``).
+    the timed run (``_Benchmark``); ``memory_iterations``, the peak memory of a separate run
+    (:func:`_memory_extra`). ``loss`` is any of ours (a real β too).
     """
     import contextlib
 
@@ -232,7 +258,7 @@ def _run_sklearn(X, k, W0, H0, rng, *, solver="cd", loss="frobenius", max_iter=2
         import sklearn  # noqa: F401
     except ImportError:
         raise SkipCell("scikit-learn is not installed")
-    beta = {"frobenius": "frobenius", "kl": "kullback-leibler"}[loss]
+    beta = _sklearn_beta(loss)
     lines = _StampedLines("violation")
     stamped = solver == "cd"
     with _Benchmark(blas_threads) as bench:
@@ -266,6 +292,9 @@ def _run_sklearn(X, k, W0, H0, rng, *, solver="cd", loss="frobenius", max_iter=2
                       "timed runs")
         trace_loss = _sklearn_loss_per_iteration(X, k, W0, H0, solver, beta, n_iter, loss, W, H)
     extra["status"] = "; ".join(filter(None, [extra.get("status"), timing]))
+    if memory_iterations:
+        extra.update(_memory_extra(
+            lambda: _sklearn_once(X, k, W0, H0, solver, beta, memory_iterations)))
     return MethodOutput(W, H, loss, seconds, n_iter, trace_loss, times, extra)
 
 
