@@ -36,6 +36,7 @@ __all__ = [
     "__version__",
     "NMF",
     "non_negative_factorization",
+    "MiniBatchNMF",
     "factorize",
     "make_updates",
     "alternate",
@@ -94,7 +95,8 @@ _LAZY = {"frobenius_model": "models.frobenius", "kl_model": "models.kl",
          "boolean_nmf": "boolean", "BooleanFactorization": "boolean",
          "integer_model": "models.integer",
          # the scikit-learn estimators load scikit-learn (and joblib) on first use
-         "NMF": "estimator", "non_negative_factorization": "estimator"}
+         "NMF": "estimator", "non_negative_factorization": "estimator",
+         "MiniBatchNMF": "estimator"}
 
 __all__ += ["integer_nmf", "boolean_nmf", "integer_model", "IntegerFactorization",
             "BooleanFactorization"]

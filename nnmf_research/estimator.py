@@ -66,11 +66,17 @@ from .checks import (NMFInputError, check_choice, check_factor, check_matrix, ch
                      check_sparse_matrix)
 from .drivers.alternating import alternate_checked
 from .factorize import _has_nan, _masked_updates, factorize_checked, keeps_sparse, make_updates
-from .init import INIT_METHODS
-from .losses import check_loss, sklearn_error_from_loss
-from .results import fitted_attributes
+from . import losses
+from .init import INIT_METHODS, initialize_checked
+from .kernels.base import EPS
+from .kernels.multiplicative import _product_floor, beta_gamma
+from .losses import (beta_divergence, check_loss, regularization, relative_error,
+                     sklearn_error_from_loss)
+from .results import Factorization, fitted_attributes
+from .sparse_support import product_on_support, support, with_values
+from .status import Kind, Status
 
-__all__ = ["NMF", "non_negative_factorization", "SOLVERS"]
+__all__ = ["NMF", "MiniBatchNMF", "non_negative_factorization", "SOLVERS"]
 
 SOLVERS = {"cd": "hals", "mu": "mu", "anls": "anls", "kl-cd": "cd", "cvxpy": "cvxpy"}
 """``solver`` (scikit-learn's name for the algorithm) → the toolkit's ``method``. ``"cd"`` is
@@ -247,13 +253,9 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         """scikit-learn's alpha_W, alpha_H, l1_ratio in the toolkit's orientation (its W is
         our Hᵀ, so its alpha_W is our alpha_H), "same" resolved; the scaling by n_features
         and n_samples is :func:`nnmf_research.losses.regularization`'s, on Xᵀ."""
-        alpha_W = float(self.alpha_W)
-        alpha_H = alpha_W if self.alpha_H == "same" else float(self.alpha_H)
-        l1_ratio = float(self.l1_ratio)
-        if min(alpha_W, alpha_H) < 0 or not 0 <= l1_ratio <= 1:
-            raise NMFInputError(f"alpha_W={self.alpha_W!r}, alpha_H={self.alpha_H!r} must be "
-                                f">= 0 and l1_ratio={self.l1_ratio!r} in [0, 1]")
-        return {"alpha_W": alpha_H, "alpha_H": alpha_W, "l1_ratio": l1_ratio}
+        same = isinstance(self.alpha_H, str) and self.alpha_H == "same"
+        return {"alpha_W": self.alpha_W if same else self.alpha_H, "alpha_H": self.alpha_W,
+                "l1_ratio": self.l1_ratio}
 
     def _progress(self):
         return float(self.verbose) if self.verbose else None
@@ -294,6 +296,30 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         """(W_sk, H_sk, Factorization) for a validated X; with ``update_H=False`` only W_sk is
         fitted, H_sk = H held fixed (transform, non_negative_factorization; ``basis_checked``:
         H is the fitted ``components_``, validated when it was made)."""
+        beta, loss, method, k, X, H, Xt, observed = self._prepare(X, W, H, update_H)
+        if update_H:
+            init, W0, H0 = self._start(Xt, k, W, H, X.dtype)
+            # X, W and H are validated above, once: the inner entries take them as checked.
+            fit = factorize_checked(
+                Xt, k, loss=loss, method=method, init=init,
+                random_state=_seed(self.random_state), W=W0, H=H0, factors_checked=True,
+                mask=observed, updates=self._updates(), loop=self._loop())
+        else:
+            fit = self._fit_codes(Xt, observed, k, W, H, method, loss, X.dtype, basis_checked)
+        if str(fit.stop_reason).startswith("max_iter"):
+            self._warn_max_iter(fit.n_iter, fit.stop_reason)
+        return (fit.H.T.astype(X.dtype, copy=False), fit.W.T.astype(X.dtype, copy=False),
+                fit)
+
+    def _warn_max_iter(self, n_iter, stop_reason):
+        if n_iter == self.max_iter and self.tol > 0:
+            warnings.warn(f"Maximum number of iterations {self.max_iter} reached. Increase it "
+                          f"to improve convergence (stop_reason: {stop_reason}).",
+                          ConvergenceWarning, stacklevel=4)
+
+    def _prepare(self, X, W, H, update_H):
+        """The checks every fit makes, and X in the toolkit's orientation: (β, loss, method,
+        k, X, H, Xᵀ, the observed mask or None)."""
         beta, loss = self._loss()
         method = self._method(beta)
         n_samples, n_features = X.shape
@@ -312,19 +338,11 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             seen = ~np.isnan(A).all(axis=0)
             X, H = A[:, seen], np.asarray(H)[:, seen]
         Xt, observed = self._toolkit_X(X, method, loss)
-        if update_H:
-            fit = self._fit_both(Xt, observed, k, W, H, method, loss, X.dtype)
-        else:
-            fit = self._fit_codes(Xt, observed, k, W, H, method, loss, X.dtype, basis_checked)
-        if fit.n_iter == self.max_iter and self.tol > 0 and str(fit.stop_reason).startswith(
-                "max_iter"):
-            warnings.warn(f"Maximum number of iterations {self.max_iter} reached. Increase it "
-                          f"to improve convergence (stop_reason: {fit.stop_reason}).",
-                          ConvergenceWarning, stacklevel=3)
-        return (fit.H.T.astype(X.dtype, copy=False), fit.W.T.astype(X.dtype, copy=False),
-                fit)
+        return beta, loss, method, k, X, H, Xt, observed
 
-    def _fit_both(self, Xt, observed, k, W, H, method, loss, dtype):
+    def _start(self, Xt, k, W, H, dtype):
+        """(init, W0, H0): the custom start in the toolkit's orientation (checked under
+        scikit-learn's names and messages), or the init method and None, None."""
         n_features, n_samples = Xt.shape
         init = self.init
         if init == "custom":
@@ -335,25 +353,20 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             if np.asarray(H).dtype != dtype or np.asarray(W).dtype != dtype:
                 raise TypeError(f"H and W should have the same dtype as X. Got H.dtype = "
                                 f"{np.asarray(H).dtype} and W.dtype = {np.asarray(W).dtype}.")
-            W0, H0 = H0.T, W0.T          # scikit-learn's W (n_samples×k) is our Hᵀ
-        else:
-            if W is not None or H is not None:
-                warnings.warn("When init!='custom', provided W or H are ignored. Set "
-                              "init='custom' to use them as initialization.", RuntimeWarning,
-                              stacklevel=4)
-            if init is None:
-                init = "nndsvda" if k <= min(n_samples, n_features) else "random"
-            check_choice(init, "init", (*INIT_METHODS, "custom"))
-            W0 = H0 = None
-        # X, W and H are validated above, once: the inner entries take them as checked.
-        return factorize_checked(
-            Xt, k, loss=loss, method=method, init="random" if init == "custom" else init,
-            random_state=_seed(self.random_state), W=W0, H=H0, factors_checked=True,
-            mask=observed, updates=self._updates(), loop=self._loop())
+            return "random", H0.T, W0.T          # scikit-learn's W (n_samples×k) is our Hᵀ
+        if W is not None or H is not None:
+            warnings.warn("When init!='custom', provided W or H are ignored. Set "
+                          "init='custom' to use them as initialization.", RuntimeWarning,
+                          stacklevel=5)
+        if init is None:
+            init = "nndsvda" if k <= min(n_samples, n_features) else "random"
+        return check_choice(init, "init", (*INIT_METHODS, "custom")), None, None
 
-    def _fit_codes(self, Xt, observed, k, W, H, method, loss, dtype, basis_checked):
+    def _fit_codes(self, Xt, observed, k, W, H, method, loss, dtype, basis_checked,
+                   max_iter=None):
         """Encodings with the basis H_sk fixed: min_{W_sk ≥ 0} L(X, W_sk H_sk), from the
-        constant start √(mean(X)/k) (scikit-learn's start for 'mu')."""
+        constant start √(mean(X)/k) (scikit-learn's start for 'mu'), by the block-coordinate
+        driver with this estimator's stopping rules (``max_iter`` overrides its own)."""
         if W is not None:
             warnings.warn("When update_H=False, the provided initial W is not used.",
                           RuntimeWarning, stacklevel=4)
@@ -361,7 +374,7 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             raise NMFInputError("update_H=False needs the fixed H")
         basis = (np.asarray(H, dtype=float) if basis_checked
                  else _check_init(H, (k, Xt.shape[0]), "NMF (input H)"))
-        if np.asarray(H).dtype != dtype:
+        if not basis_checked and np.asarray(H).dtype != dtype:
             raise TypeError(f"H should have the same dtype as X. Got H.dtype = "
                             f"{np.asarray(H).dtype}.")
         hooks = {key: value for key, value in self._updates().items()
@@ -374,8 +387,8 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             update, _ = _masked_updates(method, loss, Xt.shape, k, observed, hooks)
             mean = Xt.sum() / observed.sum()
         H0 = np.full((k, Xt.shape[1]), np.sqrt(max(float(mean), 1e-12) / k))
-        return alternate_checked(Xt, Wt, H0, update, None, loss=loss, mask=observed,
-                                 **self._loop())
+        loop = self._loop() if max_iter is None else {**self._loop(), "max_iter": max_iter}
+        return alternate_checked(Xt, Wt, H0, update, None, loss=loss, mask=observed, **loop)
 
     # -- scikit-learn's API ---------------------------------------------------------------
     def fit_transform(self, X, y=None, W=None, H=None) -> np.ndarray:
@@ -428,3 +441,254 @@ def non_negative_factorization(X, W=None, H=None, n_components="auto", *, init=N
     X = est._validate(X, reset=True)
     W_sk, H_sk, fit = est._fit(X, W, H, update_H=update_H)
     return W_sk, (H_sk if update_H else np.asarray(H)), fit.n_iter
+
+
+def _beta_terms(X, W, H, beta: float):
+    """(numerator, denominator) of the β-MU of H for X ≈ WH (Févotte & Idier 2011):
+    Wᵀ(X ∘ (WH)^(β−2)) and Wᵀ(WH)^(β−1), with :class:`~nnmf_research.kernels.
+    MultiplicativeBeta`'s floors of WH; a sparse X is read on its non-zeros."""
+    floor = _product_floor(beta)
+    if sp.issparse(X):
+        rows, cols, x = support(X)
+        y = np.maximum(product_on_support(W, H, rows, cols), floor)
+        numer = np.asarray(with_values(X, x * y ** (beta - 2.0)).T @ W).T
+    else:
+        Y = W @ H
+        numer = W.T @ (X * np.maximum(Y, floor) ** (beta - 2.0))
+    Y = np.maximum(W @ H, floor if beta < 1.0 else 0.0)
+    return numer, W.T @ Y ** (beta - 1.0)
+
+
+class MiniBatchNMF(NMF):
+    """Online NMF on mini-batches of samples, scikit-learn's ``MiniBatchNMF``.
+
+    The β-divergence MU of Lefèvre, Bach & Févotte (2011, "Online algorithms for nonnegative
+    matrix factorization with the Itakura-Saito divergence", WASPAA) in scikit-learn's form
+    (itself after Mairal et al. 2010): each step takes a batch X_b of ``batch_size`` samples,
+    updates its encodings W_b by one β-MU step with the basis H fixed (or solves for them
+    from a constant start when ``fresh_restarts``), then updates H from the running sums
+
+        A ← ρA + H^(1/γ) ∘ N_b,   B ← ρB + D_b,   H ← (A / B)^γ
+
+    with N_b, D_b the numerator and denominator of the β-MU of H on the batch (penalties in
+    D_b), γ = γ(β) the exponent that makes the MU monotone, and ρ = forget_factor^(batch_size
+    / n_samples) (ρ = 0 and one batch of all samples is NMF's ``solver="mu"``). Stopping:
+    ``max_iter`` passes over the data, the relative change of H below ``tol``, or
+    ``max_no_improvement`` steps without improving the smoothed batch cost.
+
+    Parameters as scikit-learn's (``batch_size``, ``forget_factor``, ``fresh_restarts``,
+    ``fresh_restarts_max_iter``, ``transform_max_iter``, ``max_no_improvement`` and the
+    :class:`NMF` ones). Attributes as :class:`NMF`'s, and ``n_steps_`` (mini-batch steps).
+    ``partial_fit(X)`` makes one step on the batch X, for data that do not fit in memory.
+    """
+
+    # not parameters here (scikit-learn's MiniBatchNMF has none of them): MU, no hooks
+    solver = "mu"
+    time_limit = cvxpy_solver = solver_options = None
+    constraints_codes = penalty_codes = constraints_components = penalty_components = None
+
+    def __init__(
+        self,
+        n_components="auto",
+        *,
+        init=None,
+        batch_size=1024,
+        beta_loss="frobenius",
+        tol=1e-4,
+        max_no_improvement=10,
+        max_iter=200,
+        alpha_W=0.0,
+        alpha_H="same",
+        l1_ratio=0.0,
+        forget_factor=0.7,
+        fresh_restarts=False,
+        fresh_restarts_max_iter=30,
+        transform_max_iter=None,
+        random_state=None,
+        verbose=0,
+    ):
+        self.n_components = n_components
+        self.init = init
+        self.batch_size = batch_size
+        self.beta_loss = beta_loss
+        self.tol = tol
+        self.max_no_improvement = max_no_improvement
+        self.max_iter = max_iter
+        self.alpha_W = alpha_W
+        self.alpha_H = alpha_H
+        self.l1_ratio = l1_ratio
+        self.forget_factor = forget_factor
+        self.fresh_restarts = fresh_restarts
+        self.fresh_restarts_max_iter = fresh_restarts_max_iter
+        self.transform_max_iter = transform_max_iter
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _progress(self):
+        return None                         # verbose prints scikit-learn's step lines
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False     # the online updates have no masked form
+        return tags
+
+    def _validate(self, X, reset: bool):
+        X = validate_data(self, X, accept_sparse=("csr", "csc"),
+                          dtype=[np.float64, np.float32], reset=reset)
+        check_non_negative(X, f"{type(self).__name__} (input X)")
+        return X
+
+    # -- one mini-batch step, in the toolkit's orientation --------------------------------
+    def _setup(self, n_samples):
+        beta, loss = self._loss()
+        if isinstance(self.batch_size, bool) or not isinstance(
+                self.batch_size, (int, np.integer)) or self.batch_size < 1:
+            raise NMFInputError(f"batch_size={self.batch_size!r} must be a positive integer")
+        if not 0 <= float(self.forget_factor) <= 1:
+            raise NMFInputError(f"forget_factor={self.forget_factor!r} must be in [0, 1]")
+        self._beta, self._toolkit_loss = beta, loss
+        self._batch_size = min(int(self.batch_size), n_samples)
+        self._rho = float(self.forget_factor) ** (self._batch_size / n_samples)
+        self._gamma = beta_gamma(beta)
+        self._transform_max_iter = (self.max_iter if self.transform_max_iter is None
+                                    else self.transform_max_iter)
+
+    def _codes(self, Xb, Wt, max_iter):
+        """Encodings of the batch (k × b) with the basis Wt fixed (scikit-learn's
+        ``_solve_W``): β-MU steps from the constant start √(mean(X)/k) until their relative
+        change is at most tol, or ``max_iter`` steps."""
+        k = Wt.shape[1]
+        update, _ = make_updates("mu", self._toolkit_loss, Xb.shape, k, **self._regularization())
+        mean = Xb.sum() / (Xb.shape[0] * Xb.shape[1])
+        Hb = np.full((k, Xb.shape[1]), np.sqrt(max(float(mean), 1e-12) / k))
+        for _ in range(max_iter):
+            H_new = update(Xb, Wt, Hb)
+            change = np.linalg.norm(H_new - Hb) / np.linalg.norm(H_new)
+            Hb = H_new
+            if self.tol > 0 and change <= self.tol:
+                break
+        return Hb
+
+    def _step(self, Xb, Hb, Wt, update_basis=True):
+        """One mini-batch step on Xb (m × b): the encodings Hb (None: solved afresh), then
+        the basis from the running sums. Returns (Hb, Wt, the batch cost)."""
+        k = Wt.shape[1]
+        reg_args = self._regularization()
+        update_codes, _ = make_updates("mu", self._toolkit_loss, Xb.shape, k, **reg_args)
+        if self.fresh_restarts or Hb is None:
+            Hb = self._codes(Xb, Wt, self.fresh_restarts_max_iter)
+        else:
+            Hb = update_codes(Xb, Wt, Hb)
+        reg = regularization(Xb.shape, **reg_args)
+        cost = (beta_divergence(Xb, Wt, Hb, self._beta)
+                + reg.l1_W * Wt.sum() + reg.l1_H * Hb.sum()
+                + reg.l2_W * np.vdot(Wt, Wt) + reg.l2_H * np.vdot(Hb, Hb)) / Xb.shape[1]
+        if update_basis:
+            # the basis is the H-factor of Xbᵀ ≈ Hbᵀ Wtᵀ
+            basis = Wt.T
+            numer, denom = _beta_terms(Xb.T, Hb.T, basis, self._beta)
+            l1, l2 = reg.for_W()
+            denom = denom + l1 + l2 * basis
+            numer *= basis ** (1.0 / self._gamma) if self._gamma != 1.0 else basis
+            self._numerator = self._rho * self._numerator + numer
+            self._denominator = self._rho * self._denominator + denom
+            basis = self._numerator / np.maximum(self._denominator, np.finfo(float).tiny)
+            if self._gamma != 1.0:
+                basis **= self._gamma
+            Wt = np.maximum(basis, EPS).T
+        return Hb, Wt, float(cost)
+
+    def _converged(self, cost, Wt, Wt_before, n_samples, batch_size, step, n_steps):
+        """scikit-learn's rules: relative change of the basis below tol, or
+        ``max_no_improvement`` steps without a new minimum of the smoothed batch cost."""
+        if step == 0:
+            if self.verbose:
+                print(f"Minibatch step {step + 1}/{n_steps}: mean batch cost: {cost}")
+            return False
+        alpha = min(batch_size / (n_samples + 1), 1.0)
+        self._ewa_cost = cost if self._ewa_cost is None else (
+            self._ewa_cost * (1 - alpha) + cost * alpha)
+        if self.verbose:
+            print(f"Minibatch step {step + 1}/{n_steps}: mean batch cost: {cost}, ewa cost: "
+                  f"{self._ewa_cost}")
+        change = np.linalg.norm(Wt - Wt_before) / np.linalg.norm(Wt)
+        if self.tol > 0 and change <= self.tol:
+            self._stop = f"tol reached: relative change of the basis {change:.3g} <= {self.tol}"
+            return True
+        if self._ewa_cost_min is None or self._ewa_cost < self._ewa_cost_min:
+            self._no_improvement, self._ewa_cost_min = 0, self._ewa_cost
+        else:
+            self._no_improvement += 1
+        if (self.max_no_improvement is not None
+                and self._no_improvement >= self.max_no_improvement):
+            self._stop = (f"no improvement of the smoothed batch cost in "
+                          f"{self.max_no_improvement} steps")
+            return True
+        return False
+
+    def _begin(self, Xt, W, H, dtype):
+        """The start (Wt basis m × k, Ht codes k × n) and fresh running sums."""
+        m, n = Xt.shape
+        k = self._n_components
+        init, W0, H0 = self._start(Xt, k, W, H, dtype)
+        if W0 is None:
+            W0, H0 = initialize_checked(Xt, k, init, _seed(self.random_state))
+        self._numerator, self._denominator = W0.T.copy(), np.ones((k, m))
+        return W0.copy(), H0.copy()
+
+    def _fit(self, X, W=None, H=None, update_H=True, basis_checked=False):
+        if not update_H:
+            beta, loss, _, k, X, H, Xt, _ = self._prepare(X, W, H, update_H)
+            self._setup(X.shape[0])
+            codes = self._codes(Xt, np.asarray(H, dtype=float).T, self._transform_max_iter)
+            return codes.T.astype(X.dtype, copy=False), np.asarray(H), None
+        beta, loss, _, k, X, H, Xt, observed = self._prepare(X, W, H, update_H)
+        m, n = Xt.shape
+        self._setup(n)
+        Wt, Ht = self._begin(Xt, W, H, X.dtype)
+        self._ewa_cost = self._ewa_cost_min = None
+        self._no_improvement, self._stop = 0, None
+        per_pass = int(np.ceil(n / self._batch_size))
+        n_steps = self.max_iter * per_pass
+        step = -1
+        history = []
+        for step in range(n_steps):
+            batch = slice((step % per_pass) * self._batch_size,
+                          min((step % per_pass + 1) * self._batch_size, n))
+            Wt_before = Wt
+            Ht[:, batch], Wt, cost = self._step(Xt[:, batch], Ht[:, batch], Wt)
+            history.append(cost)
+            if self._converged(cost, Wt, Wt_before, n, batch.stop - batch.start, step,
+                               n_steps):
+                break
+        if self.fresh_restarts:
+            Ht = self._codes(Xt, Wt, self._transform_max_iter)
+        self.n_steps_ = step + 1
+        n_iter = int(np.ceil(self.n_steps_ / per_pass))
+        stop = self._stop or f"max_iter={self.max_iter} reached"
+        if self._stop is None:
+            self._warn_max_iter(n_iter, stop)
+        fit = Factorization(Wt, Ht, losses.loss(loss, Xt, Wt, Ht), loss, n_iter,
+                            Status(Kind.STOPPED, stop),
+                            tuple(history), (), relative_error(Xt, Wt, Ht), 0.0)
+        return Ht.T.astype(X.dtype, copy=False), Wt.T.astype(X.dtype, copy=False), fit
+
+    def partial_fit(self, X, y=None, W=None, H=None) -> "MiniBatchNMF":
+        """One mini-batch step on the samples X (all of them one batch); the first call
+        initializes (``W``, ``H`` with init="custom"), later calls continue from
+        ``components_``."""
+        first = not hasattr(self, "components_")
+        X = self._validate(X, reset=first)
+        beta, loss, _, k, X, H, Xt, observed = self._prepare(X, W, H, True)
+        if first:
+            self._setup(X.shape[0])
+            Wt, _ = self._begin(Xt, W, H, X.dtype)
+            self.n_steps_ = 0
+        else:
+            Wt = self.components_.T.astype(float)
+        self._beta, self._toolkit_loss = beta, loss
+        _, Wt, _ = self._step(Xt, None, Wt)
+        self.components_ = Wt.T.astype(X.dtype, copy=False)
+        self.n_components_ = Wt.shape[1]
+        self.n_steps_ += 1
+        return self

@@ -412,3 +412,62 @@ def test_an_all_zero_initial_factor_is_refused(planted, method):
         factorize(X, 5, method=method, W=W0, H=0 * H0)
     with pytest.raises(NMFInputError, match=r"Array passed to NMF \(input H\) is full of "):
         NMF(n_components=5, init="custom").fit(X.T, W=H0.T, H=0 * W0.T)
+
+
+# --- MiniBatchNMF (issue 16 part 2) ---------------------------------------------------------
+
+@pytest.mark.parametrize("beta_loss", ["frobenius", "kullback-leibler", 0.5, 3.0])
+def test_minibatch_nmf_follows_sklearn_from_the_same_start(beta_loss):
+    """Same custom start, same batches: our online β-MU and scikit-learn's MiniBatchNMF reach
+    the same basis (to rounding; ours floors MU iterates at 1e-16 where scikit-learn sets
+    entries below machine epsilon to 0, which these positive data never reach)."""
+    from sklearn.decomposition import MiniBatchNMF as SkMiniBatchNMF
+
+    from nnmf_research import MiniBatchNMF
+
+    rng = np.random.default_rng(5)
+    X = rng.random((120, 9)) + 0.05
+    W0, H0 = _same_start(X, 4, 6)
+    kw = dict(n_components=4, init="custom", batch_size=25, max_iter=15, tol=0,
+              max_no_improvement=None, beta_loss=beta_loss, alpha_W=0.01, l1_ratio=0.3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours = MiniBatchNMF(**kw).fit(X, W=W0.copy(), H=H0.copy())
+        theirs = SkMiniBatchNMF(**kw).fit(X, W=W0.copy(), H=H0.copy())
+    assert ours.n_steps_ == theirs.n_steps_ == 15 * 5
+    np.testing.assert_allclose(ours.components_, theirs.components_, rtol=1e-9)
+    assert ours.reconstruction_err_ == pytest.approx(theirs.reconstruction_err_, rel=1e-9)
+
+
+def test_minibatch_partial_fit_streams_as_sklearn():
+    """Ten batches fed one at a time by partial_fit, from the same start: the same basis as
+    scikit-learn's partial_fit, and the same step count."""
+    from sklearn.decomposition import MiniBatchNMF as SkMiniBatchNMF
+
+    from nnmf_research import MiniBatchNMF
+
+    rng = np.random.default_rng(7)
+    X = rng.random((200, 8)) + 0.05
+    W0, H0 = _same_start(X[:20], 3, 8)
+    ours = MiniBatchNMF(n_components=3, init="custom")
+    theirs = SkMiniBatchNMF(n_components=3, init="custom")
+    for start in range(0, 200, 20):
+        ours.partial_fit(X[start:start + 20], W=W0.copy(), H=H0.copy())
+        theirs.partial_fit(X[start:start + 20], W=W0.copy(), H=H0.copy())
+    assert ours.n_steps_ == theirs.n_steps_ == 10
+    np.testing.assert_allclose(ours.components_, theirs.components_, rtol=1e-8)
+
+
+def test_minibatch_check_estimator_passes_with_sklearns_test_parameters():
+    """scikit-learn runs its own MiniBatchNMF's checks with batch_size=10, max_iter=20,
+    fresh_restarts=True (with the defaults its own fails check_transformer_general, as ours
+    does in the same way: fit_transform's codes are those of the last pass, not a solve)."""
+    from sklearn.utils.estimator_checks import check_estimator
+
+    from nnmf_research import MiniBatchNMF
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        results = check_estimator(MiniBatchNMF(n_components=2, batch_size=10, max_iter=20,
+                                               fresh_restarts=True), on_fail=None)
+    assert [r["check_name"] for r in results if r["status"] == "failed"] == []
