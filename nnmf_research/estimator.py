@@ -73,7 +73,7 @@ from .kernels.multiplicative import _product_floor, beta_gamma
 from .losses import (beta_divergence, check_loss, regularization, relative_error,
                      sklearn_error_from_loss)
 from .results import Factorization, fitted_attributes
-from .sparse_support import product_on_support, support, with_values
+from .sparse_support import product_on_support, squared_norm, support, with_values
 from .status import Kind, Status
 
 __all__ = ["NMF", "MiniBatchNMF", "non_negative_factorization", "SOLVERS"]
@@ -287,9 +287,10 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         if _has_nan(X):
             A, observed = check_observed(X)           # errors name samples as rows
             return A.T, observed.T
+        # checked in scikit-learn's orientation (contiguous; errors name samples as rows)
         if sp.issparse(X) and keeps_sparse(method, loss):
-            return check_sparse_matrix(X.T, finite_norm=True), None
-        return check_matrix(X.T, finite_norm=True), None
+            return check_sparse_matrix(X, finite_norm=True).T, None
+        return check_matrix(X, finite_norm=True).T, None
 
     # -- the one fit ----------------------------------------------------------------------
     def _fit(self, X, W=None, H=None, update_H=True, basis_checked=False):
@@ -447,7 +448,17 @@ def _beta_terms(X, W, H, beta: float):
     """(numerator, denominator) of the β-MU of H for X ≈ WH (Févotte & Idier 2011):
     Wᵀ(X ∘ (WH)^(β−2)) and Wᵀ(WH)^(β−1), with :class:`~nnmf_research.kernels.
     MultiplicativeBeta`'s floors of WH; a sparse X is read on its non-zeros."""
+    if beta == 2.0:                       # WᵀX and WᵀW·H: no product WH formed
+        return np.asarray((X.T @ W).T if sp.issparse(X) else W.T @ X), (W.T @ W) @ H
     floor = _product_floor(beta)
+    if beta == 1.0:                       # Wᵀ(X / WH) and Wᵀ1
+        if sp.issparse(X):
+            rows, cols, x = support(X)
+            y = np.maximum(product_on_support(W, H, rows, cols), floor)
+            numer = np.asarray(with_values(X, x / y).T @ W).T
+        else:
+            numer = W.T @ (X / np.maximum(W @ H, floor))
+        return numer, np.broadcast_to(W.sum(axis=0)[:, None], numer.shape)
     if sp.issparse(X):
         rows, cols, x = support(X)
         y = np.maximum(product_on_support(W, H, rows, cols), floor)
@@ -580,7 +591,7 @@ class MiniBatchNMF(NMF):
         else:
             Hb = update_codes(Xb, Wt, Hb)
         reg = regularization(Xb.shape, **reg_args)
-        cost = (beta_divergence(Xb, Wt, Hb, self._beta)
+        cost = (beta_divergence(Xb.T, Hb.T, Wt.T, self._beta)     # Xb.T is contiguous
                 + reg.l1_W * Wt.sum() + reg.l1_H * Hb.sum()
                 + reg.l2_W * np.vdot(Wt, Wt) + reg.l2_H * np.vdot(Hb, Hb)) / Xb.shape[1]
         if update_basis:
@@ -668,9 +679,12 @@ class MiniBatchNMF(NMF):
         stop = self._stop or f"max_iter={self.max_iter} reached"
         if self._stop is None:
             self._warn_max_iter(n_iter, stop)
-        fit = Factorization(Wt, Ht, losses.loss(loss, Xt, Wt, Ht), loss, n_iter,
-                            Status(Kind.STOPPED, stop),
-                            tuple(history), (), relative_error(Xt, Wt, Ht), 0.0)
+        Xs = Xt.T                                  # contiguous: the losses read it once
+        value = losses.loss(loss, Xs, Ht.T, Wt.T)
+        error = (np.sqrt(value / squared_norm(Xs)) if loss == "frobenius"
+                 else relative_error(Xs, Ht.T, Wt.T))
+        fit = Factorization(Wt, Ht, value, loss, n_iter, Status(Kind.STOPPED, stop),
+                            tuple(history), (), float(error), 0.0)
         return Ht.T.astype(X.dtype, copy=False), Wt.T.astype(X.dtype, copy=False), fit
 
     def partial_fit(self, X, y=None, W=None, H=None) -> "MiniBatchNMF":

@@ -852,6 +852,44 @@ def _run_masked_holdout(X, k, W0, H0, rng, *, method="hals", loss="frobenius", m
                         np.asarray(fit.times), extra)
 
 
+def _run_minibatch(X, k, W0, H0, rng, *, peer=False, loss="frobenius", batch_size=256,
+                   max_iter=10, forget_factor=0.7, blas_threads=None):
+    """Online NMF (``MiniBatchNMF``, ours or with ``peer=True`` scikit-learn's) from the
+    shared start, ``max_iter`` passes over the samples (the columns of X) in batches of
+    ``batch_size``, tol = 0 and no early stop: both sides then take the same steps through
+    the same iterates (tests/test_estimator.py asserts 1e-9), so their times are times to the
+    same loss. A 1-pass warm-up first; BLAS threads fixed by ``blas_threads``."""
+    import warnings
+
+    try:
+        from sklearn.exceptions import ConvergenceWarning
+    except ImportError:
+        raise SkipCell("scikit-learn is not installed")
+    if peer:
+        from sklearn.decomposition import MiniBatchNMF
+    else:
+        from ..estimator import MiniBatchNMF
+    Xs = X.T.tocsr() if hasattr(X, "tocsr") else np.ascontiguousarray(X.T)
+
+    def fit(passes):
+        model = MiniBatchNMF(n_components=k, init="custom", batch_size=batch_size,
+                             beta_loss=_sklearn_beta(loss), tol=0, max_no_improvement=None,
+                             max_iter=passes, forget_factor=forget_factor)
+        codes = model.fit_transform(Xs, W=np.array(H0.T), H=np.array(W0.T))  # copies
+        return model, codes
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        with _Benchmark(blas_threads) as bench:
+            fit(1)                                            # warm-up
+            start = time.perf_counter()
+            model, codes = fit(max_iter)
+            seconds = time.perf_counter() - start
+    W, H = np.asarray(model.components_.T, dtype=float), np.asarray(codes.T, dtype=float)
+    return MethodOutput(W, H, losses.check_loss(loss), seconds, model.n_iter_, None, None,
+                        dict(bench.extra, n_steps=float(model.n_steps_)))
+
+
 def _run_rank_select(X, k, W0, H0, rng, *, criterion="both", n_folds=5, n_restarts=10,
                      nmf_method="hals", max_iter=500, tol=1e-6, save_consensus=True):
     """``select_rank`` at this cell's k (see the module table)."""
@@ -891,6 +929,7 @@ METHOD_KINDS: dict[str, Callable] = {
     "separable": _run_separable,
     "masked_holdout": _run_masked_holdout,
     "rank_select": _run_rank_select,
+    "minibatch": _run_minibatch,
 }
 
 
