@@ -431,11 +431,15 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
 def non_negative_factorization(X, W=None, H=None, n_components="auto", *, init=None,
                                update_H=True, solver="cd", beta_loss="frobenius", tol=1e-4,
                                max_iter=200, alpha_W=0.0, alpha_H="same", l1_ratio=0.0,
-                               random_state=None, verbose=0, **toolkit):
+                               random_state=None, verbose=0, shuffle=False, **toolkit):
     """scikit-learn's ``non_negative_factorization``: (W, H, n_iter) with X ≈ WH, W
     (n_samples × k) the encodings, H (k × n_features) the basis; ``update_H=False`` fits W
     only, H given and fixed. Parameters as :class:`NMF` (``toolkit`` takes its own:
-    time_limit, cvxpy_solver, ...)."""
+    time_limit, cvxpy_solver, ...); ``shuffle=True`` (scikit-learn's random order of the
+    coordinates in cd) is refused: HALS sweeps the components in order."""
+    if shuffle:
+        raise NMFInputError("shuffle=True is not offered: solver='cd' (HALS) sweeps the "
+                            "components in order")
     est = NMF(n_components=n_components, init=init, solver=solver, beta_loss=beta_loss,
               tol=tol, max_iter=max_iter, random_state=random_state, alpha_W=alpha_W,
               alpha_H=alpha_H, l1_ratio=l1_ratio, verbose=verbose, **toolkit)

@@ -391,6 +391,8 @@ def test_non_negative_factorization_is_the_estimator(digits_sk):
                                                tol=0)
         np.testing.assert_array_equal(W2, est.transform(digits_sk))
     assert n_iter == 40 and H2 is not None and np.array_equal(H2, H)
+    with pytest.raises(NMFInputError, match="shuffle=True is not offered"):
+        non_negative_factorization(digits_sk, n_components=6, shuffle=True)
 
 
 def test_an_overcomplete_k_is_fitted_from_a_random_start():
