@@ -51,6 +51,7 @@ True
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Callable, Mapping
 
 import numpy as np
@@ -312,7 +313,10 @@ def factorize(
     Returns
     -------
     Factorization
+        For a float32 X, W and H are float32 (the fit itself runs in float64 for every
+        method: README, "float32").
     """
+    single = getattr(X, "dtype", None) == np.float32
     if mask is None and not _has_nan(X):
         keep_sparse = sp.issparse(X) and keeps_sparse(method, loss)
         observed = None
@@ -321,7 +325,7 @@ def factorize(
     else:
         X, observed = check_observed(X, mask)
     with blas_threads(threads):
-        return factorize_checked(
+        fit = factorize_checked(
             X, k, loss=loss, method=method, init=init,
             random_state=random_state, W=W, H=H, mask=observed,
             updates={"solver": solver, "solver_options": solver_options,
@@ -332,6 +336,9 @@ def factorize(
             loop={"max_iter": max_iter, "tol": tol, "time_limit": time_limit,
                   "callback": callback, "progress": progress},
         )
+    if single:   # float32 in, float32 out (computed in float64: README, "float32")
+        fit = replace(fit, W=fit.W.astype(np.float32), H=fit.H.astype(np.float32))
+    return fit
 
 
 def zero_factorization(shape: tuple[int, int], k: int, loss: str) -> Factorization:

@@ -174,3 +174,17 @@ def test_refusals_name_the_problem():
         factorize(S.T, 4, method="hals", alpha_W=0.1, l1_ratio=1.5)
     with pytest.raises(NMFInputError, match="alpha_W must be a non-negative"):
         factorize(S.T, 4, method="hals", alpha_W=-1.0)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("method,loss", [("hals", "frobenius"), ("mu", "kl"), ("mu", 0.5),
+                                         ("anls", "frobenius")])
+def test_float32_in_float32_out_with_the_float64_fit(method, loss, sparse):
+    S, W0, H0 = _data(sparse, 1.0)
+    X = S.T.astype(np.float32)
+    run = dict(W=H0.T, H=W0.T, method=method, loss=loss, max_iter=10, tol=0)
+    single, double = factorize(X, 4, **run), factorize(X.astype(np.float64), 4, **run)
+    assert single.W.dtype == np.float32 and single.H.dtype == np.float32
+    assert double.W.dtype == np.float64
+    assert np.array_equal(single.W, double.W.astype(np.float32))
+    assert np.array_equal(single.H, double.H.astype(np.float32))
