@@ -61,6 +61,7 @@ from . import kernels
 from .checks import (NMFInputError, check_choice, check_factor, check_matrix, check_observed,
                      check_rank, check_sparse_matrix)
 from .drivers.alternating import alternate_checked
+from .gram import FrobeniusStats
 from .init import INIT_METHODS, initialize_checked
 from .kernels.base import SKLEARN_PRODUCT_FLOOR, SKLEARN_ZERO_BELOW
 from .losses import LOSSES, beta_of, check_loss, regularization
@@ -146,8 +147,8 @@ class _ANLSWithQP:
 
             self._model = frobenius_model(self.k, self.n, penalty=_regularized_penalty(
                 None, self.kernel.l1, self.kernel.l2, 2.0))
-        dense = X.toarray() if sp.issparse(X) else X
-        return self._model(dense, W, H)
+        cross = (X.T @ W).T if sp.issparse(X) else W.T @ X      # a sparse X stays sparse
+        return self._model(X, W, H, FrobeniusStats(np.asarray(cross), W.T @ W))
 
 
 def make_updates(

@@ -188,3 +188,21 @@ def test_float32_in_float32_out_with_the_float64_fit(method, loss, sparse):
     assert double.W.dtype == np.float64
     assert np.array_equal(single.W, double.W.astype(np.float32))
     assert np.array_equal(single.H, double.H.astype(np.float32))
+
+
+def test_anls_qp_fallback_reads_a_sparse_x_without_densifying(monkeypatch):
+    rng = np.random.default_rng(4)
+    X = sp.random(20, 15, density=0.4, format="csr", random_state=4)
+    W = rng.random((20, 2))
+    W = np.hstack([W, W[:, :1]])                    # rank deficient: the QP path
+    H = rng.random((3, 15))
+    run = dict(W=W, H=H, method="anls", max_iter=1, tol=0, alpha_H=0.05, alpha_W=0.0,
+               l1_ratio=1.0)
+    dense = factorize(X.toarray(), 3, **run)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the sparse X was densified")
+    monkeypatch.setattr(sp.csr_matrix, "toarray", refuse)
+    monkeypatch.setattr(sp.csc_matrix, "toarray", refuse)
+    fit = factorize(X, 3, **run)
+    assert fit.loss == pytest.approx(dense.loss, rel=1e-6)
