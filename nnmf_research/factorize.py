@@ -108,7 +108,7 @@ def _zero_rule(options: dict, beta: float) -> tuple[dict, dict]:
     float32's epsilon where it is raised to a negative power."""
     if options.get("zero_below") != "sklearn":
         return options, options
-    if beta != 2:   # scikit-learn clips WH at float32's epsilon where it divides by it
+    if beta < 2:    # scikit-learn clips WH at float32's epsilon where it divides by it
         options = {**options, "product_floor": SKLEARN_PRODUCT_FLOOR}
     first = {**options, "zero_below": SKLEARN_ZERO_BELOW if beta < 1 else 0.0}
     second = {**options, "zero_below": SKLEARN_ZERO_BELOW if beta <= 1 else 0.0}
