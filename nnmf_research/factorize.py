@@ -51,6 +51,7 @@ True
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Callable, Mapping
 
 import numpy as np
@@ -61,6 +62,7 @@ from .checks import (NMFInputError, check_choice, check_initial_factor, check_ma
                      check_observed, check_positive_int,
                      check_sparse_matrix)
 from .drivers.alternating import alternate_checked
+from .gram import FrobeniusStats
 from .init import INIT_METHODS, initialize_checked
 from .kernels.base import SKLEARN_PRODUCT_FLOOR, SKLEARN_ZERO_BELOW
 from .losses import LOSSES, beta_of, check_loss, regularization
@@ -107,7 +109,7 @@ def _zero_rule(options: dict, beta: float) -> tuple[dict, dict]:
     float32's epsilon where it is raised to a negative power."""
     if options.get("zero_below") != "sklearn":
         return options, options
-    if beta != 2:   # scikit-learn clips WH at float32's epsilon where it divides by it
+    if beta < 2:    # scikit-learn clips WH at float32's epsilon where it divides by it
         options = {**options, "product_floor": SKLEARN_PRODUCT_FLOOR}
     first = {**options, "zero_below": SKLEARN_ZERO_BELOW if beta < 1 else 0.0}
     second = {**options, "zero_below": SKLEARN_ZERO_BELOW if beta <= 1 else 0.0}
@@ -146,8 +148,8 @@ class _ANLSWithQP:
 
             self._model = frobenius_model(self.k, self.n, penalty=_regularized_penalty(
                 None, self.kernel.l1, self.kernel.l2, 2.0))
-        dense = X.toarray() if sp.issparse(X) else X
-        return self._model(dense, W, H)
+        cross = (X.T @ W).T if sp.issparse(X) else W.T @ X      # a sparse X stays sparse
+        return self._model(X, W, H, FrobeniusStats(np.asarray(cross), W.T @ W))
 
 
 def make_updates(
@@ -313,7 +315,10 @@ def factorize(
     Returns
     -------
     Factorization
+        For a float32 X, W and H are float32 (the fit itself runs in float64 for every
+        method: README, "float32").
     """
+    single = getattr(X, "dtype", None) == np.float32
     if mask is None and not _has_nan(X):
         keep_sparse = sp.issparse(X) and keeps_sparse(method, loss)
         observed = None
@@ -322,7 +327,7 @@ def factorize(
     else:
         X, observed = check_observed(X, mask)
     with blas_threads(threads):
-        return factorize_checked(
+        fit = factorize_checked(
             X, k, loss=loss, method=method, init=init,
             random_state=random_state, W=W, H=H, mask=observed,
             updates={"solver": solver, "solver_options": solver_options,
@@ -333,6 +338,9 @@ def factorize(
             loop={"max_iter": max_iter, "tol": tol, "time_limit": time_limit,
                   "callback": callback, "progress": progress},
         )
+    if single:   # float32 in, float32 out (computed in float64: README, "float32")
+        fit = replace(fit, W=fit.W.astype(np.float32), H=fit.H.astype(np.float32))
+    return fit
 
 
 def zero_factorization(shape: tuple[int, int], k: int, loss: str) -> Factorization:

@@ -174,3 +174,35 @@ def test_refusals_name_the_problem():
         factorize(S.T, 4, method="hals", alpha_W=0.1, l1_ratio=1.5)
     with pytest.raises(NMFInputError, match="alpha_W must be a non-negative"):
         factorize(S.T, 4, method="hals", alpha_W=-1.0)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("method,loss", [("hals", "frobenius"), ("mu", "kl"), ("mu", 0.5),
+                                         ("anls", "frobenius")])
+def test_float32_in_float32_out_with_the_float64_fit(method, loss, sparse):
+    S, W0, H0 = _data(sparse, 1.0)
+    X = S.T.astype(np.float32)
+    run = dict(W=H0.T, H=W0.T, method=method, loss=loss, max_iter=10, tol=0)
+    single, double = factorize(X, 4, **run), factorize(X.astype(np.float64), 4, **run)
+    assert single.W.dtype == np.float32 and single.H.dtype == np.float32
+    assert double.W.dtype == np.float64
+    assert np.array_equal(single.W, double.W.astype(np.float32))
+    assert np.array_equal(single.H, double.H.astype(np.float32))
+
+
+def test_anls_qp_fallback_reads_a_sparse_x_without_densifying(monkeypatch):
+    rng = np.random.default_rng(4)
+    X = sp.random(20, 15, density=0.4, format="csr", random_state=4)
+    W = rng.random((20, 2))
+    W = np.hstack([W, W[:, :1]])                    # rank deficient: the QP path
+    H = rng.random((3, 15))
+    run = dict(W=W, H=H, method="anls", max_iter=1, tol=0, alpha_H=0.05, alpha_W=0.0,
+               l1_ratio=1.0)
+    dense = factorize(X.toarray(), 3, **run)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the sparse X was densified")
+    monkeypatch.setattr(sp.csr_matrix, "toarray", refuse)
+    monkeypatch.setattr(sp.csc_matrix, "toarray", refuse)
+    fit = factorize(X, 3, **run)
+    assert fit.loss == pytest.approx(dense.loss, rel=1e-6)
