@@ -62,11 +62,11 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state as sk_random_state
 from sklearn.utils.validation import check_is_fitted, check_non_negative, validate_data
 
+from . import losses
 from .checks import (NMFInputError, check_choice, check_factor, check_matrix, check_observed,
                      check_sparse_matrix)
 from .drivers.alternating import alternate_checked
 from .factorize import _has_nan, _masked_updates, factorize_checked, keeps_sparse, make_updates
-from . import losses
 from .init import INIT_METHODS, initialize_checked
 from .kernels.base import EPS
 from .kernels.multiplicative import _product_floor, beta_gamma
@@ -86,7 +86,6 @@ fixed); ``"kl-cd"`` is the KL coordinate descent of Hsieh & Dhillon (2011)."""
 
 BETA_LOSS_NAMES = {"frobenius": 2.0, "kullback-leibler": 1.0, "itakura-saito": 0.0}
 """scikit-learn's names for β (``beta_loss``)."""
-
 
 
 def _beta(beta_loss) -> float:
