@@ -206,3 +206,12 @@ def test_anls_qp_fallback_reads_a_sparse_x_without_densifying(monkeypatch):
     monkeypatch.setattr(sp.csc_matrix, "toarray", refuse)
     fit = factorize(X, 3, **run)
     assert fit.loss == pytest.approx(dense.loss, rel=1e-6)
+
+
+def test_beta_kernel_names_its_loss_and_refuses_loss_argument():
+    from nnmf_research.kernels import MultiplicativeBeta
+
+    assert MultiplicativeBeta(beta=1.5).loss == "beta=1.5"
+    assert MultiplicativeBeta(beta=0.0).loss == "itakura-saito"
+    with pytest.raises(NMFInputError, match="β-divergence of its beta="):
+        MultiplicativeBeta(loss="kl")
