@@ -74,6 +74,7 @@ __all__ = [
     "beta_divergence",
     "beta_of",
     "check_loss",
+    "loss_of_product",
     "Regularization",
     "regularization",
 ]
@@ -165,9 +166,9 @@ def kl_divergence(X: np.ndarray, Y: np.ndarray) -> float:
     X = np.asarray(X, dtype=float)
     if np.any((Y <= 0) & (X > 0)):
         return float("inf")
-    # xlogy(x, x) - xlogy(x, y) is exact 0 where x == 0 and avoids log(0).
+    # x log(x/y) with one logarithm; xlogy is exact 0 where x == 0 (then x/y = 0).
     with np.errstate(divide="ignore", invalid="ignore"):
-        terms = xlogy(X, X) - xlogy(X, np.where(X > 0, Y, 1.0)) - X + Y
+        terms = xlogy(X, X / np.where(X > 0, Y, 1.0)) - X + Y
     return float(terms.sum())
 
 
@@ -237,6 +238,24 @@ def loss(name: str, X: np.ndarray, W: np.ndarray, H: np.ndarray) -> float:
     return beta_divergence(X, W, H, beta_of(name))
 
 
+def loss_of_product(name: str, X: np.ndarray, Y: np.ndarray) -> float:
+    """The named loss of a dense X against a given product Y = WH (not modified): what
+    :func:`loss` computes once WH is known (the driver reuses it for the next update)."""
+    name = check_loss(name)
+    if name == "frobenius":
+        R = X - Y
+        return float(np.einsum("ij,ij->", R, R))
+    if name == "kl":
+        return kl_divergence(X, Y)
+    return _beta_of_product(np.asarray(X, dtype=float), Y, beta_of(name))
+
+
+def _beta_of_product(X: np.ndarray, Y: np.ndarray, beta: float) -> float:
+    if np.any((Y <= 0) & (X > 0)) or (beta <= 0.0 and np.any(X == 0)):
+        return float("inf")
+    return float(np.sum(_beta_terms(X, Y, beta)))
+
+
 BLOCK_ENTRIES = 2**20
 """Entries of WH formed at once (8 MB in float64) where a β-divergence needs WH off the
 support of a sparse X."""
@@ -257,8 +276,8 @@ def _beta_terms(x: np.ndarray, y: np.ndarray, beta: float) -> np.ndarray:
         if beta == 0.0:
             r = x / y
             return r - np.log(r) - 1.0
-        return (x**beta + (beta - 1.0) * y**beta - beta * x * y ** (beta - 1.0)) / (
-            beta * (beta - 1.0))
+        y_low = y ** (beta - 1.0)                   # one power of y: y^β = y^(β−1)·y
+        return (x**beta + (beta - 1.0) * y_low * y - beta * x * y_low) / (beta * (beta - 1.0))
 
 
 def beta_divergence(X, W: np.ndarray, H: np.ndarray, beta: float,
@@ -288,12 +307,7 @@ def beta_divergence(X, W: np.ndarray, H: np.ndarray, beta: float,
                             for s, e in column_blocks(X.shape[0], X.shape[1]))
                 value += (total - float(np.sum(y**beta))) / beta
     else:
-        X = np.asarray(X, dtype=float)
-        Y = W @ H
-        if np.any((Y <= 0) & (X > 0)) or (beta <= 0.0 and np.any(X == 0)):
-            value = float("inf")
-        else:
-            value = float(np.sum(_beta_terms(X, Y, beta)))
+        value = _beta_of_product(np.asarray(X, dtype=float), W @ H, beta)
     if square_root:
         return float(np.sqrt(2.0 * max(value, 0.0)))
     return value

@@ -206,3 +206,22 @@ def test_anls_qp_fallback_reads_a_sparse_x_without_densifying(monkeypatch):
     monkeypatch.setattr(sp.csc_matrix, "toarray", refuse)
     fit = factorize(X, 3, **run)
     assert fit.loss == pytest.approx(dense.loss, rel=1e-6)
+
+
+def test_beta_kernel_names_its_loss_and_refuses_loss_argument():
+    from nnmf_research.kernels import MultiplicativeBeta
+
+    assert MultiplicativeBeta(beta=1.5).loss == "beta=1.5"
+    assert MultiplicativeBeta(beta=0.0).loss == "itakura-saito"
+    with pytest.raises(NMFInputError, match="β-divergence of its beta="):
+        MultiplicativeBeta(loss="kl")
+
+
+@pytest.mark.parametrize("loss", ["frobenius", "kl", "itakura-saito", 0.5, 1.5, 3.0])
+def test_loss_of_a_given_product_is_the_loss(loss):
+    S, W0, H0 = _data(False, 0.0)
+    assert losses.loss_of_product(loss, S, W0 @ H0) == pytest.approx(
+        losses.loss(loss, S, W0, H0), rel=1e-14)
+    assert losses.loss_of_product(loss, S, W0 @ H0) == pytest.approx(
+        sk_nmf._beta_divergence(S, W0, H0, losses.beta_of(loss))
+        * (2.0 if loss == "frobenius" else 1.0), rel=1e-12)

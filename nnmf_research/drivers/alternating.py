@@ -89,6 +89,10 @@ class _TwoFactorBlocks:
         self.sparse_kl = sp.issparse(X) and loss_name == "kl"
         self._support = support(X) if self.sparse_kl else None
         self._kl_product = (None, None, None)   # (W, H, WH on the support)
+        # Dense X with a loss other than Frobenius (KL, β): the loss forms WH; the next H-step
+        # (same W, same H) reads it as stats instead of forming it again.
+        self.dense_product = (not sp.issparse(X) and mask is None
+                              and loss_name != "frobenius")
         self.norm_x2 = squared_norm(X)
         self._gram = (None, None)      # (W, WᵀW)
         self._stats_H = (None, None)   # (W, (WᵀX, WᵀW)) read by the last H-step
@@ -105,7 +109,8 @@ class _TwoFactorBlocks:
     def update_H(self, blocks):
         H, W = blocks
         stats = FrobeniusStats(W.T @ self.X, self.gram_W(W)) if self.frob else None
-        if self.sparse_kl and self._kl_product[0] is W and self._kl_product[1] is H:
+        if ((self.sparse_kl or self.dense_product) and self._kl_product[0] is W
+                and self._kl_product[1] is H):
             stats = self._kl_product[2]
         self._stats_H = (W, stats)
         return self.one_factor_H(self.X, W, H, stats)
@@ -124,6 +129,10 @@ class _TwoFactorBlocks:
         H, W = blocks
         if self.mask is not None:
             return losses.masked_loss(self.loss_name, self.X, W, H, self.mask)
+        if self.dense_product:
+            product = W @ H
+            self._kl_product = (W, H, product)
+            return losses.loss_of_product(self.loss_name, self.X, product)
         if self.sparse_kl:
             rows, cols, x = self._support
             product = product_on_support(W, H, rows, cols)

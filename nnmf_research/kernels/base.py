@@ -69,8 +69,9 @@ class OneFactorKernel:
             serving = [k.__name__ for (_, name), k in KERNELS.items() if name == wanted]
             hint = (f"; for loss {wanted!r} use {', '.join(serving)}"
                     if serving and wanted != cls.loss else "; drop the loss= argument")
+            own = repr(cls.loss) if isinstance(cls.loss, str) else "β-divergence of its beta="
             raise NMFInputError(
-                f"{cls.__name__} decreases the {cls.loss!r} loss; a kernel's loss is a fact "
+                f"{cls.__name__} decreases the {own} loss; a kernel's loss is a fact "
                 f"of its class, not an option (got loss={wanted!r}){hint}"
             )
         return super().__new__(cls)

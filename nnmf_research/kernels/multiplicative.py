@@ -93,11 +93,12 @@ class MultiplicativeKL(OneFactorKernel):
     product_floor: float | None = None
 
     def __call__(self, X, W, H, stats=None):
-        """``stats``, for a sparse X, may be WH on X's stored entries in storage order (the
-        alternating driver keeps it from the loss); it is not modified."""
+        """``stats`` may be WH (dense X) or WH on X's stored entries in storage order (sparse
+        X), kept by the alternating driver from the loss; it is not modified."""
         if sp.issparse(X):
             return self._sparse(X, W, H, stats)
-        Y = W @ H
+        # stats: WH itself, kept by the driver from the loss (not modified)
+        Y = W @ H if stats is None else np.array(stats)
         np.maximum(Y, self._floor(), out=Y)
         ratio = np.divide(X, Y, out=Y)  # reuse the buffer: Y is not needed after this
         return self._step(H, W.T @ ratio, W)
@@ -171,7 +172,7 @@ class MultiplicativeBeta(OneFactorKernel):
                 np.maximum(Y, low, out=Y)
                 denom[:, s:e] = W.T @ Y ** (beta - 1.0)
         else:
-            Y = W @ H
+            Y = W @ H if stats is None else stats   # stats: WH from the driver (read only)
             P = _power(np.maximum(Y, floor), beta - 2.0)
             numer = W.T @ (X * P)
             # (WH)^(β−1) = (WH)^(β−2)·WH: one power for both (the costly elementwise step)
