@@ -238,16 +238,32 @@ def loss(name: str, X: np.ndarray, W: np.ndarray, H: np.ndarray) -> float:
     return beta_divergence(X, W, H, beta_of(name))
 
 
-def loss_of_product(name: str, X: np.ndarray, Y: np.ndarray) -> float:
+def loss_of_product(name: str, X: np.ndarray, Y: np.ndarray,
+                    x_power_sum: float | None = None) -> float:
     """The named loss of a dense X against a given product Y = WH (not modified): what
-    :func:`loss` computes once WH is known (the driver reuses it for the next update)."""
+    :func:`loss` computes once WH is known (the driver reuses it for the next update).
+
+    ``x_power_sum`` = Σ X^β (β ∉ {0, 1, 2}; a constant of X the caller keeps) switches to
+    the split form (Σ X^β + (β − 1) Σ Y^β − β Σ X Y^(β−1)) / (β(β − 1)), scikit-learn's
+    (one power of Y per entry, none of X); its rounding is ~1e-16·Σ X^β, so it is meant for
+    loss traces, not for fits near exactness."""
     name = check_loss(name)
     if name == "frobenius":
         R = X - Y
         return float(np.einsum("ij,ij->", R, R))
     if name == "kl":
         return kl_divergence(X, Y)
-    return _beta_of_product(np.asarray(X, dtype=float), Y, beta_of(name))
+    beta = beta_of(name)
+    if x_power_sum is None or beta == 0.0:
+        return _beta_of_product(np.asarray(X, dtype=float), Y, beta)
+    if np.any((Y <= 0) & (X > 0)) or (beta < 0.0 and np.any(X == 0)):
+        return float("inf")
+    with np.errstate(divide="ignore", over="ignore"):
+        y_low = Y ** (beta - 1.0)
+    cross = float(np.vdot(X, y_low))
+    y_low *= Y
+    return (x_power_sum + (beta - 1.0) * float(y_low.sum()) - beta * cross) / (
+        beta * (beta - 1.0))
 
 
 def _beta_of_product(X: np.ndarray, Y: np.ndarray, beta: float) -> float:

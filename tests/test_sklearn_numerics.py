@@ -225,3 +225,6 @@ def test_loss_of_a_given_product_is_the_loss(loss):
     assert losses.loss_of_product(loss, S, W0 @ H0) == pytest.approx(
         sk_nmf._beta_divergence(S, W0, H0, losses.beta_of(loss))
         * (2.0 if loss == "frobenius" else 1.0), rel=1e-12)
+    beta = losses.beta_of(loss)                      # the split form the driver uses
+    assert losses.loss_of_product(loss, S, W0 @ H0, float(np.sum(S**beta))) == pytest.approx(
+        losses.loss(loss, S, W0, H0), rel=1e-12)

@@ -93,6 +93,9 @@ class _TwoFactorBlocks:
         # (same W, same H) reads it as stats instead of forming it again.
         self.dense_product = (not sp.issparse(X) and mask is None
                               and loss_name != "frobenius")
+        beta = losses.beta_of(loss_name)
+        self._x_power_sum = (float(np.sum(np.asarray(X) ** beta))
+                             if self.dense_product and beta not in (0.0, 1.0) else None)
         self.norm_x2 = squared_norm(X)
         self._gram = (None, None)      # (W, WᵀW)
         self._stats_H = (None, None)   # (W, (WᵀX, WᵀW)) read by the last H-step
@@ -132,7 +135,7 @@ class _TwoFactorBlocks:
         if self.dense_product:
             product = W @ H
             self._kl_product = (W, H, product)
-            return losses.loss_of_product(self.loss_name, self.X, product)
+            return losses.loss_of_product(self.loss_name, self.X, product, self._x_power_sum)
         if self.sparse_kl:
             rows, cols, x = self._support
             product = product_on_support(W, H, rows, cols)
