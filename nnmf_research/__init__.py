@@ -26,7 +26,6 @@ from .checks import (ModelNotDPPError, NMFInputError, SolverFailedError,
                      SolverUnavailableError)
 from .drivers.alternating import alternate
 from .drivers.block_coordinate import BlockCoordinateResult, block_coordinate
-from .estimator import NMF
 from .factorize import factorize, make_updates
 from .init import initialize
 from .io import load_matrix, read_matrix
@@ -36,6 +35,8 @@ from .results import Factorization, RankBound
 __all__ = [
     "__version__",
     "NMF",
+    "non_negative_factorization",
+    "MiniBatchNMF",
     "factorize",
     "make_updates",
     "alternate",
@@ -92,7 +93,10 @@ _LAZY = {"frobenius_model": "models.frobenius", "kl_model": "models.kl",
          # Integer and Boolean NMF (mixed-integer models, relax-and-round, exact programs).
          "integer_nmf": "integer", "IntegerFactorization": "integer",
          "boolean_nmf": "boolean", "BooleanFactorization": "boolean",
-         "integer_model": "models.integer"}
+         "integer_model": "models.integer",
+         # the scikit-learn estimators load scikit-learn (and joblib) on first use
+         "NMF": "estimator", "non_negative_factorization": "estimator",
+         "MiniBatchNMF": "estimator"}
 
 __all__ += ["integer_nmf", "boolean_nmf", "integer_model", "IntegerFactorization",
             "BooleanFactorization"]

@@ -33,6 +33,7 @@ __all__ = [
     "check_rank",
     "check_choice",
     "check_factor",
+    "check_initial_factor",
     "check_positive_int",
     "check_nonnegative_real",
     "check_solver",
@@ -137,6 +138,10 @@ def _numeric_array(X, name: str) -> np.ndarray:
     return np.asarray(A, dtype=np.float64)
 
 
+_NEGATIVE = "Negative values in data passed to"
+"""scikit-learn's phrase for negative input, which its checks look for."""
+
+
 def _first_index(mask: np.ndarray) -> tuple[int, ...]:
     return tuple(int(i) for i in np.argwhere(mask)[0])
 
@@ -180,7 +185,7 @@ def check_matrix(X, name: str = "X", *, allow_zero: bool = True,
         idx = _first_index(negative)
         raise NMFInputError(
             f"{name} entry {idx} is negative: {A[idx]:.6g} "
-            f"({int(negative.sum())} negative entries in all)"
+            f"({int(negative.sum())} negative entries in all). {_NEGATIVE} {name} are refused"
         )
     if not allow_zero and not A.any():
         raise NMFInputError(f"{name} is all zeros")
@@ -286,7 +291,8 @@ def check_sparse_matrix(X, name: str = "X", *, allow_zero: bool = True,
         if not np.isfinite(value):
             raise NMFInputError(f"{name} entry {idx} is not finite: {value}")
         raise NMFInputError(f"{name} entry {idx} is negative: {value:.6g} "
-                            f"({int((A.data < 0).sum())} negative entries in all)")
+                            f"({int((A.data < 0).sum())} negative entries in all). "
+                            f"{_NEGATIVE} {name} are refused")
     A.eliminate_zeros()
     if not allow_zero and A.nnz == 0:
         raise NMFInputError(f"{name} is all zeros")
@@ -341,6 +347,18 @@ def check_factor(F, shape: tuple[int, int], name: str) -> np.ndarray:
     A = check_matrix(F, name)
     if A.shape != tuple(shape):
         raise NMFInputError(f"{name} has shape {A.shape}, expected {tuple(shape)}")
+    return A
+
+
+def check_initial_factor(F, shape: tuple[int, int], name: str) -> np.ndarray:
+    """:func:`check_factor` for a starting point, which must not be all zeros: every update
+    of W scales with H and vice versa, so from H = 0 the iterates stay at W = 0, H = 0 (a
+    stationary point with relative error 1, which the loop would report as converged).
+    Refused as scikit-learn refuses it ("Array passed to ... is full of zeros")."""
+    A = check_factor(F, shape, name)
+    if not A.any():
+        raise NMFInputError(f"Array passed to {name} is full of zeros: an all-zero starting "
+                            "factor is a stationary point (W = H = 0), no method can leave it")
     return A
 
 

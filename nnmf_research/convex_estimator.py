@@ -37,14 +37,53 @@ True
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 from .checks import NMFInputError
 from .convex import check_real_matrix, convex_nmf, semi_nmf
-from .estimator import ParamsMixin
 from .kernels import ANLS
+from .results import fitted_attributes
 
 __all__ = ["SemiNMF", "ConvexNMF"]
+
+
+class ParamsMixin:
+    """scikit-learn's parameter protocol from the ``__init__`` signature: ``get_params``,
+    ``set_params`` (unknown names refused), a repr listing the changed hyperparameters.
+    Used by :class:`SemiNMF` and :class:`ConvexNMF`; :class:`~nnmf_research.NMF` has
+    scikit-learn's own (it derives from ``BaseEstimator``)."""
+
+    # -- scikit-learn parameter protocol ------------------------------------------------
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        sig = inspect.signature(cls.__init__)
+        return [p for p in sig.parameters if p != "self"]
+
+    def get_params(self, deep: bool = True) -> dict:
+        """Hyperparameters as a dict (scikit-learn protocol)."""
+        return {name: getattr(self, name) for name in self._param_names()}
+
+    def set_params(self, **params) -> "ParamsMixin":
+        """Set hyperparameters (scikit-learn protocol); unknown names are refused."""
+        valid = self._param_names()
+        for key, value in params.items():
+            if key not in valid:
+                raise NMFInputError(f"unknown parameter {key!r} for {type(self).__name__}; "
+                                    f"valid: {valid}")
+            setattr(self, key, value)
+        return self
+
+    def __repr__(self) -> str:
+        defaults = {p.name: p.default for p in inspect.signature(type(self).__init__)
+                    .parameters.values() if p.name != "self"}
+        changed = [f"{k}={v!r}" for k, v in self.get_params().items() if v is not defaults[k]
+                   and v != defaults[k]]
+        return f"{type(self).__name__}({', '.join(changed)})"
+
+    def _set_fitted(self, fit, components, n_features: int) -> None:
+        vars(self).update(fitted_attributes(fit, components, n_features))
 
 
 class _DingLiJordan(ParamsMixin):

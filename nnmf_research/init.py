@@ -58,12 +58,14 @@ True
 
 from __future__ import annotations
 
+from numbers import Integral
+
 import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
 
-from .checks import (check_allocation, check_choice, check_matrix, check_random_state,
-                     check_rank, check_sparse_matrix)
+from .checks import (NMFInputError, check_allocation, check_choice, check_matrix,
+                     check_positive_int, check_random_state, check_sparse_matrix)
 
 __all__ = ["INIT_METHODS", "initialize"]
 
@@ -158,8 +160,17 @@ def initialize_checked(X, k: int, method: str = "nndsvda", random_state=None):
     """:func:`initialize` for an X already through :func:`~nnmf_research.checks.check_matrix`
     (or a sparse one through :func:`~nnmf_research.checks.check_sparse_matrix`: the public
     entry validated it; the data are not scanned a second time)."""
-    k = check_rank(k, X.shape)
     check_choice(method, "init", INIT_METHODS)
+    # random factors of any inner size are defined (an overcomplete k > min(m, n) too, as
+    # scikit-learn allows); the SVD-based starts need k <= min(m, n) singular triplets
+    high = None if method == "random" else min(X.shape)
+    try:
+        k = check_positive_int(k, "k", high=high)
+    except NMFInputError as exc:
+        if high is None or isinstance(k, bool) or not isinstance(k, Integral) or k < 1:
+            raise
+        raise NMFInputError(f"init = '{method}' can only be used when n_components <= "
+                            f"min(n_samples, n_features): {exc}") from None
     gen = check_random_state(random_state)  # validated always, drawn from only when random
     m, n = X.shape
     mean = float(X.sum()) / (m * n) if sp.issparse(X) else float(X.mean())

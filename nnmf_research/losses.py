@@ -19,6 +19,19 @@ entries and the rest, e.g. for KL
 with Y on the support from :func:`nnmf_research.sparse_support.product_on_support` and the
 total Σ WH = colsum(W)·rowsum(H): O(nnz·k + (m + n)k) time, O(nnz + (m + n)k) memory.
 χ² splits the same way (its terms on X = 0 are Y), Frobenius with ‖WH‖² = ⟨WᵀW, HHᵀ⟩.
+* ``beta_divergence(X, W, H, beta) = Σ_ij d_β(X_ij | (WH)_ij)``, the β-divergence of
+  Févotte & Idier (2011, Neural Comput. 23(9), eq. 2.1), for any real β:
+
+      d_β(x|y) = (x^β + (β − 1) y^β − β x y^(β−1)) / (β(β − 1))      β ∉ {0, 1}
+      d_1(x|y) = x log(x/y) − x + y                                  (KL, our ``kl``)
+      d_0(x|y) = x/y − log(x/y) − 1                                  (Itakura–Saito)
+
+  so d_2 = ½(x − y)²: ``beta_divergence(·, 2) = ½ frobenius``, as scikit-learn's
+  ``_beta_divergence``. For β ≤ 0 a zero of X gives +inf (x^β or log x). A sparse X is never
+  densified: the terms at X = 0 are y^β/β (β > 0), summed over WH in blocks of columns.
+  The loss names: ``"frobenius"`` (β = 2, no ½), ``"kl"`` (β = 1), ``"itakura-saito"``
+  (β = 0) and ``"beta=<float>"`` for any other β (:func:`check_loss` maps a float β to its
+  name); the loss of a named β other than 2 is ``beta_divergence``.
 * scikit-learn reports ``reconstruction_err_ = sqrt(2·β-divergence)``: for β = 2 that is
   ‖X − WH‖_F, for β = 1 it is sqrt(2·D(X‖WH)). ``loss_from_sklearn_error`` converts it to ours.
 
@@ -32,6 +45,8 @@ Example
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
@@ -55,9 +70,57 @@ __all__ = [
     "loss",
     "loss_from_sklearn_error",
     "sklearn_error_from_loss",
+    "BETA_LOSSES",
+    "beta_divergence",
+    "beta_of",
+    "check_loss",
+    "loss_of_product",
+    "Regularization",
+    "regularization",
 ]
 
 LOSSES = ("frobenius", "kl")
+"""The losses every family serves; :func:`check_loss` accepts the β-divergences too."""
+
+BETA_LOSSES = {"frobenius": 2.0, "kl": 1.0, "itakura-saito": 0.0}
+"""Named β-divergences (scikit-learn's ``beta_loss`` names; ``"kullback-leibler"`` is an
+alias of ``"kl"``)."""
+
+_ALIASES = {"kullback-leibler": "kl"}
+
+
+def check_loss(loss) -> str:
+    """The canonical name of a loss: ``"frobenius"``, ``"kl"``, ``"itakura-saito"`` or
+    ``"beta=<β>"``. Accepts those names, scikit-learn's ``"kullback-leibler"`` and a real β
+    (2 → "frobenius", 1 → "kl", 0 → "itakura-saito"); anything else is refused naming them."""
+    from .checks import NMFInputError
+
+    if isinstance(loss, str):
+        name = _ALIASES.get(loss, loss)
+        if name in BETA_LOSSES:
+            return name
+        if name.startswith("beta="):
+            try:
+                return check_loss(float(name[5:]))
+            except ValueError:
+                pass
+        raise NMFInputError(f"unknown loss {loss!r}; valid choices: "
+                            f"{', '.join(BETA_LOSSES)}, or a real beta (a float)")
+    if isinstance(loss, (bool, np.bool_)) or not isinstance(loss, (int, float, np.number)):
+        raise NMFInputError(f"loss must be a loss name or a real beta, got {loss!r}")
+    beta = float(loss)
+    if not np.isfinite(beta):
+        raise NMFInputError(f"beta must be finite, got {loss!r}")
+    for name, value in BETA_LOSSES.items():
+        if beta == value:
+            return name
+    return f"beta={beta!r}"
+
+
+def beta_of(name) -> float:
+    """The β of a loss (name or float): 2 for Frobenius, 1 for KL, 0 for Itakura–Saito."""
+    name = check_loss(name)
+    return BETA_LOSSES[name] if name in BETA_LOSSES else float(name[5:])
 
 
 def _on_support(X, W, H):
@@ -103,9 +166,9 @@ def kl_divergence(X: np.ndarray, Y: np.ndarray) -> float:
     X = np.asarray(X, dtype=float)
     if np.any((Y <= 0) & (X > 0)):
         return float("inf")
-    # xlogy(x, x) - xlogy(x, y) is exact 0 where x == 0 and avoids log(0).
+    # x log(x/y) with one logarithm; xlogy is exact 0 where x == 0 (then x/y = 0).
     with np.errstate(divide="ignore", invalid="ignore"):
-        terms = xlogy(X, X) - xlogy(X, np.where(X > 0, Y, 1.0)) - X + Y
+        terms = xlogy(X, X / np.where(X > 0, Y, 1.0)) - X + Y
     return float(terms.sum())
 
 
@@ -165,25 +228,121 @@ def chi_square(X: np.ndarray, Y: np.ndarray) -> float:
 
 
 def loss(name: str, X: np.ndarray, W: np.ndarray, H: np.ndarray) -> float:
-    """The named loss (``"frobenius"`` or ``"kl"``) of the factorization WH of X."""
-    check_choice(name, "loss", LOSSES)
-    return frobenius(X, W, H) if name == "frobenius" else kl(X, W, H)
+    """The named loss of the factorization WH of X: ``frobenius`` (‖X − WH‖²_F, no ½),
+    ``kl``, or any other β-divergence (:func:`check_loss` names; :func:`beta_divergence`)."""
+    name = check_loss(name)
+    if name == "frobenius":
+        return frobenius(X, W, H)
+    if name == "kl":
+        return kl(X, W, H)
+    return beta_divergence(X, W, H, beta_of(name))
+
+
+def loss_of_product(name: str, X: np.ndarray, Y: np.ndarray,
+                    x_power_sum: float | None = None) -> float:
+    """The named loss of a dense X against a given product Y = WH (not modified): what
+    :func:`loss` computes once WH is known (the driver reuses it for the next update).
+
+    ``x_power_sum`` = Σ X^β (β ∉ {0, 1, 2}; a constant of X the caller keeps) switches to
+    the split form (Σ X^β + (β − 1) Σ Y^β − β Σ X Y^(β−1)) / (β(β − 1)), scikit-learn's
+    (one power of Y per entry, none of X); its rounding is ~1e-16·Σ X^β, so it is meant for
+    loss traces, not for fits near exactness."""
+    name = check_loss(name)
+    if name == "frobenius":
+        R = X - Y
+        return float(np.einsum("ij,ij->", R, R))
+    if name == "kl":
+        return kl_divergence(X, Y)
+    beta = beta_of(name)
+    if x_power_sum is None or beta == 0.0:
+        return _beta_of_product(np.asarray(X, dtype=float), Y, beta)
+    if np.any((Y <= 0) & (X > 0)) or (beta < 0.0 and np.any(X == 0)):
+        return float("inf")
+    with np.errstate(divide="ignore", over="ignore"):
+        y_low = Y ** (beta - 1.0)
+    cross = float(np.vdot(X, y_low))
+    y_low *= Y
+    return (x_power_sum + (beta - 1.0) * float(y_low.sum()) - beta * cross) / (
+        beta * (beta - 1.0))
+
+
+def _beta_of_product(X: np.ndarray, Y: np.ndarray, beta: float) -> float:
+    if np.any((Y <= 0) & (X > 0)) or (beta <= 0.0 and np.any(X == 0)):
+        return float("inf")
+    return float(np.sum(_beta_terms(X, Y, beta)))
+
+
+BLOCK_ENTRIES = 2**20
+"""Entries of WH formed at once (8 MB in float64) where a β-divergence needs WH off the
+support of a sparse X."""
+
+
+def column_blocks(m: int, n: int):
+    """Column ranges (s, e) covering 0..n with about :data:`BLOCK_ENTRIES` entries of an
+    m-row matrix each."""
+    step = max(1, BLOCK_ENTRIES // max(m, 1))
+    return [(s, min(s + step, n)) for s in range(0, n, step)]
+
+
+def _beta_terms(x: np.ndarray, y: np.ndarray, beta: float) -> np.ndarray:
+    """d_β(x|y) elementwise (module docstring), x ≥ 0, y > 0."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if beta == 1.0:
+            return xlogy(x, x) - xlogy(x, y) - x + y
+        if beta == 0.0:
+            r = x / y
+            return r - np.log(r) - 1.0
+        y_low = y ** (beta - 1.0)                   # one power of y: y^β = y^(β−1)·y
+        return (x**beta + (beta - 1.0) * y_low * y - beta * x * y_low) / (beta * (beta - 1.0))
+
+
+def beta_divergence(X, W: np.ndarray, H: np.ndarray, beta: float,
+                    square_root: bool = False) -> float:
+    """Σ_ij d_β(X_ij | (WH)_ij), Févotte & Idier (2011), eq. 2.1 (module docstring); equal to
+    scikit-learn's ``_beta_divergence(X, W, H, beta)`` (its X is ours, no transposition), so
+    β = 2 gives ½‖X − WH‖²_F. ``square_root=True`` returns sqrt(2·value), scikit-learn's
+    ``reconstruction_err_``. +inf where some (WH)_ij = 0 < X_ij, or, for β ≤ 0, where some
+    X_ij = 0. A sparse X is never densified."""
+    beta = float(beta)
+    if beta == 2.0:
+        value = 0.5 * frobenius(X, W, H)
+    elif beta == 1.0:
+        value = kl(X, W, H)
+    elif sp.issparse(X):
+        x, y = _on_support(X, W, H)
+        if beta <= 0.0 and (x.size < X.shape[0] * X.shape[1] or np.any(x == 0)):
+            value = float("inf")
+        elif np.any((y <= 0) & (x > 0)):
+            value = float("inf")
+        else:
+            # stored entries exactly, the rest (d_β(0|y) = y^β/β, β > 0) through
+            # Σ_all y^β/β − Σ_support y^β/β
+            value = float(np.sum(_beta_terms(x, y, beta)))
+            if x.size < X.shape[0] * X.shape[1]:
+                total = sum(float(np.sum((W @ H[:, s:e]) ** beta))
+                            for s, e in column_blocks(X.shape[0], X.shape[1]))
+                value += (total - float(np.sum(y**beta))) / beta
+    else:
+        value = _beta_of_product(np.asarray(X, dtype=float), W @ H, beta)
+    if square_root:
+        return float(np.sqrt(2.0 * max(value, 0.0)))
+    return value
 
 
 def loss_from_sklearn_error(reconstruction_err: float, name: str) -> float:
     """Convert scikit-learn's ``reconstruction_err_`` (sqrt(2·β-div)) to our loss value.
 
-    Frobenius: sklearn's value is ‖X − WH‖_F, ours is its square. KL: sklearn's value is
-    sqrt(2·D), ours is D.
+    Frobenius: sklearn's value is ‖X − WH‖_F, ours is its square. Any other β (KL included):
+    sklearn's value is sqrt(2·d_β), ours is d_β.
     """
-    check_choice(name, "loss", LOSSES)
+    name = check_loss(name)
     e = float(reconstruction_err)
     return e * e if name == "frobenius" else 0.5 * e * e
 
 
 def sklearn_error_from_loss(value: float, name: str) -> float:
     """Inverse of :func:`loss_from_sklearn_error`."""
-    check_choice(name, "loss", LOSSES)
+    name = check_loss(name)
     v = max(float(value), 0.0)
     return float(np.sqrt(v)) if name == "frobenius" else float(np.sqrt(2.0 * v))
 
@@ -210,3 +369,67 @@ def masked_relative_error(X: np.ndarray, W: np.ndarray, H: np.ndarray,
     if norm_x == 0.0:
         return 0.0 if err == 0.0 else float("inf")
     return err / norm_x
+
+
+@dataclass(frozen=True)
+class Regularization:
+    """The scaled penalty weights of scikit-learn's regularized NMF, for X ≈ WH (m×n):
+
+        penalty(W, H) = l1_W ‖W‖₁ + ½ l2_W ‖W‖²_F + l1_H ‖H‖₁ + ½ l2_H ‖H‖²_F
+
+    added to scikit-learn's data term (½‖X − WH‖²_F for Frobenius, d_β otherwise). Built by
+    :func:`regularization`."""
+
+    l1_W: float = 0.0
+    l2_W: float = 0.0
+    l1_H: float = 0.0
+    l2_H: float = 0.0
+
+    def __bool__(self) -> bool:
+        return any((self.l1_W, self.l2_W, self.l1_H, self.l2_H))
+
+    def penalty(self, W: np.ndarray, H: np.ndarray) -> float:
+        """The penalty above (W, H ≥ 0, so ‖·‖₁ is the sum)."""
+        return float(self.l1_W * W.sum() + 0.5 * self.l2_W * np.vdot(W, W)
+                     + self.l1_H * H.sum() + 0.5 * self.l2_H * np.vdot(H, H))
+
+    def for_H(self) -> tuple[float, float]:
+        """(l1, l2) of the H-subproblem."""
+        return self.l1_H, self.l2_H
+
+    def for_W(self) -> tuple[float, float]:
+        """(l1, l2) of the W-subproblem (solved as the H-subproblem of Xᵀ ≈ HᵀWᵀ)."""
+        return self.l1_W, self.l2_W
+
+
+def regularization(shape: tuple[int, int], alpha_W=0.0, alpha_H="same",
+                   l1_ratio=0.0) -> Regularization:
+    """scikit-learn's scaling (``NMF._compute_regularization``, scikit-learn ≥ 1.2) for an
+    m×n X ≈ WH, read with scikit-learn's letters on the X given (X's rows play its samples):
+
+        l1_W = n·alpha_W·l1_ratio,   l2_W = n·alpha_W·(1 − l1_ratio)
+        l1_H = m·alpha_H·l1_ratio,   l2_H = m·alpha_H·(1 − l1_ratio)
+
+    with ``alpha_H="same"`` meaning alpha_H = alpha_W. So ``factorize(X, alpha_W=a,
+    alpha_H=b)`` minimizes what scikit-learn's ``non_negative_factorization(X, alpha_W=a,
+    alpha_H=b)`` minimizes on the same X. The toolkit's orientation (columns are samples)
+    is scikit-learn's transposed: scikit-learn's ``NMF(alpha_W=a, alpha_H=b).fit(S)`` is
+    ``factorize(S.T, alpha_W=b, alpha_H=a)`` (its W is our Hᵀ)."""
+    from .checks import NMFInputError
+
+    def weight(value, name):
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+            raise NMFInputError(f"{name} must be a non-negative real, got {value!r}")
+        if not (np.isfinite(value) and value >= 0):
+            raise NMFInputError(f"{name} must be a non-negative real, got {value!r}")
+        return float(value)
+
+    alpha_W = weight(alpha_W, "alpha_W")
+    alpha_H = alpha_W if isinstance(alpha_H, str) and alpha_H == "same" else weight(
+        alpha_H, "alpha_H (a non-negative real or 'same')")
+    l1_ratio = weight(l1_ratio, "l1_ratio")
+    if l1_ratio > 1:
+        raise NMFInputError(f"l1_ratio must be in [0, 1], got {l1_ratio!r}")
+    m, n = shape
+    return Regularization(n * alpha_W * l1_ratio, n * alpha_W * (1.0 - l1_ratio),
+                          m * alpha_H * l1_ratio, m * alpha_H * (1.0 - l1_ratio))

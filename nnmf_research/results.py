@@ -14,7 +14,7 @@ import numpy as np
 
 from .status import Kind, Status, kind_of
 
-__all__ = ["Factorization", "RankBound"]
+__all__ = ["Factorization", "RankBound", "fitted_attributes"]
 
 
 def _loop_summary(fit) -> dict[str, Any]:
@@ -36,13 +36,16 @@ class Factorization:
     loss : float
         Final value of ``loss_name`` computed directly from X, W, H (not from the history).
     loss_name : str
-        ``"frobenius"`` (‖X − WH‖²_F) or ``"kl"`` (generalized KL divergence).
+        ``"frobenius"`` (‖X − WH‖²_F), ``"kl"`` (generalized KL divergence),
+        ``"itakura-saito"`` or ``"beta=<β>"`` (β-divergences, ``losses.beta_divergence``).
     n_iter : int
         Number of complete alternating iterations (one H-step and one W-step each).
     stop_reason : str
         Why the loop stopped, in words ("tol reached after 212 iterations ...").
     history : tuple of float
-        Loss after each iteration; ``history[0]`` is the loss of the initial factors.
+        Loss after each iteration; ``history[0]`` is the loss of the initial factors. With
+        regularization (``factorize``'s alpha_W, alpha_H) it is the objective the updates
+        decrease, loss + penalty (in the loss's scale), while ``loss`` is the data term.
         Frobenius values above 1e-4·‖X‖²_F come from the Gram identity and are accurate
         to about 1e-13·‖X‖²_F; smaller ones, and ``loss``, are computed directly.
     times : tuple of float
@@ -270,3 +273,13 @@ class SeparableFactorization:
         }
 
 __all__ += ["ConvexFactorization", "SeparableFactorization"]
+
+
+def fitted_attributes(fit, components, n_features: int) -> dict[str, Any]:
+    """The fitted attributes every estimator of the toolkit has, from its result record
+    ``fit`` (a :class:`Factorization` or a family's record with ``k``, ``n_iter``, ``loss``,
+    ``relative_error``, ``stop_reason``, ``history``) and its ``components_``."""
+    return {"factorization_": fit, "components_": np.array(components), "n_components_": fit.k,
+            "n_features_in_": n_features, "n_iter_": fit.n_iter, "loss_": fit.loss,
+            "relative_error_": fit.relative_error, "stop_reason_": fit.stop_reason,
+            "history_": fit.history}

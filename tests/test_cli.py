@@ -438,22 +438,26 @@ def test_rank_select_refuses_bad_ks(tmp_path, capsys, ks, message):
     assert message in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("method", ["mu", "cd"])
-def test_factorize_keeps_sparse_kl_input_sparse(method, huge_sparse_counts, tmp_path, capsys):
-    """An .npz of 200000 × 50000 counts (80 GB dense): --loss kl with mu or cd never densifies
-    it (the fixture makes toarray/todense fail) and writes the factors."""
+@pytest.mark.parametrize("method,loss", [("mu", "kl"), ("cd", "kl"), ("hals", "frobenius"),
+                                         ("anls", "frobenius"), ("mu", "frobenius")])
+def test_factorize_keeps_sparse_input_sparse(method, loss, huge_sparse_counts, tmp_path,
+                                             capsys):
+    """An .npz of 200000 × 50000 counts (80 GB dense): --loss kl with mu or cd, and Frobenius
+    with hals, anls and mu never densify it (the fixture makes toarray/todense fail) and
+    write the factors."""
     import scipy.sparse as sp
 
     path = tmp_path / "counts.npz"
     sp.save_npz(path, huge_sparse_counts)
-    code = main(["factorize", str(path), "-k", "3", "--loss", "kl", "--method", method,
+    code = main(["factorize", str(path), "-k", "3", "--loss", loss, "--method", method,
                  "--init", "random", "--max-iter", "2", "--seed", "0", "--out",
                  str(tmp_path / "run"), "--json", "--quiet"])
     assert code == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["shape"] == [200_000, 50_000] and summary["n_iter"] == 2
     W, H = np.load(tmp_path / "run" / "W.npy"), np.load(tmp_path / "run" / "H.npy")
-    assert summary["loss"] == pytest.approx(losses.kl(huge_sparse_counts, W, H), rel=1e-12)
+    assert summary["loss"] == pytest.approx(losses.loss(loss, huge_sparse_counts, W, H),
+                                            rel=1e-12)
 
 
 def test_every_command_takes_threads_and_refuses_zero(tmp_path, capsys):

@@ -102,3 +102,15 @@ def test_ngon_labels_follow_vandaele_gillis_glineur_2017():
     for n in (14, 17, 20, 25):
         assert ngon_slack(n).meta["rank_plus_status"] == "conjectured"
     assert ngon_rank_plus(14) == 8 and ngon_rank_plus(17) == 9
+
+
+def test_sparse_random_is_sparse_seeded_and_has_its_density():
+    import scipy.sparse as sp
+
+    from nnmf_research.datasets import sparse_random
+
+    a, b = sparse_random(2000, 500, 0.01, seed=3), sparse_random(2000, 500, 0.01, seed=3)
+    assert sp.issparse(a.X) and a.X.format == "csr" and a.X.shape == (2000, 500)
+    assert (a.X != b.X).nnz == 0
+    # 10000 draws from 10⁶ positions: E[duplicates] = 10000²/(2·10⁶) ≈ 50
+    assert 9800 <= a.X.nnz <= 10000 and a.X.data.min() > 0 and a.X.data.max() <= 1

@@ -53,20 +53,20 @@ def test_plain_hals_follows_sklearn_cd_iterate_for_iterate(digits_sk, n_iter):
     np.testing.assert_allclose(fit.W.T, comps, rtol=1e-6, atol=1e-8)
 
 
-@pytest.mark.parametrize("loss,sk_loss,method,sk_solver", [
-    ("frobenius", "frobenius", "hals", "cd"),
-    ("frobenius", "frobenius", "mu", "mu"),
-    ("kl", "kullback-leibler", "mu", "mu"),
+@pytest.mark.parametrize("loss,sk_loss,sk_solver", [
+    ("frobenius", "frobenius", "cd"),
+    ("frobenius", "frobenius", "mu"),
+    ("kl", "kullback-leibler", "mu"),
 ])
 def test_final_loss_is_no_worse_than_sklearn_after_the_same_iterations(
-        digits_sk, loss, sk_loss, method, sk_solver):
+        digits_sk, loss, sk_loss, sk_solver):
     X_sk = digits_sk
     k, n_iter = 12, 100
     W_sk, H_sk = _same_start(X_sk, k, 1)
     codes, comps, sk = _sklearn_fit(X_sk, W_sk, H_sk, n_components=k, solver=sk_solver,
                                     beta_loss=sk_loss, max_iter=n_iter)
-    est = NMF(n_components=k, loss=loss, method=method, init="custom", max_iter=n_iter,
-              tol=0).fit(X_sk, W=W_sk, H=H_sk)
+    est = NMF(n_components=k, beta_loss=sk_loss, solver=sk_solver, init="custom",
+              max_iter=n_iter, tol=0).fit(X_sk, W=W_sk, H=H_sk)
     theirs = losses.loss_from_sklearn_error(sk.reconstruction_err_, loss)
     # Their reported error is their loss: the conversion is exact (and checked here).
     assert theirs == pytest.approx(losses.loss(loss, X_sk.T, comps.T, codes.T), rel=1e-9)
@@ -75,7 +75,7 @@ def test_final_loss_is_no_worse_than_sklearn_after_the_same_iterations(
 
 
 def test_estimator_and_function_api_give_the_same_factorization(digits_sk):
-    est = NMF(n_components=8, method="hals", random_state=3, max_iter=50)
+    est = NMF(n_components=8, solver="cd", random_state=3, max_iter=50)
     codes = est.fit_transform(digits_sk)
     fit = factorize(digits_sk.T, 8, method="hals", random_state=3, max_iter=50)
     np.testing.assert_array_equal(codes, fit.H.T)
@@ -93,14 +93,15 @@ def test_orientation_matches_sklearn(digits_sk):
 
 def test_transform_recovers_exact_codes_for_a_fixed_basis(planted):
     X, W0, H0 = planted  # X = W0 @ H0, toolkit orientation
-    est = NMF(n_components=5, method="anls", max_iter=2000, tol=1e-14,
+    est = NMF(n_components=5, solver="anls", max_iter=2000, tol=1e-14,
               random_state=0).fit(X.T)
     codes = est.transform(X.T)
     np.testing.assert_allclose(est.inverse_transform(codes), X.T, rtol=1e-5, atol=1e-6)
 
 
 def test_kl_mu_estimator_from_the_issue_example(digits_sk):
-    est = NMF(n_components=10, loss="kl", method="mu", random_state=0, max_iter=50)
+    est = NMF(n_components=10, beta_loss="kullback-leibler", solver="mu", random_state=0,
+              max_iter=50)
     est.fit(digits_sk)
     assert est.loss_ == pytest.approx(losses.kl(digits_sk.T, est.components_.T,
                                                 est.factorization_.H))
@@ -109,30 +110,32 @@ def test_kl_mu_estimator_from_the_issue_example(digits_sk):
 
 def test_cvxpy_method_takes_a_constraint_as_one_argument(planted):
     X, _, _ = planted
-    est = NMF(n_components=5, method="cvxpy", max_iter=5,
+    est = NMF(n_components=5, solver="cvxpy", max_iter=5,
               constraints_codes=lambda H: [cp.sum(H, axis=0) == 1])
     codes = est.fit_transform(X.T)
     np.testing.assert_allclose(codes.sum(axis=1), 1.0, atol=1e-6)
 
 
 def test_get_set_params_and_sklearn_clone():
-    est = NMF(n_components=4, loss="kl", method="mu", tol=1e-3)
-    assert est.get_params()["loss"] == "kl"
+    est = NMF(n_components=4, beta_loss="kullback-leibler", solver="mu", tol=1e-3)
+    assert est.get_params()["beta_loss"] == "kullback-leibler"
     other = clone(est)
     assert other.get_params() == est.get_params() and other is not est
     est.set_params(max_iter=7)
     assert est.max_iter == 7
-    with pytest.raises(NMFInputError, match="unknown parameter 'alpha'"):
+    with pytest.raises(ValueError, match="Invalid parameter 'alpha'"):
         est.set_params(alpha=1.0)
 
 
 @pytest.mark.parametrize("kwargs,message", [
-    ({"n_components": 0}, r"k=0 is out of range \[1, 64\]"),
-    ({"n_components": 65}, r"k=65 is out of range \[1, 64\]"),
-    ({"method": "foo"}, "unknown method 'foo'; valid choices: mu, hals, anls, cd, cvxpy"),
-    ({"loss": "itakura"}, "unknown loss 'itakura'; valid choices: frobenius, kl"),
-    ({"loss": "kl", "method": "hals"},
-     "method 'hals' supports loss 'frobenius' only; for loss 'kl' use one of: mu, cd, cvxpy"),
+    ({"n_components": 0}, r"n_components=0 must be a positive integer, None or 'auto'"),
+    ({"n_components": 65, "init": "nndsvda"}, r"init = 'nndsvda' can only be used when n_components <= "
+                           r"min\(n_samples, n_features\): k=65 is out of range \[1, 64\]"),
+    ({"solver": "foo"}, "unknown solver 'foo'; valid choices: cd, mu, anls, kl-cd, cvxpy"),
+    ({"beta_loss": "itakura"}, "unknown beta_loss 'itakura'; valid choices: frobenius, "
+                               "kullback-leibler, itakura-saito"),
+    ({"beta_loss": "kullback-leibler", "solver": "cd"},
+     "Invalid beta_loss parameter: solver 'cd' does not handle beta_loss = 'kullback-leibler'"),
     ({"init": "svd"}, "unknown init 'svd'"),
 ])
 def test_bad_hyperparameters_are_named_at_fit(digits_sk, kwargs, message):
@@ -143,7 +146,15 @@ def test_bad_hyperparameters_are_named_at_fit(digits_sk, kwargs, message):
 
 def test_an_unavailable_solver_is_named(digits_sk):
     with pytest.raises(SolverUnavailableError, match="solver 'MOSEK_X' is not installed"):
-        NMF(n_components=3, method="cvxpy", solver="MOSEK_X").fit(digits_sk[:20])
+        NMF(n_components=3, solver="cvxpy", cvxpy_solver="MOSEK_X").fit(digits_sk[:20])
+
+
+def test_the_old_use_of_solver_for_the_cvxpy_solver_gets_a_clear_error(digits_sk):
+    """``solver=`` is scikit-learn's algorithm now; a CVXPY solver name there is told where
+    it moved."""
+    with pytest.raises(NMFInputError, match=r"unknown solver 'SCS'.*the CVXPY solver of "
+                                            r"solver='cvxpy' is cvxpy_solver="):
+        NMF(n_components=3, solver="SCS").fit(digits_sk[:20])
 
 
 def test_all_zero_row_and_column_stay_finite_under_kl():
@@ -151,7 +162,8 @@ def test_all_zero_row_and_column_stay_finite_under_kl():
     X = gen.random((20, 15))
     X[2] = 0.0
     X[:, 4] = 0.0
-    est = NMF(n_components=3, loss="kl", method="mu", max_iter=100, random_state=0)
+    est = NMF(n_components=3, beta_loss="kullback-leibler", solver="mu", max_iter=100,
+              random_state=0)
     codes = est.fit_transform(X)
     assert np.isfinite(codes).all() and np.isfinite(est.components_).all()
     assert np.isfinite(est.loss_)
@@ -198,7 +210,7 @@ def test_alternate_validates_x_w_and_h_once_each(validated, planted):
 def test_the_estimator_validates_its_arrays_once_each(validated, planted):
     X, W0, H0 = planted
     est = NMF(n_components=5, init="custom", max_iter=2).fit(X.T, W=H0.T, H=W0.T)
-    assert sorted(validated) == ["H", "W", "X"]
+    assert sorted(validated) == ["NMF (input H)", "NMF (input W)", "X"]
     validated.clear()
     est.transform(X.T)
     assert validated == ["X"]
@@ -243,10 +255,10 @@ def planted_with_nan():
     return X, np.where(hide, np.nan, X), hide
 
 
-@pytest.mark.parametrize("method", ["hals", "anls"])
-def test_fit_with_nan_recovers_the_hidden_entries(planted_with_nan, method):
+@pytest.mark.parametrize("solver", ["cd", "anls"])
+def test_fit_with_nan_recovers_the_hidden_entries(planted_with_nan, solver):
     X, Xn, hide = planted_with_nan
-    est = NMF(n_components=4, method=method, max_iter=3000, tol=1e-12, random_state=0)
+    est = NMF(n_components=4, solver=solver, max_iter=3000, tol=1e-12, random_state=0)
     codes = est.fit_transform(Xn)
     Y = est.inverse_transform(codes)
     assert np.linalg.norm((Y - X)[hide]) / np.linalg.norm(X[hide]) < 1e-4
@@ -257,14 +269,14 @@ def test_fit_with_nan_recovers_the_hidden_entries(planted_with_nan, method):
 
 def test_fit_with_nan_is_factorize_with_the_mask(planted_with_nan):
     X, Xn, hide = planted_with_nan
-    est = NMF(n_components=4, method="mu", max_iter=40, tol=0, random_state=0).fit(Xn)
+    est = NMF(n_components=4, solver="mu", max_iter=40, tol=0, random_state=0).fit(Xn)
     fit = factorize(Xn.T, 4, method="mu", max_iter=40, tol=0, random_state=0)
     np.testing.assert_allclose(est.components_, fit.W.T, rtol=1e-10, atol=1e-13)
 
 
 def test_transform_with_nan_encodes_and_imputes_new_samples(planted_with_nan):
     X, Xn, hide = planted_with_nan
-    est = NMF(n_components=4, method="hals", max_iter=3000, tol=1e-12, random_state=0)
+    est = NMF(n_components=4, solver="cd", max_iter=3000, tol=1e-12, random_state=0)
     est.fit(X[:40])                                    # complete training samples
     new = Xn[40:].copy()
     new[:, 3] = np.nan                                 # a feature missing in every new sample
@@ -288,4 +300,176 @@ def test_missing_entries_bad_input_is_named(planted_with_nan):
     with pytest.raises(NMFInputError, match="every entry of X is missing"):
         est.transform(np.full((2, X.shape[1]), np.nan))
     with pytest.raises(NMFInputError, match="method 'cd' does not serve loss 'frobenius'"):
-        NMF(n_components=4, method="cd").fit(Xn)
+        NMF(n_components=4, solver="kl-cd").fit(Xn)
+
+
+# --- a scikit-learn estimator (issue 16 part 1) --------------------------------------------
+
+def test_check_estimator_passes():
+    """scikit-learn's own estimator checks, all of them (the array-API one skips itself when
+    SCIPY_ARRAY_API is unset)."""
+    from sklearn.utils.estimator_checks import check_estimator
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        results = check_estimator(NMF(n_components=2), on_fail=None)
+    failed = [(r["check_name"], str(r["exception"])[:200]) for r in results
+              if r["status"] == "failed"]
+    assert failed == []
+    assert sum(r["status"] == "passed" for r in results) >= 40
+
+
+def test_pipeline_and_grid_search_pick_the_planted_rank():
+    """Cross-validated reconstruction error (score = −error of held-out samples) over k picks
+    the rank of an exact rank-3 product: fewer components cannot fit it, and the score is
+    flat beyond it."""
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.pipeline import make_pipeline
+
+    rng = np.random.default_rng(0)
+    X = rng.random((60, 3)) @ rng.random((3, 12))
+
+    def score(est, X, y=None):
+        nmf = est[-1]
+        return -np.linalg.norm(X - nmf.inverse_transform(est.transform(X)))
+
+    pipe = make_pipeline(NMF(solver="cd", max_iter=2000, tol=1e-10, random_state=0))
+    grid = GridSearchCV(pipe, {"nmf__n_components": [1, 2, 3]}, scoring=score, cv=3)
+    grid.fit(X)
+    assert grid.best_params_ == {"nmf__n_components": 3}
+    errors = -grid.cv_results_["mean_test_score"]
+    assert errors[2] < 0.05 * errors[1] < 0.05 * errors[0]
+
+
+def test_feature_names_and_set_output():
+    est = NMF(n_components=3, max_iter=50, random_state=0).fit(np.random.default_rng(1)
+                                                              .random((10, 4)))
+    assert list(est.get_feature_names_out()) == ["nmf0", "nmf1", "nmf2"]
+    assert est.n_features_in_ == 4 and not hasattr(est, "feature_names_in_")
+    assert est.set_output(transform="default") is est
+
+
+def test_max_iter_before_tol_warns_and_keeps_stop_reason(digits_sk):
+    with pytest.warns(ConvergenceWarning, match="Maximum number of iterations 3 reached"):
+        est = NMF(n_components=5, max_iter=3, random_state=0).fit(digits_sk)
+    assert est.stop_reason_ == "max_iter=3 reached" and est.n_iter_ == 3
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)   # tol reached: no warning
+        est = NMF(n_components=5, max_iter=500, tol=1e-2, random_state=0).fit(digits_sk)
+    assert est.stop_reason_.startswith("tol reached") and est.n_iter_ < 500
+
+
+@pytest.mark.parametrize("solver", ["cd", "mu"])
+def test_float32_in_float32_out(digits_sk, solver):
+    X32 = digits_sk.astype(np.float32)
+    est = NMF(n_components=4, solver=solver, max_iter=20, tol=0, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        codes = est.fit_transform(X32)
+        assert est.transform(X32).dtype == np.float32
+    assert codes.dtype == est.components_.dtype == np.float32
+    # the same fit as in float64, to float32 rounding
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        codes64 = NMF(n_components=4, solver=solver, max_iter=20, tol=0,
+                      random_state=0).fit_transform(X32.astype(float))
+    np.testing.assert_allclose(codes, codes64, rtol=1e-5, atol=1e-6)
+
+
+def test_non_negative_factorization_is_the_estimator(digits_sk):
+    from nnmf_research.estimator import non_negative_factorization
+
+    W, H, n_iter = non_negative_factorization(digits_sk, n_components=6, max_iter=40,
+                                              random_state=2, tol=0)
+    est = NMF(n_components=6, max_iter=40, random_state=2, tol=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        np.testing.assert_array_equal(W, est.fit_transform(digits_sk))
+        np.testing.assert_array_equal(H, est.components_)
+        # update_H=False: the encodings of the fixed basis, as transform gives them
+        W2, H2, _ = non_negative_factorization(digits_sk, H=H, update_H=False, max_iter=40,
+                                               tol=0)
+        np.testing.assert_array_equal(W2, est.transform(digits_sk))
+    assert n_iter == 40 and H2 is not None and np.array_equal(H2, H)
+    with pytest.raises(NMFInputError, match="shuffle=True is not offered"):
+        non_negative_factorization(digits_sk, n_components=6, shuffle=True)
+
+
+def test_an_overcomplete_k_is_fitted_from_a_random_start():
+    """k > min(n_samples, n_features), as scikit-learn allows: an exact fit exists (W = X
+    padded with zeros, H = [I 0]ᵀ), so the fit's error goes to 0."""
+    X = np.random.default_rng(3).random((30, 6))
+    est = NMF(n_components=9, solver="cd", max_iter=3000, tol=1e-12, random_state=0).fit(X)
+    assert est.components_.shape == (9, 6) and est.relative_error_ < 1e-3
+
+
+# --- an all-zero start is refused (issue 16 part 7) ----------------------------------------
+
+@pytest.mark.parametrize("method", ["anls", "hals", "mu"])
+def test_an_all_zero_initial_factor_is_refused(planted, method):
+    """From H = 0 every method stays at W = H = 0 (each update of W scales with H): ANLS used
+    to return that with relative error 1 reported as 'tol reached'."""
+    X, W0, H0 = planted
+    with pytest.raises(NMFInputError, match="Array passed to H is full of zeros"):
+        factorize(X, 5, method=method, W=W0, H=0 * H0)
+    with pytest.raises(NMFInputError, match=r"Array passed to NMF \(input H\) is full of "):
+        NMF(n_components=5, init="custom").fit(X.T, W=H0.T, H=0 * W0.T)
+
+
+# --- MiniBatchNMF (issue 16 part 2) ---------------------------------------------------------
+
+@pytest.mark.parametrize("beta_loss", ["frobenius", "kullback-leibler", 0.5, 3.0])
+def test_minibatch_nmf_follows_sklearn_from_the_same_start(beta_loss):
+    """Same custom start, same batches: our online β-MU and scikit-learn's MiniBatchNMF reach
+    the same basis (to rounding; ours floors MU iterates at 1e-16 where scikit-learn sets
+    entries below machine epsilon to 0, which these positive data never reach)."""
+    from sklearn.decomposition import MiniBatchNMF as SkMiniBatchNMF
+
+    from nnmf_research import MiniBatchNMF
+
+    rng = np.random.default_rng(5)
+    X = rng.random((120, 9)) + 0.05
+    W0, H0 = _same_start(X, 4, 6)
+    kw = dict(n_components=4, init="custom", batch_size=25, max_iter=15, tol=0,
+              max_no_improvement=None, beta_loss=beta_loss, alpha_W=0.01, l1_ratio=0.3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours = MiniBatchNMF(**kw).fit(X, W=W0.copy(), H=H0.copy())
+        theirs = SkMiniBatchNMF(**kw).fit(X, W=W0.copy(), H=H0.copy())
+    assert ours.n_steps_ == theirs.n_steps_ == 15 * 5
+    np.testing.assert_allclose(ours.components_, theirs.components_, rtol=1e-9)
+    assert ours.reconstruction_err_ == pytest.approx(theirs.reconstruction_err_, rel=1e-9)
+
+
+def test_minibatch_partial_fit_streams_as_sklearn():
+    """Ten batches fed one at a time by partial_fit, from the same start: the same basis as
+    scikit-learn's partial_fit, and the same step count."""
+    from sklearn.decomposition import MiniBatchNMF as SkMiniBatchNMF
+
+    from nnmf_research import MiniBatchNMF
+
+    rng = np.random.default_rng(7)
+    X = rng.random((200, 8)) + 0.05
+    W0, H0 = _same_start(X[:20], 3, 8)
+    ours = MiniBatchNMF(n_components=3, init="custom")
+    theirs = SkMiniBatchNMF(n_components=3, init="custom")
+    for start in range(0, 200, 20):
+        ours.partial_fit(X[start:start + 20], W=W0.copy(), H=H0.copy())
+        theirs.partial_fit(X[start:start + 20], W=W0.copy(), H=H0.copy())
+    assert ours.n_steps_ == theirs.n_steps_ == 10
+    np.testing.assert_allclose(ours.components_, theirs.components_, rtol=1e-8)
+
+
+def test_minibatch_check_estimator_passes_with_sklearns_test_parameters():
+    """scikit-learn runs its own MiniBatchNMF's checks with batch_size=10, max_iter=20,
+    fresh_restarts=True (with the defaults its own fails check_transformer_general, as ours
+    does in the same way: fit_transform's codes are those of the last pass, not a solve)."""
+    from sklearn.utils.estimator_checks import check_estimator
+
+    from nnmf_research import MiniBatchNMF
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        results = check_estimator(MiniBatchNMF(n_components=2, batch_size=10, max_iter=20,
+                                               fresh_restarts=True), on_fail=None)
+    assert [r["check_name"] for r in results if r["status"] == "failed"] == []

@@ -95,8 +95,12 @@ def test_alternate_runs_kl_nmf_on_a_sparse_x_without_densifying(method, huge_spa
 
 def test_alternate_refuses_a_sparse_x_for_an_update_that_would_densify_it(problem):
     X, W, H = problem
+    def densifying(X, W, H, stats=None):        # declares no sparse = True
+        return np.asarray(H)
+
     with pytest.raises(NMFInputError, match="does not read sparse input"):
-        alternate(X, W, H, HALS())
+        alternate(X, W, H, densifying)
+    alternate(X, W, H, HALS(), max_iter=1)      # HALS reads a sparse X through WᵀX
     with pytest.raises(NMFInputError, match="X entry \\(0, 1\\) is negative"):
         bad = sp.csr_matrix(np.array([[1.0, -2.0], [0.0, 1.0]]))
         alternate(bad, np.ones((2, 1)), np.ones((1, 2)), MultiplicativeKL())

@@ -2,7 +2,7 @@
 
 Every loader returns a :class:`Dataset` in the toolkit's orientation (columns are samples):
 image data in :mod:`.images` (faces, digits, swimmer), generated data in :mod:`.synthetic`
-(random, planted, planted_integer, planted_tensor, planted_boolean, separable,
+(random, sparse_random, planted, planted_integer, planted_tensor, planted_boolean, separable,
 planted_noisy), real
 documents as sparse counts in :mod:`.text` (newsgroups, lee, reuters), labelled data for
 clustering in :mod:`.labelled` (iris, wine, breast_cancer, mixed_clusters), and matrices with
@@ -22,11 +22,12 @@ from .known_rank import (cube_slack, j_minus_i, linear_edm, nested_hexagons,
                          ngon_rank_plus, ngon_slack, thomas_4x4, udisj)
 from .labelled import breast_cancer, iris, mixed_clusters, wine
 from .synthetic import (planted, planted_boolean, planted_integer, planted_noisy,
-                        planted_tensor, random, separable)
+                        planted_tensor, random, separable, sparse_random)
 from .text import lee, newsgroups, reuters
 
 __all__ = ["Dataset", "DATASETS", "load_dataset", "faces", "digits", "swimmer", "random",
-           "planted", "lee_seung_normalize", "ngon_slack", "ngon_rank_plus", "linear_edm",
+           "sparse_random", "planted", "lee_seung_normalize", "ngon_slack", "ngon_rank_plus",
+           "linear_edm",
            "thomas_4x4", "j_minus_i", "planted_integer", "cube_slack", "udisj",
            "nested_hexagons", "planted_tensor", "planted_boolean", "newsgroups", "lee",
            "reuters", "iris", "wine", "breast_cancer", "mixed_clusters", "separable",
@@ -38,6 +39,7 @@ DATASETS: dict[str, Callable[..., Dataset]] = {
     "digits": digits,
     "swimmer": swimmer,
     "random": random,
+    "sparse_random": sparse_random,   # scipy.sparse, never dense (issue 16's benchmark)
     "planted": planted,
     "ngon_slack": ngon_slack,
     "linear_edm": linear_edm,

@@ -11,7 +11,7 @@ from ..checks import (NMFInputError, check_nonnegative_real, check_positive_int,
                       check_random_state)
 from .dataset import Dataset
 
-__all__ = ["random", "planted", "planted_integer", "planted_tensor", "planted_boolean",
+__all__ = ["random", "sparse_random", "planted", "planted_integer", "planted_tensor", "planted_boolean",
            "planted_separable", "separable", "planted_noisy"]
 
 
@@ -21,6 +21,28 @@ def random(m: int = 1000, n: int = 500, seed: int = 0) -> Dataset:
     n = check_positive_int(n, "n")
     X = np.random.default_rng(seed).random((m, n))
     return Dataset(f"random{m}x{n}", X, f"numpy default_rng({seed}).random(({m}, {n}))")
+
+
+def sparse_random(m: int = 100000, n: int = 20000, density: float = 0.001,
+                  seed: int = 0) -> Dataset:
+    """A scipy.sparse (CSR) m×n matrix with about density·m·n stored entries, uniform on
+    (0, 1], at distinct positions drawn uniformly from ``default_rng(seed)`` (duplicates of
+    the draw are dropped, so nnz is a little below density·m·n). Built in O(nnz) memory:
+    the dense matrix is never formed (100000 × 20000 would be 16 GB)."""
+    import scipy.sparse as sp
+
+    m = check_positive_int(m, "m")
+    n = check_positive_int(n, "n")
+    density = check_nonnegative_real(density, "density")
+    if density > 1:
+        raise NMFInputError(f"density must be in [0, 1], got {density!r}")
+    gen = np.random.default_rng(seed)
+    flat = np.unique(gen.integers(0, m * n, size=int(round(density * m * n)), dtype=np.int64))
+    values = 1.0 - gen.random(flat.size)                       # (0, 1]: no stored zero
+    X = sp.csr_matrix((values, (flat // n, flat % n)), shape=(m, n))
+    return Dataset(f"sparse_random{m}x{n}", X,
+                   f"{X.nnz} uniform (0, 1] entries at distinct positions drawn by numpy "
+                   f"default_rng({seed}) (density {X.nnz / (m * n):.3g})")
 
 
 def planted(m: int = 60, n: int = 40, k: int = 5, seed: int = 0) -> Dataset:

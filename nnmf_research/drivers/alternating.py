@@ -77,8 +77,9 @@ class _TwoFactorBlocks:
     contract: no array is modified in place), so the loss reuses them only for that factor.
     """
 
-    def __init__(self, X, update_H, update_W, loss_name, mask=None):
+    def __init__(self, X, update_H, update_W, loss_name, mask=None, penalty=None):
         self.X, self.Xt = X, X.T
+        self.penalty = penalty         # penalty(W, H) added to the tracked objective
         self.one_factor_H, self.one_factor_W = update_H, update_W
         self.loss_name = loss_name
         self.mask = mask               # 0/1, 1 = observed; None = every entry observed
@@ -88,6 +89,13 @@ class _TwoFactorBlocks:
         self.sparse_kl = sp.issparse(X) and loss_name == "kl"
         self._support = support(X) if self.sparse_kl else None
         self._kl_product = (None, None, None)   # (W, H, WH on the support)
+        # Dense X with a loss other than Frobenius (KL, β): the loss forms WH; the next H-step
+        # (same W, same H) reads it as stats instead of forming it again.
+        self.dense_product = (not sp.issparse(X) and mask is None
+                              and loss_name != "frobenius")
+        beta = losses.beta_of(loss_name)
+        self._x_power_sum = (float(np.sum(np.asarray(X) ** beta))
+                             if self.dense_product and beta not in (0.0, 1.0) else None)
         self.norm_x2 = squared_norm(X)
         self._gram = (None, None)      # (W, WᵀW)
         self._stats_H = (None, None)   # (W, (WᵀX, WᵀW)) read by the last H-step
@@ -104,7 +112,8 @@ class _TwoFactorBlocks:
     def update_H(self, blocks):
         H, W = blocks
         stats = FrobeniusStats(W.T @ self.X, self.gram_W(W)) if self.frob else None
-        if self.sparse_kl and self._kl_product[0] is W and self._kl_product[1] is H:
+        if ((self.sparse_kl or self.dense_product) and self._kl_product[0] is W
+                and self._kl_product[1] is H):
             stats = self._kl_product[2]
         self._stats_H = (W, stats)
         return self.one_factor_H(self.X, W, H, stats)
@@ -116,9 +125,17 @@ class _TwoFactorBlocks:
         return self.one_factor_W(self.Xt, H.T, W.T, stats).T
 
     def loss(self, blocks):
+        value = self.data_loss(blocks)
+        return value if self.penalty is None else value + self.penalty(blocks[1], blocks[0])
+
+    def data_loss(self, blocks):
         H, W = blocks
         if self.mask is not None:
             return losses.masked_loss(self.loss_name, self.X, W, H, self.mask)
+        if self.dense_product:
+            product = W @ H
+            self._kl_product = (W, H, product)
+            return losses.loss_of_product(self.loss_name, self.X, product, self._x_power_sum)
         if self.sparse_kl:
             rows, cols, x = self._support
             product = product_on_support(W, H, rows, cols)
@@ -159,7 +176,8 @@ def alternate(
     update_H : callable ``update(X, W, H, stats=None) -> H_new``
     update_W : callable, ``"same"`` (use ``update_H`` on the transposed problem; right for
         the size-agnostic NumPy kernels) or ``None`` (keep W fixed: solve for H only)
-    loss : ``"frobenius"`` or ``"kl"``; defaults to ``update_H.loss``
+    loss : ``"frobenius"``, ``"kl"``, ``"itakura-saito"`` or a real β
+        (:func:`~nnmf_research.losses.check_loss`); defaults to ``update_H.loss``
     max_iter : int >= 0
     tol : relative loss decrease below which the loop stops (0 disables)
     time_limit : seconds, or None
@@ -193,22 +211,24 @@ def alternate(
 
 def alternate_checked(X, W, H, update_H, update_W="same", *, loss=None, max_iter=200, tol=1e-4,
                       time_limit=None, callback=None, progress=None,
-                      mask=None) -> Factorization:
+                      mask=None, penalty=None) -> Factorization:
     """:func:`alternate` for X, W, H already through :mod:`nnmf_research.checks` (float64,
     finite, non-negative, shapes (m, k), (k, n)): the inner entry of ``factorize`` and the
     estimator, which validated them at their own public entry.
 
     ``mask`` (0/1, 1 = observed, checked by the caller) makes the loss the masked loss over
     the observed entries (the updates must be masked ones, :mod:`nnmf_research.kernels.masked`);
-    the record's ``loss`` and ``relative_error`` are then the observed-entry ones."""
+    the record's ``loss`` and ``relative_error`` are then the observed-entry ones.
+    ``penalty(W, H)`` (regularized updates) is added to the loss the loop tracks and stops
+    on (the objective those updates decrease); the record's ``loss`` stays the data term."""
     start = time.perf_counter()
     m, n = X.shape
     k = W.shape[1]
     max_iter = check_positive_int(max_iter, "max_iter", low=0)
     tol = check_nonnegative_real(tol, "tol")
     time_limit = check_nonnegative_real(time_limit, "time_limit", allow_none=True)
-    loss_name = loss or getattr(update_H, "loss", "frobenius")
-    check_choice(loss_name, "loss", losses.LOSSES)
+    loss_name = losses.check_loss(loss if loss is not None
+                                  else getattr(update_H, "loss", "frobenius"))
     if update_W == "same":
         update_W = update_H
     _check_update(update_H, "update_H", (k, n), loss_name)
@@ -220,7 +240,7 @@ def alternate_checked(X, W, H, update_H, update_W="same", *, loss=None, max_iter
     if update_W is not None:
         W = np.maximum(W, getattr(update_W, "eps", 0.0))
 
-    pair = _TwoFactorBlocks(X, update_H, update_W, loss_name, mask)
+    pair = _TwoFactorBlocks(X, update_H, update_W, loss_name, mask, penalty)
     face_callback = None
     if callback is not None:
         def face_callback(it, blocks, value):

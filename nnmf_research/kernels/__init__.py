@@ -8,6 +8,9 @@ MultiplicativeFrobenius
     Lee & Seung (2001), NIPS 13, Theorem 1:  H ← max(eps, H ⊙ (WᵀX) / (WᵀW H)).
 MultiplicativeKL
     Lee & Seung (2001), Theorem 2:  H_aj ← max(eps, H_aj Σ_i W_ia X_ij/(WH)_ij / Σ_i W_ia).
+MultiplicativeBeta
+    Févotte & Idier (2011), Neural Comput. 23(9): the β-divergence MU for any real β,
+    H ← H ⊙ (Wᵀ(X ⊙ (WH)^(β−2)) / Wᵀ(WH)^(β−1))^γ(β), γ the monotonicity exponent.
 HALS
     Cichocki & Phan (2009), IEICE Trans. E92-A(3): exact minimisation over one row of H
     at a time, H_j ← max(eps, H_j + ((WᵀX)_j − (WᵀW)_j H) / (WᵀW)_jj), with the
@@ -33,9 +36,10 @@ from .anls import ANLS
 from .base import EPS, OneFactorKernel
 from .hals import HALS
 from .kl_cd import KLCoordinateDescent
-from .multiplicative import MultiplicativeFrobenius, MultiplicativeKL
+from .multiplicative import MultiplicativeBeta, MultiplicativeFrobenius, MultiplicativeKL
 
-__all__ = ["EPS", "MultiplicativeFrobenius", "MultiplicativeKL", "HALS", "ANLS",
+__all__ = ["EPS", "MultiplicativeFrobenius", "MultiplicativeKL", "MultiplicativeBeta", "HALS",
+           "ANLS",
            "KLCoordinateDescent", "KERNELS", "OneFactorKernel"]
 
 KERNELS = {
@@ -45,4 +49,5 @@ KERNELS = {
     ("hals", "frobenius"): HALS,
     ("anls", "frobenius"): ANLS,
 }
-"""(method, loss) -> the kernel class that serves it."""
+"""(method, loss) -> the kernel class that serves it. ``mu`` also serves every other
+β-divergence by :class:`MultiplicativeBeta` (``MultiplicativeBeta(beta=β)``)."""

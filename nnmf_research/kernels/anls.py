@@ -18,6 +18,15 @@ Block pivoting needs R of full column rank (then every problem is strictly conve
 minimiser unique); with cond(R) above ``PIVOTING_MAX_COND`` the columns are solved by
 Lawson–Hanson (``scipy.optimize.nnls``) instead, and so are any columns still infeasible after
 ``max_rounds`` rounds: the update is exact NNLS in every case.
+
+Regularization (``l1``, ``l2``: min ½‖Wh − x‖² + l1·1ᵀh + ½ l2‖h‖², scikit-learn's scaled
+penalty). The ridge term is exact in the least-squares form: ‖Wh − x‖² + l2‖h‖² =
+‖[W; √l2 I] h − [x; 0]‖², so R is the triangular factor of the stacked matrix (full rank for
+l2 > 0). The l1 term is linear: ‖Rh − d‖² + 2 l1 1ᵀh = ‖Rh − d'‖² + const with
+d' = d − l1 R⁻ᵀ1 (Rᵀd' = Rᵀd − l1·1), which needs R non-singular; where it is not
+(cond(R) > ``PIVOTING_MAX_COND``, l2 = 0) the kernel says so (``solvable``) and ``factorize``
+solves that step as the QP of the CVXPY Frobenius model with the penalty hook.
+A scipy.sparse X is read only through QᵀX (a sparse-dense product).
 """
 
 from __future__ import annotations
@@ -28,6 +37,7 @@ from typing import ClassVar
 import numpy as np
 from scipy.optimize import nnls
 
+from ..checks import NMFInputError
 from .base import OneFactorKernel
 
 __all__ = ["ANLS", "nnls_block_pivoting", "NORMAL_EQUATIONS_MAX_COND", "PIVOTING_MAX_COND"]
@@ -143,11 +153,35 @@ class ANLS(OneFactorKernel):
     principal pivoting on the triangular factor of W (module docstring)."""
 
     loss: ClassVar[str] = "frobenius"
+    sparse: ClassVar[bool] = True
     eps: float = 0.0
+    l1: float = 0.0
+    l2: float = 0.0
+
+    def _factor(self, W):
+        m, k = W.shape
+        A = np.vstack([W, np.sqrt(self.l2) * np.eye(k)]) if self.l2 else W
+        Q, R = np.linalg.qr(A)
+        return Q[:m], R
+
+    def solvable(self, W) -> bool:
+        """Whether this kernel solves the step for W exactly (module docstring): always,
+        unless l1 > 0 and the (stacked) triangular factor is near singular."""
+        if not self.l1:
+            return True
+        sv = np.linalg.svd(self._factor(W)[1], compute_uv=False)
+        return sv.size == W.shape[1] and sv[-1] > 0 and sv[0] / sv[-1] <= PIVOTING_MAX_COND
 
     def __call__(self, X, W, H, stats=None):
         # QR, not the Gram statistics: with W = QR, ‖Wh − x‖² = ‖Rh − Qᵀx‖² + const exactly,
         # and cond(R) = cond(W). Going through WᵀW squares the condition number; on Swimmer
         # (rank-deficient factors, cond ~ 1e17) that made the exact step raise the loss.
-        Q, R = np.linalg.qr(W)
-        return nnls_block_pivoting(R, np.asarray(Q.T @ X), passive=np.asarray(H) > 0)
+        Q, R = self._factor(W)
+        D = np.asarray((X.T @ Q).T if hasattr(X, "tocsr") else Q.T @ X)
+        if self.l1:
+            if not self.solvable(W):
+                raise NMFInputError(
+                    "ANLS with an l1 penalty needs W of full column rank (or l2 > 0); this W "
+                    "is near rank deficient: use method='cvxpy' (factorize does so itself)")
+            D = D - self.l1 * np.linalg.solve(R.T, np.ones(R.shape[1]))[:, None]
+        return nnls_block_pivoting(R, D, passive=np.asarray(H) > 0)

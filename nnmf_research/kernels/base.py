@@ -30,12 +30,20 @@ import numpy as np
 from ..checks import NMFInputError
 from ..gram import FrobeniusStats, frobenius_stats
 
-__all__ = ["EPS", "OneFactorKernel", "multiplicative_step"]
+__all__ = ["EPS", "OneFactorKernel", "multiplicative_step", "regularized_stats",
+           "SKLEARN_ZERO_BELOW", "SKLEARN_PRODUCT_FLOOR"]
 
 EPS = 1e-16
 """Default floor for MU/HALS iterates (Gillis's choice in HALSacc.m)."""
 
 _TINY = np.finfo(np.float64).tiny
+
+SKLEARN_ZERO_BELOW = float(np.finfo(np.float64).eps)
+"""scikit-learn's MU sets entries below float64's machine epsilon to exactly 0 after an
+update for β ≤ 1 (its H, our W) and β < 1 (its W, our H): ``zero_below`` reproduces it."""
+
+SKLEARN_PRODUCT_FLOOR = float(np.finfo(np.float32).eps)
+"""scikit-learn's MU clips WH at float32's epsilon before dividing by it (β < 2)."""
 
 
 def _stats(X, W, stats) -> FrobeniusStats:
@@ -61,18 +69,43 @@ class OneFactorKernel:
             serving = [k.__name__ for (_, name), k in KERNELS.items() if name == wanted]
             hint = (f"; for loss {wanted!r} use {', '.join(serving)}"
                     if serving and wanted != cls.loss else "; drop the loss= argument")
+            own = repr(cls.loss) if isinstance(cls.loss, str) else "β-divergence of its beta="
             raise NMFInputError(
-                f"{cls.__name__} decreases the {cls.loss!r} loss; a kernel's loss is a fact "
+                f"{cls.__name__} decreases the {own} loss; a kernel's loss is a fact "
                 f"of its class, not an option (got loss={wanted!r}){hint}"
             )
         return super().__new__(cls)
 
 
+def regularized_stats(stats: FrobeniusStats, l1: float, l2: float) -> FrobeniusStats:
+    """The statistics of min_H ½‖X − WH‖²_F + l1‖H‖₁ + ½ l2‖H‖²_F for H ≥ 0: the same
+    problem with (WᵀX − l1, WᵀW + l2 I) (its gradient is (WᵀW + l2 I)H − (WᵀX − l1)), as
+    scikit-learn's ``_update_coordinate_descent`` builds them."""
+    cross, gram = stats
+    if l2:
+        gram = gram + l2 * np.eye(gram.shape[0])
+    if l1:
+        cross = cross - l1
+    return FrobeniusStats(cross, gram)
+
+
 def multiplicative_step(H: np.ndarray, numer: np.ndarray, denom: np.ndarray,
-                        eps: float) -> np.ndarray:
-    """The Lee–Seung step max(eps, H ∘ numer / max(denom, tiny)) as a new array (``denom``
-    may broadcast, e.g. the KL rule's column sums)."""
-    H_new = H * numer
-    H_new /= np.maximum(denom, _TINY)
+                        eps: float, *, l1: float = 0.0, l2: float = 0.0, gamma: float = 1.0,
+                        zero_below: float = 0.0) -> np.ndarray:
+    """The multiplicative step max(eps, H ∘ (numer / max(denom + l1 + l2 H, tiny))^gamma) as a
+    new array (``denom`` may broadcast, e.g. the KL rule's column sums). l1, l2: the
+    penalty l1‖H‖₁ + ½ l2‖H‖²_F, whose gradient's positive part joins the denominator
+    (scikit-learn's MU). Entries below ``zero_below`` are then set to 0 (scikit-learn's rule,
+    :data:`SKLEARN_ZERO_BELOW`)."""
+    if l1 or l2:
+        denom = denom + l1 + l2 * H
+    if gamma == 1.0:
+        H_new = H * numer
+        H_new /= np.maximum(denom, _TINY)
+    else:
+        ratio = numer / np.maximum(denom, _TINY)
+        H_new = H * ratio**gamma
     np.maximum(H_new, eps, out=H_new)
+    if zero_below:
+        H_new[H_new < zero_below] = 0.0
     return H_new

@@ -1,12 +1,33 @@
-"""Lee & Seung (2001, NIPS 13) multiplicative updates, Theorems 1 (Frobenius) and 2 (KL).
+"""Multiplicative updates: Lee & Seung (2001, NIPS 13), Theorems 1 (Frobenius) and 2 (KL), and
+the β-divergence rule of Févotte & Idier (2011, Neural Comput. 23(9)) for any real β.
 
 MultiplicativeFrobenius:  H ← max(eps, H ⊙ (WᵀX) / (WᵀW H)).
 MultiplicativeKL:  H_aj ← max(eps, H_aj Σ_i W_ia X_ij/(WH)_ij / Σ_i W_ia).
+MultiplicativeBeta (β-divergence d_β, :func:`nnmf_research.losses.beta_divergence`):
 
-For a scipy.sparse X the KL update forms R = X/(WH) only on the stored entries of X (R is
-zero where X is, so WᵀR is a sparse-dense product): time O(nnz·k), memory O(nnz + (m + n)k),
-X never densified (:mod:`nnmf_research.sparse_support`; scikit-learn's KL MU does the same).
-Summing the update over a and j shows Σ_ij (W H_new)_ij = Σ_ij X_ij after every KL step
+    H ← H ⊙ ( Wᵀ(X ⊙ (WH)^(β−2)) / Wᵀ(WH)^(β−1) )^γ(β),
+    γ(β) = 1/(2 − β) for β < 1,  1 for 1 ≤ β ≤ 2,  1/(β − 1) for β > 2,
+
+the exponent with which every step minimises a majoriser of the loss, so the loss never
+increases (Févotte & Idier 2011, Theorem 2 and eq. 4.10). β = 2 and β = 1 are the two rules
+above (γ = 1).
+
+Regularization (``l1``, ``l2``: the penalty l1‖H‖₁ + ½ l2‖H‖²_F of scikit-learn's scaled
+``alpha_*``/``l1_ratio``, :func:`nnmf_research.losses.regularization`) adds l1 + l2·H to the
+denominator, as scikit-learn's ``_multiplicative_update_h``. ``zero_below`` sets entries
+below it to 0 after the step: scikit-learn's rule for β ≤ 1 (README, "Why the floor in MU");
+the default 0 keeps the floor ``eps`` alone. ``product_floor`` is the least value of WH where
+it is raised to a negative power (β − 2 < 0 in the numerator, β − 1 < 0 in the denominator);
+the default is scale-free (:func:`_product_floor`), scikit-learn's is float32's epsilon
+(``factorize``'s kernel option ``zero_below="sklearn"`` sets both of its rules).
+
+Sparse X (scipy.sparse) is never densified. Frobenius reads it through WᵀX (a sparse-dense
+product). KL forms R = X/(WH) only on the stored entries (R is zero where X is, so WᵀR is a
+sparse-dense product): time O(nnz·k), memory O(nnz + (m + n)k). For other β the numerator is
+read on the stored entries the same way, but the denominator Wᵀ(WH)^(β−1) depends on every
+entry of WH; it is formed in blocks of columns (memory O(m·block + (m + n)k), time O(mnk)).
+For β ≤ 0 a zero in X makes the loss infinite: refused by ``factorize``, as scikit-learn does.
+Summing the KL update over a and j shows Σ_ij (W H_new)_ij = Σ_ij X_ij after every KL step
 (with eps = 0, in exact arithmetic): the precondition of the PLSI identity
 (:mod:`nnmf_research.plsi`).
 
@@ -21,10 +42,24 @@ from typing import ClassVar
 import numpy as np
 import scipy.sparse as sp
 
+from ..losses import check_loss, column_blocks
 from ..sparse_support import product_on_support, support, with_values
 from .base import _TINY, EPS, OneFactorKernel, _stats, multiplicative_step
 
-__all__ = ["MultiplicativeFrobenius", "MultiplicativeKL"]
+__all__ = ["MultiplicativeFrobenius", "MultiplicativeKL", "MultiplicativeBeta", "beta_gamma"]
+
+
+def beta_gamma(beta: float) -> float:
+    """Févotte & Idier's (2011) exponent γ(β) (module docstring)."""
+    if beta < 1.0:
+        return 1.0 / (2.0 - beta)
+    if beta > 2.0:
+        return 1.0 / (beta - 1.0)
+    return 1.0
+
+
+def _sparse_format(X):
+    return X if X.format in ("csr", "csc") else X.tocsr()
 
 
 @dataclass(frozen=True)
@@ -32,11 +67,16 @@ class MultiplicativeFrobenius(OneFactorKernel):
     """Lee–Seung multiplicative update for ‖X − WH‖²_F (see module docstring)."""
 
     loss: ClassVar[str] = "frobenius"
+    sparse: ClassVar[bool] = True
     eps: float = EPS
+    l1: float = 0.0
+    l2: float = 0.0
+    zero_below: float = 0.0
 
     def __call__(self, X, W, H, stats=None):
         cross, gram = _stats(X, W, stats)
-        return multiplicative_step(H, cross, gram @ H, self.eps)
+        return multiplicative_step(H, np.asarray(cross), gram @ H, self.eps, l1=self.l1,
+                                   l2=self.l2, zero_below=self.zero_below)
 
 
 @dataclass(frozen=True)
@@ -47,23 +87,101 @@ class MultiplicativeKL(OneFactorKernel):
     loss: ClassVar[str] = "kl"
     sparse: ClassVar[bool] = True
     eps: float = EPS
+    l1: float = 0.0
+    l2: float = 0.0
+    zero_below: float = 0.0
+    product_floor: float | None = None
 
     def __call__(self, X, W, H, stats=None):
-        """``stats``, for a sparse X, may be WH on X's stored entries in storage order (the
-        alternating driver keeps it from the loss); it is not modified."""
+        """``stats`` may be WH (dense X) or WH on X's stored entries in storage order (sparse
+        X), kept by the alternating driver from the loss; it is not modified."""
         if sp.issparse(X):
             return self._sparse(X, W, H, stats)
-        Y = W @ H
-        np.maximum(Y, _TINY, out=Y)
+        # stats: WH itself, kept by the driver from the loss (not modified)
+        Y = W @ H if stats is None else np.array(stats)
+        np.maximum(Y, self._floor(), out=Y)
         ratio = np.divide(X, Y, out=Y)  # reuse the buffer: Y is not needed after this
-        return multiplicative_step(H, W.T @ ratio, W.sum(axis=0)[:, None], self.eps)
+        return self._step(H, W.T @ ratio, W)
+
+    def _floor(self):
+        return _TINY if self.product_floor is None else self.product_floor
+
+    def _step(self, H, numer, W):
+        return multiplicative_step(H, numer, W.sum(axis=0)[:, None], self.eps, l1=self.l1,
+                                   l2=self.l2, zero_below=self.zero_below)
 
     def _sparse(self, X, W, H, product):
-        if X.format not in ("csr", "csc"):
-            X = X.tocsr()
+        X = _sparse_format(X)
         rows, cols, x = support(X)
         y = product_on_support(W, H, rows, cols) if product is None else np.array(product)
-        np.maximum(y, _TINY, out=y)
+        np.maximum(y, self._floor(), out=y)
         np.divide(x, y, out=y)
         numer = np.asarray(with_values(X, y).T @ W).T          # WᵀR, k×n
-        return multiplicative_step(H, numer, W.sum(axis=0)[:, None], self.eps)
+        return self._step(H, numer, W)
+
+
+def _power(Y: np.ndarray, exponent: float) -> np.ndarray:
+    """Y**exponent as a new array; −2 as (1/Y)², which NumPy's fast paths (−1, 2) make
+    several times cheaper than a general power (as scikit-learn does for β = 0)."""
+    if exponent == -2.0:
+        P = np.reciprocal(Y)
+        P *= P
+        return P
+    return Y**exponent
+
+
+def _product_floor(beta: float) -> float:
+    """Floor on WH before raising it to β − 2 < 0: small enough never to bind on data of any
+    sensible scale, large enough that floor^(β−2) ≤ 1e300 (no overflow)."""
+    return 10.0 ** (-300.0 / (2.0 - beta)) if beta < 2.0 else 0.0
+
+
+@dataclass(frozen=True)
+class MultiplicativeBeta(OneFactorKernel):
+    """Févotte & Idier (2011) multiplicative update for the β-divergence, any real β, with
+    the exponent γ(β) that makes it monotone (module docstring). ``gamma=None`` takes γ(β)."""
+
+    beta: float = 0.5
+    eps: float = EPS
+    l1: float = 0.0
+    l2: float = 0.0
+    zero_below: float = 0.0
+    gamma: float | None = None
+    product_floor: float | None = None
+    sparse: ClassVar[bool] = True
+
+    @property
+    def loss(self) -> str:
+        return check_loss(float(self.beta))
+
+    def __call__(self, X, W, H, stats=None):
+        beta = float(self.beta)
+        floor = _product_floor(beta) if self.product_floor is None else self.product_floor
+        if beta >= 2.0:
+            floor = 0.0                             # no negative power: nothing to clip
+        low = floor if beta < 1.0 else 0.0          # the denominator's power is negative
+        if sp.issparse(X):
+            X = _sparse_format(X)
+            rows, cols, x = support(X)
+            y = product_on_support(W, H, rows, cols)
+            np.maximum(y, floor, out=y)
+            numer = np.asarray(with_values(X, x * y ** (beta - 2.0)).T @ W).T
+            denom = np.empty_like(H)
+            for s, e in column_blocks(W.shape[0], H.shape[1]):
+                Y = W @ H[:, s:e]
+                np.maximum(Y, low, out=Y)
+                denom[:, s:e] = W.T @ Y ** (beta - 1.0)
+        else:
+            Y = W @ H if stats is None else stats   # stats: WH from the driver (read only)
+            P = _power(np.maximum(Y, floor), beta - 2.0)
+            numer = W.T @ (X * P)
+            # (WH)^(β−1) = (WH)^(β−2)·WH: one power for both (the costly elementwise step)
+            P *= np.maximum(Y, low) if low else Y
+            if 0.0 < floor and not low:             # 1 < β < 2: unclipped where WH < floor
+                small = Y < floor
+                if small.any():
+                    P[small] = Y[small] ** (beta - 1.0)
+            denom = W.T @ P
+        gamma = beta_gamma(beta) if self.gamma is None else float(self.gamma)
+        return multiplicative_step(H, numer, denom, self.eps, l1=self.l1, l2=self.l2,
+                                   gamma=gamma, zero_below=self.zero_below)

@@ -133,11 +133,14 @@ class MethodOutput:
 
 def _run_nmf(X, k, W0, H0, rng, *, method="hals", loss="frobenius", max_iter=200, tol=1e-4,
              time_limit=None, l1_H=None, l1_W=None, max_W=None, max_H=None,
-             simplex_H=False, solver=None, kernel_options=None, blas_threads=None):
+             simplex_H=False, solver=None, kernel_options=None, blas_threads=None,
+             memory_iterations=None):
     """``factorize`` from the shared start. The trace's times are taken by a callback from
     the call's start (input checks included, as a peer's clock includes its own). With
     ``blas_threads`` (a benchmark) BLAS threads are fixed for the call, its CPU time and the
-    load recorded, and a 1-iteration warm-up runs first, as the peers' cells do."""
+    load recorded, and a 1-iteration warm-up runs first, as the peers' cells do.
+    ``memory_iterations``: the peak memory of a separate run of that many iterations
+    (:func:`_memory_extra`)."""
     hooks = {}
     constraints_H = []
     if l1_H is not None:
@@ -165,12 +168,34 @@ def _run_nmf(X, k, W0, H0, rng, *, method="hals", loss="frobenius", max_iter=200
 
     (fit, start, seconds), extra = _benchmarked(blas_threads, timed, max_iter)
     extra["stop_reason"] = fit.stop_reason
+    if memory_iterations:
+        extra.update(_memory_extra(lambda: factorize(X, k, max_iter=memory_iterations, **run)))
     if len(stamps) != len(fit.history) - 1:
         raise RuntimeError(f"method {method!r} called back {len(stamps)} times for "
                            f"{len(fit.history) - 1} iterations; the time trace would be wrong")
     times = [0.0] + [t - start for t in stamps]
     return MethodOutput(fit.W, fit.H, loss, seconds, fit.n_iter, np.asarray(fit.history),
                         np.asarray(times), extra)
+
+
+def _memory_extra(run) -> dict:
+    """``peak_memory_mb``: what ``run()`` allocates at its peak beyond what was allocated
+    before (tracemalloc, which NumPy and SciPy's arrays report to; X and the start were
+    allocated before, so they are not in it), and ``max_rss_mb``: the process's peak resident
+    memory so far (getrusage), which does include them, the data set and the interpreter."""
+    import resource
+
+    peak = _peak_memory_mb(run)
+    return {"peak_memory_mb": peak,
+            "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0}
+
+
+def _sklearn_beta(loss) -> str | float:
+    """scikit-learn's ``beta_loss`` for one of our losses (a name or a real β)."""
+    name = losses.check_loss(loss)
+    named = {"frobenius": "frobenius", "kl": "kullback-leibler",
+             "itakura-saito": "itakura-saito"}
+    return named.get(name, losses.beta_of(name))
 
 
 def _sklearn_once(X, k, W0, H0, solver, beta_loss, max_iter, verbose=0):
@@ -211,7 +236,7 @@ def _sklearn_loss_per_iteration(X, k, W0, H0, solver, beta, n_iter, loss, W_end,
 
 
 def _run_sklearn(X, k, W0, H0, rng, *, solver="cd", loss="frobenius", max_iter=200,
-                 trace=None, blas_threads=None):
+                 trace=None, blas_threads=None, memory_iterations=None):
     """scikit-learn's ``NMF`` from the shared start, with a trace a benchmark can read at the
     iteration where scikit-learn actually reaches a target.
 
@@ -227,7 +252,8 @@ def _run_sklearn(X, k, W0, H0, rng, *, solver="cd", loss="frobenius", max_iter=2
       charged the least time of its own and any longer run: all of which, if anything,
       undercharges scikit-learn).
     ``blas_threads`` fixes BLAS threads for every run and records the CPU time and load of
-    the timed run (``_Benchmark``).
+    the timed run (``_Benchmark``); ``memory_iterations``, the peak memory of a separate run
+    (:func:`_memory_extra`). ``loss`` is any of ours (a real β too).
     """
     import contextlib
 
@@ -235,7 +261,7 @@ def _run_sklearn(X, k, W0, H0, rng, *, solver="cd", loss="frobenius", max_iter=2
         import sklearn  # noqa: F401
     except ImportError:
         raise SkipCell("scikit-learn is not installed")
-    beta = {"frobenius": "frobenius", "kl": "kullback-leibler"}[loss]
+    beta = _sklearn_beta(loss)
     lines = _StampedLines("violation")
     stamped = solver == "cd"
     with _Benchmark(blas_threads) as bench:
@@ -269,6 +295,9 @@ def _run_sklearn(X, k, W0, H0, rng, *, solver="cd", loss="frobenius", max_iter=2
                       "timed runs")
         trace_loss = _sklearn_loss_per_iteration(X, k, W0, H0, solver, beta, n_iter, loss, W, H)
     extra["status"] = "; ".join(filter(None, [extra.get("status"), timing]))
+    if memory_iterations:
+        extra.update(_memory_extra(
+            lambda: _sklearn_once(X, k, W0, H0, solver, beta, memory_iterations)))
     return MethodOutput(W, H, loss, seconds, n_iter, trace_loss, times, extra)
 
 
@@ -851,6 +880,44 @@ def _run_masked_holdout(X, k, W0, H0, rng, *, method="hals", loss="frobenius", m
                         np.asarray(fit.times), extra)
 
 
+def _run_minibatch(X, k, W0, H0, rng, *, peer=False, loss="frobenius", batch_size=256,
+                   max_iter=10, forget_factor=0.7, blas_threads=None):
+    """Online NMF (``MiniBatchNMF``, ours or with ``peer=True`` scikit-learn's) from the
+    shared start, ``max_iter`` passes over the samples (the columns of X) in batches of
+    ``batch_size``, tol = 0 and no early stop: both sides then take the same steps through
+    the same iterates (tests/test_estimator.py asserts 1e-9), so their times are times to the
+    same loss. A 1-pass warm-up first; BLAS threads fixed by ``blas_threads``."""
+    import warnings
+
+    try:
+        from sklearn.exceptions import ConvergenceWarning
+    except ImportError:
+        raise SkipCell("scikit-learn is not installed")
+    if peer:
+        from sklearn.decomposition import MiniBatchNMF
+    else:
+        from ..estimator import MiniBatchNMF
+    Xs = X.T.tocsr() if hasattr(X, "tocsr") else np.ascontiguousarray(X.T)
+
+    def fit(passes):
+        model = MiniBatchNMF(n_components=k, init="custom", batch_size=batch_size,
+                             beta_loss=_sklearn_beta(loss), tol=0, max_no_improvement=None,
+                             max_iter=passes, forget_factor=forget_factor)
+        codes = model.fit_transform(Xs, W=np.array(H0.T), H=np.array(W0.T))  # copies
+        return model, codes
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        with _Benchmark(blas_threads) as bench:
+            fit(1)                                            # warm-up
+            start = time.perf_counter()
+            model, codes = fit(max_iter)
+            seconds = time.perf_counter() - start
+    W, H = np.asarray(model.components_.T, dtype=float), np.asarray(codes.T, dtype=float)
+    return MethodOutput(W, H, losses.check_loss(loss), seconds, model.n_iter_, None, None,
+                        dict(bench.extra, n_steps=float(model.n_steps_)))
+
+
 def _run_rank_select(X, k, W0, H0, rng, *, criterion="both", n_folds=5, n_restarts=10,
                      nmf_method="hals", max_iter=500, tol=1e-6, save_consensus=True):
     """``select_rank`` at this cell's k (see the module table)."""
@@ -890,6 +957,7 @@ METHOD_KINDS: dict[str, Callable] = {
     "separable": _run_separable,
     "masked_holdout": _run_masked_holdout,
     "rank_select": _run_rank_select,
+    "minibatch": _run_minibatch,
 }
 
 
