@@ -39,7 +39,6 @@ DATASETS: dict[str, Callable[..., Dataset]] = {
     "digits": digits,
     "swimmer": swimmer,
     "random": random,
-    "sparse_random": sparse_random,   # scipy.sparse, never dense (issue 16's benchmark)
     "planted": planted,
     "ngon_slack": ngon_slack,
     "linear_edm": linear_edm,
@@ -60,6 +59,7 @@ DATASETS: dict[str, Callable[..., Dataset]] = {
     "mixed_clusters": mixed_clusters,
     "separable": separable,
     "planted_noisy": planted_noisy,   # planted product + relative noise (issue 18)
+    "sparse_random": sparse_random,   # scipy.sparse, never dense (issue 16's benchmark)
 }
 
 
