@@ -153,6 +153,9 @@ def relative_error(X: np.ndarray, W: np.ndarray, H: np.ndarray) -> float:
     return err / norm_x
 
 
+_NORMAL = np.finfo(np.float64)
+
+
 def kl_divergence(X: np.ndarray, Y: np.ndarray) -> float:
     """Generalized KL divergence D(X‖Y) = Σ X log(X/Y) − X + Y, with 0 log 0 = 0.
 
@@ -166,9 +169,16 @@ def kl_divergence(X: np.ndarray, Y: np.ndarray) -> float:
     X = np.asarray(X, dtype=float)
     if np.any((Y <= 0) & (X > 0)):
         return float("inf")
-    # x log(x/y) with one logarithm; xlogy is exact 0 where x == 0 (then x/y = 0).
-    with np.errstate(divide="ignore", invalid="ignore"):
-        terms = xlogy(X, X / np.where(X > 0, Y, 1.0)) - X + Y
+    # x log(x/y) with one logarithm; xlogy is exact 0 where x == 0 (then x/y = 0). Where x/y
+    # leaves the normal range (x = 1e-323 against y = 1: 0, then x log 0 = -inf), the two
+    # logarithms log x − log y are taken instead.
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        ratio = X / np.where(X > 0, Y, 1.0)
+        terms = xlogy(X, ratio)
+        off = (X > 0) & ~((ratio >= _NORMAL.tiny) & (ratio <= _NORMAL.max))
+        if off.any():
+            terms[off] = X[off] * (np.log(X[off]) - np.log(Y[off]))
+        terms += Y - X
     return float(terms.sum())
 
 

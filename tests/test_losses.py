@@ -108,3 +108,15 @@ def test_kl_is_half_the_chi_square_to_first_order_near_a_fit():
         gaps.append(abs(d - half_chi2) / d)
         assert gaps[-1] < 5 * level
     assert gaps[1] < gaps[0] / 5
+
+
+def test_kl_divergence_stays_finite_where_x_over_y_leaves_the_normal_range():
+    # regression: with one logarithm, x = 1e-323 against y = 1 gave x/y = 0 and x log 0 = -inf
+    import math
+
+    X = np.array([[1e-323, 1.0], [0.0, 2.0]])
+    Y = np.array([[1.0, 1.0], [1.0, 1e-300]])
+    expected = (1e-323 * (math.log(1e-323) - 0.0) - 1e-323 + 1.0
+                + 0.0 + 1.0
+                + 2.0 * (math.log(2.0) - math.log(1e-300)) - 2.0 + 1e-300)
+    assert losses.kl_divergence(X, Y) == pytest.approx(expected, rel=1e-14)
