@@ -326,15 +326,16 @@ def rectangle_cover_bound(X, time_limit: float | None = None, proof: bool = Fals
 
 def optimum_bound(name: str, out: CoveringMILP, system, certified: bool, status: str,
                   certificate: dict, proof: bool, time_left: float | None,
-                  t0: float) -> RankBound:
+                  t0: float, leaders=()) -> RankBound:
     """The RankBound of a MILP optimum ``out`` of the covering ``system`` = (M, rhs, upper):
     ``certified`` as the caller established it (an equal certified LP bound), otherwise, with
-    ``proof``, when a DRUP refutation of one rectangle fewer checks (:mod:`.cover_proofs`);
+    ``proof``, when a DRUP refutation of one rectangle fewer checks (:mod:`.cover_proofs`;
+    ``leaders``: proved symmetry-breaking pairs added to the formula);
     a SAT cover with fewer rectangles than the MILP optimum gives no bound (FAILED)."""
     if not certified and proof:
         from .cover_proofs import prove_optimum
 
-        ok, why, sat = prove_optimum(*system, out.bound, time_left)
+        ok, why, sat = prove_optimum(*system, out.bound, time_left, leaders=leaders)
         certificate["proof"] = sat
         if ok is None:
             return RankBound.no_bound(name, "lower", Kind.FAILED, f"failed: {why}",

@@ -384,7 +384,7 @@ def refined_rectangle_cover_bound(X, time_limit: float | None = None,
             + (f", {found.dropped} all-positive blocks dropped (determinant zero or within "
                f"relative {BLOCK_TOL:g} perturbations of zero)" if found.dropped else "")
             + ("" if found.complete else "; block scan cut short by the time limit"))
-    extra = None
+    extra, pairs = None, []
     if symmetry:
         group = symmetry_group(cover_symmetries(X, rects, found.blocks))
         pairs = leader_constraints(group) if group else []
@@ -408,7 +408,7 @@ def refined_rectangle_cover_bound(X, time_limit: float | None = None,
         elif not proof:
             status += f"; LP relaxation {lp.value:.4g}: the optimum rests on HiGHS's proof"
         return optimum_bound(name, out, (M, rhs, 2), certified, status, certificate, proof,
-                             left(), t0)
+                             left(), t0, leaders=pairs)
     if out.bound is not None:
         return RankBound(name, "lower", out.value, out.bound, False, seconds,
                          Status(Kind.TIME_LIMIT, f"{out.detail} ({what}; the refined cover "
