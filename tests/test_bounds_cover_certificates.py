@@ -43,6 +43,7 @@ def _edit(src, dst, change):
 
 
 def test_a_written_refined_cover_proof_checks_from_the_matrix_alone(refined_proof):
+    assert json.loads((refined_proof / PROOF_FILE).read_text())["symmetry"] is False
     report = verify_cover_proof(SMALL, refined_proof)
     assert report["valid"], report
     assert report["claim"].startswith("rank+ >= 5") and "DRUP" in report["reason"]
@@ -126,7 +127,7 @@ def test_nonnegative_rank_tries_proofs_by_default_and_the_cli_round_trip(tmp_pat
 @pytest.fixture(scope="module")
 def symmetric_proof(tmp_path_factory):
     X = ngon_slack(7).X                    # RRCB 6, LP 4.67: the DRUP proof certifies it
-    bound = refined_rectangle_cover_bound(X, proof=True, symmetry=True)
+    bound = refined_rectangle_cover_bound(X, proof=True, symmetric_proof=True)
     assert (bound.bound, bound.certified) == (6, True)
     directory = tmp_path_factory.mktemp("sym")
     write_cover_proof(directory, X, bound)

@@ -347,7 +347,8 @@ def _leader_rows(pairs: list[tuple[int, int]], K: int):
 
 
 def refined_rectangle_cover_bound(X, time_limit: float | None = None,
-                                  proof: bool = False, symmetry: bool = True) -> RankBound:
+                                  proof: bool = False, symmetry: bool = True,
+                                  symmetric_proof: bool = False) -> RankBound:
     """rank₊(X) ≥ RRCB(X) (module doc): a MILP over the maximal rectangles of supp(X) with
     one constraint per positive entry and per robustly non-singular all-positive 2×2 block.
 
@@ -357,7 +358,10 @@ def refined_rectangle_cover_bound(X, time_limit: float | None = None,
     bound (status kind TIME_LIMIT), or no bound (time limit before the model was built,
     failure). ``symmetry`` adds the leader constraints of the verified dihedral symmetries
     of the system to the MILP (:func:`leader_constraints`: same optimum, smaller search);
-    the LP check and the SAT proof use the plain system."""
+    the LP check uses the plain system, and so does the SAT proof unless
+    ``symmetric_proof`` adds the leader constraints to its formula too (off by default:
+    measured, they made CaDiCaL slower and the proofs longer — the 9-gon's refutation of 6
+    took 143 s and 609 053 lines with them, 123 s and 491 660 lines without, at load 7–8)."""
     X = check_matrix(X)
     t0 = time.perf_counter()
     name = "refined_rectangle_cover"
@@ -385,11 +389,14 @@ def refined_rectangle_cover_bound(X, time_limit: float | None = None,
                f"relative {BLOCK_TOL:g} perturbations of zero)" if found.dropped else "")
             + ("" if found.complete else "; block scan cut short by the time limit"))
     extra, pairs = None, []
-    if symmetry:
+    if symmetry or symmetric_proof:
         group = symmetry_group(cover_symmetries(X, rects, found.blocks))
         pairs = leader_constraints(group) if group else []
-        extra = _leader_rows(pairs, len(rects))
-        what += (f"; symmetry: group of order {len(group)}, {len(pairs)} leader constraints"
+        extra = _leader_rows(pairs, len(rects)) if symmetry else None
+        used = " and ".join(w for w, on in (("MILP", symmetry), ("SAT proof", symmetric_proof))
+                            if on)
+        what += (f"; symmetry: group of order {len(group)}, {len(pairs)} leader constraints "
+                 f"({used})"
                  if group else "; symmetry: none verified" if group is not None
                  else f"; symmetry: group above {MAX_GROUP} elements, not used")
     out = solve_covering_milp(M, rhs, 2, left(), extra)
@@ -408,7 +415,7 @@ def refined_rectangle_cover_bound(X, time_limit: float | None = None,
         elif not proof:
             status += f"; LP relaxation {lp.value:.4g}: the optimum rests on HiGHS's proof"
         return optimum_bound(name, out, (M, rhs, 2), certified, status, certificate, proof,
-                             left(), t0, leaders=pairs)
+                             left(), t0, leaders=pairs if symmetric_proof else ())
     if out.bound is not None:
         return RankBound(name, "lower", out.value, out.bound, False, seconds,
                          Status(Kind.TIME_LIMIT, f"{out.detail} ({what}; the refined cover "
