@@ -43,6 +43,7 @@ def _edit(src, dst, change):
 
 
 def test_a_written_refined_cover_proof_checks_from_the_matrix_alone(refined_proof):
+    assert json.loads((refined_proof / PROOF_FILE).read_text())["symmetry"] is False
     report = verify_cover_proof(SMALL, refined_proof)
     assert report["valid"], report
     assert report["claim"].startswith("rank+ >= 5") and "DRUP" in report["reason"]
@@ -121,3 +122,47 @@ def test_nonnegative_rank_tries_proofs_by_default_and_the_cli_round_trip(tmp_pat
     drup = proofs / "rectangle_cover" / "proof.drup"
     drup.write_text("0\n")
     assert main(["verify", str(path), str(proofs)]) == 1
+
+
+@pytest.fixture(scope="module")
+def symmetric_proof(tmp_path_factory):
+    X = ngon_slack(7).X                    # RRCB 6, LP 4.67: the DRUP proof certifies it
+    bound = refined_rectangle_cover_bound(X, proof=True, symmetric_proof=True)
+    assert (bound.bound, bound.certified) == (6, True)
+    directory = tmp_path_factory.mktemp("sym")
+    write_cover_proof(directory, X, bound)
+    return X, directory
+
+
+def test_a_proof_with_symmetry_breaking_checks_and_the_checker_rebuilds_the_leaders(
+        symmetric_proof, tmp_path):
+    X, directory = symmetric_proof
+    record = json.loads((directory / PROOF_FILE).read_text())
+    assert record["symmetry"] is True
+    assert verify_cover_proof(X, directory)["valid"]
+    # the same formula read as a plain one: the leader clauses make it another formula
+    report = verify_cover_proof(X, _edit(directory, tmp_path / "s",
+                                         lambda r, d: r.update(symmetry=False)))
+    assert not report["valid"] and "not the encoding" in report["reason"]
+    report = verify_cover_proof(X, _edit(directory, tmp_path / "n",
+                                         lambda r, d: r.update(symmetry=1)))
+    assert not report["valid"] and "true or false" in report["reason"]
+
+
+def test_symmetry_breaking_and_the_plain_formula_refute_the_same_k():
+    # both refute 5 rectangles for the 7-gon and both find a cover with 6
+    from nnmf_research.bounds.cover_proofs import prove_no_cover
+    from nnmf_research.bounds.rectangle_cover import cover_matrix, maximal_rectangles
+    from nnmf_research.bounds.refined_rectangle_cover import (cover_symmetries,
+                                                              leader_constraints,
+                                                              nonsingular_blocks,
+                                                              refined_system, symmetry_group)
+    X = ngon_slack(7).X
+    rects = maximal_rectangles(X)
+    blocks = nonsingular_blocks(X).blocks
+    M, rhs = refined_system(X, rects, cover_matrix(X, rects)[0], blocks)
+    pairs = leader_constraints(symmetry_group(cover_symmetries(X, rects, blocks)))
+    assert pairs
+    for k, status in ((5, "unsat"), (6, "sat")):
+        assert prove_no_cover(M, rhs, 2, k, leaders=pairs).status == status
+        assert prove_no_cover(M, rhs, 2, k).status == status

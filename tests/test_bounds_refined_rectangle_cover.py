@@ -129,3 +129,96 @@ def test_a_time_limit_gives_a_valid_bound_or_none():
     assert b.status_kind in (Kind.TIME_LIMIT, Kind.OK)
     tiny = refined_rectangle_cover_bound(ngon_slack(12).X, time_limit=1e-9)
     assert tiny.bound is None and tiny.status_kind is Kind.TIME_LIMIT
+
+
+# --- dihedral symmetry (leader constraints): the same value, a smaller search ---------------
+
+from nnmf_research.bounds.refined_rectangle_cover import (cover_symmetries,  # noqa: E402
+                                                          leader_constraints, symmetry_group)
+
+
+def _system(X):
+    return maximal_rectangles(X), nonsingular_blocks(X).blocks
+
+
+@pytest.mark.parametrize("n", [5, 6, 7, 8])
+def test_the_regular_ngon_system_has_the_dihedral_group_of_order_2n(n):
+    X = ngon_slack(n).X
+    group = symmetry_group(cover_symmetries(X, *_system(X)))
+    assert len(group) == 2 * n
+
+
+def _circulant(first_row):
+    n = len(first_row)
+    return np.array([[first_row[(j - i) % n] for j in range(n)] for i in range(n)], dtype=float)
+
+
+def _symmetric_circulants():
+    rng = np.random.default_rng(5)
+    out = []
+    for n in (5, 6, 7):
+        for _ in range(3):
+            half = rng.integers(0, 4, n)
+            row = [half[min(d, (n - 1 - d) % n)] for d in range(n)]   # c_d = c_{n-1-d}
+            if sum(row):
+                out.append(_circulant(row))
+            out.append(_circulant(rng.integers(0, 4, n)))
+    return out
+
+
+@pytest.mark.parametrize("X", _symmetric_circulants() + [d.X for d in KNOWN],
+                         ids=lambda X: f"{X.shape[0]}x{X.shape[1]}")
+def test_symmetry_breaking_keeps_the_value(X):
+    on = refined_rectangle_cover_bound(X, symmetry=True)
+    off = refined_rectangle_cover_bound(X, symmetry=False)
+    assert on.bound == off.bound and on.status_kind is off.status_kind is Kind.OK
+    assert check_refined_cover(X, on.certificate["cover"])[0]
+
+
+def test_symmetry_breaking_agrees_with_brute_force_on_circulants():
+    # brute force over covers that satisfy the leader constraints, against the plain one
+    for X in _symmetric_circulants()[:6]:
+        rects, blocks = _system(X)
+        pairs = leader_constraints(symmetry_group(cover_symmetries(X, rects, blocks)) or [])
+        best = None
+        for k in range(1, 2 * len(rects) + 1):
+            for combo in itertools.combinations_with_replacement(range(len(rects)), k):
+                x = np.bincount(combo, minlength=len(rects))
+                if x.max() > 2 or any(x[a] < x[b] for a, b in pairs):
+                    continue
+                if check_refined_cover(X, [(*rects[t], x[t]) for t in np.flatnonzero(x)])[0]:
+                    best = k
+                    break
+            if best is not None:
+                break
+        assert best == _brute_force_rrcb(X)
+
+
+def test_a_move_that_keeps_the_support_but_not_the_blocks_is_rejected():
+    X = np.ones((4, 4)) - np.eye(4)       # J − I: every all-positive block is singular
+    shift = ((1, 2, 3, 0), (1, 2, 3, 0))
+    rects, blocks = _system(X)
+    assert blocks == [] and len(cover_symmetries(X, rects, blocks, [shift])) == 1
+    X[0, 1] = 2.0                         # now only the blocks through (0, 1) count
+    rects, blocks = _system(X)
+    assert len(blocks) > 0 and all((0, 1) in {(b[0], b[2]), (b[0], b[3])} for b in blocks)
+    assert cover_symmetries(X, rects, blocks, [shift]) == []
+
+
+def test_a_move_that_breaks_the_support_is_rejected():
+    X = ngon_slack(6).X.copy()
+    X[0, 2] = 0.0
+    group = symmetry_group(cover_symmetries(X, *_system(X)))
+    assert group is not None and len(group) < 12          # D₆ no longer maps it onto itself
+    assert refined_rectangle_cover_bound(X).bound == \
+        refined_rectangle_cover_bound(X, symmetry=False).bound
+
+
+def test_leader_constraints_follow_a_stabilizer_chain():
+    # the cyclic group of order 3 on three indices: one orbit, leader 0 over 1 and 2
+    g = (1, 2, 0)
+    group = symmetry_group([g])
+    assert sorted(group) == [(0, 1, 2), (1, 2, 0), (2, 0, 1)]
+    assert leader_constraints(group) == [(0, 1), (0, 2)]
+    # a reflection of four indices: two orbits {0, 3}, {1, 2}; after fixing 0 nothing moves
+    assert leader_constraints(symmetry_group([(3, 2, 1, 0)])) == [(0, 3)]

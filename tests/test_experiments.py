@@ -149,3 +149,19 @@ def test_gillis_luce_tiny_recovers_every_anchor_without_noise(tiny_runs):
         assert rate["noise000_seed0", method] == 1.0  # planted separable: exact recovery
     assert rate["noise020_seed0", "spa"] == rate["noise020_seed0", "gillis_luce"] == 1.0
     assert rate["noise020_seed0", "hottopixx"] < 1.0  # the reference: Hottopixx 0 % at 0.2
+
+
+def test_open_cases_tiny_brackets_are_consistent_and_certified(tiny_runs):
+    exp, report = tiny_runs["open_cases"]
+    rows = _rows(report)
+    upper = {"restricted_rank3", "exact_nmf"}
+    for name in {r["dataset"] for r in rows}:
+        got = [r for r in rows if r["dataset"] == name and r["bound"]]
+        lows = [float(r["bound"]) for r in got if r["method"] not in upper]
+        highs = [float(r["bound"]) for r in got if r["method"] in upper]
+        assert max(lows) <= min(highs), name
+    cell = {(r["dataset"], r["method"]): r for r in rows}
+    assert float(cell["udisj3", "rank_exclusion"]["bound"]) == 8.0    # rank 7, rank₊ 8
+    assert float(cell["udisj3", "rank_exclusion"]["certified"]) == 1.0
+    assert float(cell["edm9", "geometric_two_sided"]["bound"]) == 7.0
+    assert float(cell["edm9", "geometric_two_sided"]["certified"]) == 1.0

@@ -7,7 +7,9 @@ certified by a checked DRUP proof (:mod:`.cover_proofs`), a folder ``DIR/<bound>
   ``lower_bound`` L, ``refuted_k`` = L − 1, ``shape``, ``x_sha256`` (of the stored float64
   values, C order: it only names the matrix in error messages; soundness rests on rebuilding
   everything from X), for the refined bound ``blocks`` (the 2×2 blocks (i, k, j, l) it counted,
-  in its order) and ``eps``, the SAT ``solver``, and the two file names with their SHA-256;
+  in its order), ``eps`` and ``symmetry`` (whether the formula carries the leader constraints
+  of :func:`.refined_rectangle_cover.leader_constraints`), the SAT ``solver``, and the two
+  file names with their SHA-256;
 * ``formula.cnf`` — DIMACS: "a cover with at most L − 1 rectangles exists" (encoding in
   :mod:`.cover_proofs`);
 * ``proof.drup`` — the solver's DRUP refutation of it.
@@ -16,7 +18,9 @@ certified by a checked DRUP proof (:mod:`.cover_proofs`), a folder ``DIR/<bound>
 enumerates the maximal rectangles of supp(X), builds the covering system — one "covered"
 row per positive entry and, for the refined bound, one "met twice" row per listed block,
 after re-checking each listed block exactly (i < k, j < l, four positive entries,
-|ad − bc| > (2ε + ε²)(ad + bc)) — re-encodes it, requires the result to be ``formula.cnf``
+|ad − bc| > (2ε + ε²)(ad + bc)) — and, when ``symmetry`` is set, recomputes the verified
+symmetries of that system and their leader constraints itself (they keep every cover size
+attainable, so refuting the system with them refutes it without them), re-encodes it, requires the result to be ``formula.cnf``
 byte for byte, and replays ``proof.drup`` with ``dratify``. Listing a subset of the blocks
 only weakens the system, so any subset that refutes still proves the bound. A valid check
 means rank₊(X) ≥ L for the stored values (for the refined bound: for every matrix within
@@ -86,6 +90,7 @@ def write_cover_proof(directory, X, bound: RankBound) -> Path:
     if bound.method == "refined_rectangle_cover":
         record["blocks"] = [list(map(int, b)) for b in bound.certificate["block_list"]]
         record["eps"] = BLOCK_TOL
+        record["symmetry"] = bool(proof.symmetric)
     path = directory / PROOF_FILE
     save_json(path, record)
     return path
@@ -108,7 +113,8 @@ def verify_cover_proof(X, path) -> dict:
     doc). Returns {"valid", "claim", "reason"}; needs python-sat (the encoder) and dratify."""
     from .cover_proofs import check_cover_proof, CoverProof, proof_tools_available
     from .rectangle_cover import cover_matrix, maximal_rectangles
-    from .refined_rectangle_cover import check_blocks, refined_system
+    from .refined_rectangle_cover import (check_blocks, cover_symmetries, leader_constraints,
+                                          refined_system, symmetry_group)
 
     X = check_matrix(X)
     path = Path(path)
@@ -139,6 +145,7 @@ def verify_cover_proof(X, path) -> dict:
         raise NMFInputError(f"checking a cover proof needs {missing} (pip install python-sat "
                             "dratify)")
     cnf, drup = _read(directory, record, "formula"), _read(directory, record, "proof")
+    leaders: list = []
     rects = maximal_rectangles(X)
     A, _ = cover_matrix(X, rects)
     if bound == "rectangle_cover":
@@ -157,6 +164,12 @@ def verify_cover_proof(X, path) -> dict:
         M, rhs = refined_system(X, rects, A, blocks)
         upper = 2
         claim += f", for every matrix within relative {eps:g} of these values"
+        if not isinstance(record.get("symmetry", False), bool):
+            return _invalid(claim, "'symmetry' must be true or false")
+        if record.get("symmetry"):
+            group = symmetry_group(cover_symmetries(X, rects, blocks))
+            leaders = leader_constraints(group) if group else []
     ok, why = check_cover_proof(M, rhs, upper, k, CoverProof("unsat", k, cnf, drup, 0.0,
-                                                             str(record.get("solver", ""))))
+                                                             str(record.get("solver", ""))),
+                                leaders)
     return {"valid": ok, "claim": claim, "reason": why}

@@ -21,7 +21,9 @@ Soundness of "UNSAT ⇒ no such x": every feasible x extends to a satisfying ass
 auxiliaries by its own completeness), so a refutation rules out every feasible x. The
 reductions behind the covering systems (maximal rectangles suffice, x_t ≤ 2) are argued in
 those modules. The trust base is the checker, this encoder (re-run by the check) and the
-maximal-rectangle enumeration (networkx ``find_cliques``).
+maximal-rectangle enumeration (networkx ``find_cliques``); for a refined cover with
+symmetry breaking also the exact symmetry check and the leader-constraint argument of
+:mod:`.refined_rectangle_cover` (the checker recomputes both from X).
 
 Both packages are optional (``python-sat``, ``dratify``); without them no proof is attempted
 and the status says so. Measured (2 cores shared with other jobs): rectangle covers of the
@@ -79,9 +81,13 @@ def _rows(M: sp.spmatrix) -> list[list[int]]:
     return [Mr.indices[Mr.indptr[e]:Mr.indptr[e + 1]].tolist() for e in range(Mr.shape[0])]
 
 
-def covering_cnf(M: sp.spmatrix, rhs, upper: int, k: int):
+def covering_cnf(M: sp.spmatrix, rhs, upper: int, k: int, leaders=()):
     """The CNF "∃ x ∈ {0..upper}^K: M x ≥ rhs, 1ᵀx ≤ k" (module doc), a pysat ``CNF``;
-    deterministic, so a checker can rebuild it. rhs entries must be 1 or 2, upper 1 or 2."""
+    deterministic, so a checker can rebuild it. rhs entries must be 1 or 2, upper 1 or 2.
+    ``leaders``: pairs (t₀, t) adding x_{t₀} ≥ x_t as a_t → a_{t₀}, b_t → b_{t₀}; only pairs
+    proved to keep every cover size attainable may be passed
+    (:func:`.refined_rectangle_cover.leader_constraints`), so a refutation with them still
+    refutes the plain system."""
     from pysat.card import CardEnc, EncType
     from pysat.formula import CNF
 
@@ -113,6 +119,10 @@ def covering_cnf(M: sp.spmatrix, rhs, upper: int, k: int):
             cnf.append([-p[j - 1], lits[j]])
             cnf.append([-p[j - 1], s[j - 1]])
         cnf.append(list(p))
+    for t0, t in leaders:
+        cnf.append([-a[t], a[t0]])
+        if b:
+            cnf.append([-b[t], b[t0]])
     if k < 0:
         cnf.append([])
     else:
@@ -132,6 +142,7 @@ class CoverProof:
     drup: str
     seconds: float
     solver: str = SAT_SOLVER
+    symmetric: bool = False      # the formula carries leader constraints
 
     def summary(self) -> dict:
         return {"status": self.status, "k": self.k, "solver": self.solver,
@@ -140,13 +151,14 @@ class CoverProof:
 
 
 def prove_no_cover(M: sp.spmatrix, rhs, upper: int, k: int,
-                   time_limit: float | None = None, solver: str = SAT_SOLVER) -> CoverProof:
+                   time_limit: float | None = None, solver: str = SAT_SOLVER,
+                   leaders=()) -> CoverProof:
     """Refute "a cover with ≤ k" by SAT with a DRUP proof (module doc). A ``time_limit``
     interrupts the solver (status "unknown": nothing is claimed)."""
     from pysat.solvers import Solver
 
     t0 = time.perf_counter()
-    cnf = covering_cnf(M, rhs, upper, k)
+    cnf = covering_cnf(M, rhs, upper, k, leaders)
     with Solver(name=solver, bootstrap_with=cnf.clauses, with_proof=True) as s:
         timer = None
         if time_limit is not None:
@@ -161,11 +173,11 @@ def prove_no_cover(M: sp.spmatrix, rhs, upper: int, k: int,
     status = {True: "sat", False: "unsat", None: "unknown"}[result]
     drup = "\n".join(proof) + "\n" if proof else ""
     return CoverProof(status, int(k), cnf.to_dimacs() + "\n", drup, time.perf_counter() - t0,
-                      solver)
+                      solver, bool(leaders))
 
 
 def check_cover_proof(M: sp.spmatrix, rhs, upper: int, k: int,
-                      proof: CoverProof) -> tuple[bool, str]:
+                      proof: CoverProof, leaders=()) -> tuple[bool, str]:
     """Rebuild the CNF from (M, rhs, upper, k), compare it with the one the proof is about,
     and replay the DRUP proof with ``dratify``. Names the first failure."""
     import dratify
@@ -174,7 +186,7 @@ def check_cover_proof(M: sp.spmatrix, rhs, upper: int, k: int,
         return False, f"no refutation to check (status {proof.status})"
     if proof.k != k:
         return False, f"the proof is about k = {proof.k}, not {k}"
-    expected = covering_cnf(M, rhs, upper, k).to_dimacs() + "\n"
+    expected = covering_cnf(M, rhs, upper, k, leaders).to_dimacs() + "\n"
     if expected != proof.cnf:
         return False, "the formula is not the encoding of this covering system"
     engine = checker_engine()
@@ -198,7 +210,8 @@ def checker_engine() -> str:
 
 
 def prove_optimum(M: sp.spmatrix, rhs, upper: int, value: int,
-                  time_limit: float | None = None) -> tuple[bool | None, str, CoverProof | None]:
+                  time_limit: float | None = None,
+                  leaders=()) -> tuple[bool | None, str, CoverProof | None]:
     """Try to prove that ``value`` is the optimum's lower end: no cover with value − 1.
 
     Returns (True, message, proof) when the refutation checks; (False, why not, proof or
@@ -211,7 +224,7 @@ def prove_optimum(M: sp.spmatrix, rhs, upper: int, value: int,
     if value <= 0:
         return True, "nothing to prove (value 0)", None
     t0 = time.perf_counter()
-    proof = prove_no_cover(M, rhs, upper, value - 1, time_limit)
+    proof = prove_no_cover(M, rhs, upper, value - 1, time_limit, leaders=leaders)
     if proof.status == "sat":
         return None, f"a SAT solution with {value - 1} contradicts the MILP optimum", proof
     if proof.status == "unknown":
@@ -221,6 +234,6 @@ def prove_optimum(M: sp.spmatrix, rhs, upper: int, value: int,
             time_limit - (time.perf_counter() - t0)):
         return False, (f"a DRUP proof of {lines} lines was found but not checked: it would "
                        "not fit in the time left"), proof
-    ok, why = check_cover_proof(M, rhs, upper, value - 1, proof)
+    ok, why = check_cover_proof(M, rhs, upper, value - 1, proof, leaders)
     seconds = time.perf_counter() - t0
     return ok, (f"{why} ({seconds:.1f} s)" if ok else f"proof rejected: {why}"), proof

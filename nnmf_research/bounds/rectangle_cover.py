@@ -217,9 +217,12 @@ class CoveringMILP:
     detail: str
 
 
-def solve_covering_milp(M: sp.spmatrix, rhs, upper: int,
-                        time_limit: float | None) -> CoveringMILP:
+def solve_covering_milp(M: sp.spmatrix, rhs, upper: int, time_limit: float | None,
+                        extra: sp.spmatrix | None = None) -> CoveringMILP:
     """min 1ᵀx s.t. M x ≥ rhs, x ∈ {0, …, upper}^K with HiGHS (``scipy.optimize.milp``).
+    ``extra`` adds rows E x ≥ 0 that the caller has proved keep the optimum (the symmetry
+    breaking of :func:`.refined_rectangle_cover.leader_constraints`); the solution is
+    re-checked against M and rhs only.
 
     At an optimum the solution is rounded and re-checked in integer arithmetic and the bound
     is min(1ᵀx, ⌈dual bound − 1e-6⌉) (HiGHS stops at a relative gap of 1e-4); on a time
@@ -230,8 +233,11 @@ def solve_covering_milp(M: sp.spmatrix, rhs, upper: int,
     options = {"disp": False}
     if time_limit is not None:
         options["time_limit"] = max(float(time_limit), 1.0)
-    res = milp(np.ones(n_var), constraints=LinearConstraint(M, lb=rhs, ub=np.inf),
-               integrality=np.ones(n_var), bounds=(0, upper), options=options)
+    constraints = [LinearConstraint(M, lb=rhs, ub=np.inf)]
+    if extra is not None:
+        constraints.append(LinearConstraint(extra, lb=0.0, ub=np.inf))
+    res = milp(np.ones(n_var), constraints=constraints, integrality=np.ones(n_var),
+               bounds=(0, upper), options=options)
     dual = getattr(res, "mip_dual_bound", None)
     dual_ok = dual is not None and np.isfinite(dual) and dual > 0
     if res.status == 0:
@@ -320,15 +326,16 @@ def rectangle_cover_bound(X, time_limit: float | None = None, proof: bool = Fals
 
 def optimum_bound(name: str, out: CoveringMILP, system, certified: bool, status: str,
                   certificate: dict, proof: bool, time_left: float | None,
-                  t0: float) -> RankBound:
+                  t0: float, leaders=()) -> RankBound:
     """The RankBound of a MILP optimum ``out`` of the covering ``system`` = (M, rhs, upper):
     ``certified`` as the caller established it (an equal certified LP bound), otherwise, with
-    ``proof``, when a DRUP refutation of one rectangle fewer checks (:mod:`.cover_proofs`);
+    ``proof``, when a DRUP refutation of one rectangle fewer checks (:mod:`.cover_proofs`;
+    ``leaders``: proved symmetry-breaking pairs added to the formula);
     a SAT cover with fewer rectangles than the MILP optimum gives no bound (FAILED)."""
     if not certified and proof:
         from .cover_proofs import prove_optimum
 
-        ok, why, sat = prove_optimum(*system, out.bound, time_left)
+        ok, why, sat = prove_optimum(*system, out.bound, time_left, leaders=leaders)
         certificate["proof"] = sat
         if ok is None:
             return RankBound.no_bound(name, "lower", Kind.FAILED, f"failed: {why}",

@@ -42,7 +42,9 @@ def add_parser(sub) -> None:
                    help="also write the JSON report to this file")
     p.add_argument("--proofs", type=Path, default=None, metavar="DIR",
                    help="write every checked cover refutation to DIR/<bound>/ "
-                        "(cover_proof.json, formula.cnf, proof.drup) for 'nnmf verify'")
+                        "(cover_proof.json, formula.cnf, proof.drup) and the exact "
+                        "certificate of the two-sided geometric bound "
+                        "(DIR/geometric_two_sided/geometric_proof.json) for 'nnmf verify'")
     p.add_argument("--no-proofs", action="store_true",
                    help="do not try SAT/DRUP proofs of the cover numbers (they are tried, "
                         "within the time budget, when python-sat and dratify are installed)")
@@ -58,7 +60,7 @@ def run(args) -> int:
     if args.proofs is not None:
         if args.no_proofs:
             raise NMFInputError("--proofs writes proofs that --no-proofs turns off; pick one")
-        check_output_dir(args.proofs, "--proofs", owned=COVER_BOUNDS)
+        check_output_dir(args.proofs, "--proofs", owned=(*COVER_BOUNDS, "geometric_two_sided"))
     X = load_matrix(args.file)
 
     def progress(bound):
@@ -71,12 +73,17 @@ def run(args) -> int:
                               random_state=args.seed, progress=progress, options=options)
     if args.proofs is not None:
         from ..bounds.cover_certificates import checked_refutation, write_cover_proof
+        from ..bounds.geometric_certificates import write_geometric_proof
 
         for bound in report.bounds:
+            written = None
             if checked_refutation(bound) is not None:
                 written = write_cover_proof(args.proofs / bound.method, X, bound)
-                if not args.quiet:
-                    print(f"proof written: {written}", file=sys.stderr)
+            elif bound.method == "geometric_two_sided" and bound.certified and \
+                    isinstance(bound.certificate, dict) and "proof" in bound.certificate:
+                written = write_geometric_proof(args.proofs / bound.method, X, bound)
+            if written is not None and not args.quiet:
+                print(f"proof written: {written}", file=sys.stderr)
     summary = {"input": str(args.file), **report.summary(),
                "nnmf_research_version": __version__}
     if args.out is not None:

@@ -1,5 +1,6 @@
-"""``nnmf verify``: re-check a certificate (exact NMF, in exact rational arithmetic) or a
-cover refutation (``nnmf rank --proofs``: rebuilt from the matrix, DRUP proof replayed)."""
+"""``nnmf verify``: re-check a certificate (exact NMF, in exact rational arithmetic), a
+cover refutation (``nnmf rank --proofs``: rebuilt from the matrix, DRUP proof replayed) or
+a two-sided geometric certificate (re-checked in exact arithmetic)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ def add_parser(sub) -> None:
     )
     p.add_argument("file", metavar="FILE", help="the matrix file the certificate is about")
     p.add_argument("certificate", type=Path,
-                   help="certificate.json or cover_proof.json, or a directory holding one "
+                   help="certificate.json, cover_proof.json or geometric_proof.json, or a "
+                        "directory holding one "
                         "(or the --proofs directory of 'nnmf rank': every proof in it)")
     p.set_defaults(handler=run)
 
@@ -33,16 +35,20 @@ def run(args) -> int:
     from ..bounds.certificates import load_certificate, verify_certificate
     from ..bounds.cover_certificates import PROOF_FILE, verify_cover_proof
 
+    from ..bounds.geometric_certificates import GEOMETRIC_FILE, verify_geometric_proof
+
     X = load_matrix(args.file)
     path = args.certificate
+    check = {PROOF_FILE: verify_cover_proof, GEOMETRIC_FILE: verify_geometric_proof}
     if path.is_dir() and not (path / "certificate.json").exists():
-        proofs = ([path / PROOF_FILE] if (path / PROOF_FILE).exists()
-                  else sorted(path.glob(f"*/{PROOF_FILE}")))
+        proofs = [path / name for name in check if (path / name).exists()] or \
+            sorted(p for name in check for p in path.glob(f"*/{name}"))
         if not proofs:
-            raise NMFInputError(f"{path} holds no certificate.json and no {PROOF_FILE}")
-        reports = [verify_cover_proof(X, proof) for proof in proofs]
-    elif path.name == PROOF_FILE:
-        reports = [verify_cover_proof(X, path)]
+            raise NMFInputError(f"{path} holds no certificate.json, {PROOF_FILE} or "
+                                f"{GEOMETRIC_FILE}")
+        reports = [check[proof.name](X, proof) for proof in proofs]
+    elif path.name in check:
+        reports = [check[path.name](X, path)]
     else:
         if path.is_dir():
             path = path / "certificate.json"
