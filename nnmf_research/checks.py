@@ -355,7 +355,11 @@ def check_initial_factor(F, shape: tuple[int, int], name: str) -> np.ndarray:
     of W scales with H and vice versa, so from H = 0 the iterates stay at W = 0, H = 0 (a
     stationary point with relative error 1, which the loop would report as converged).
     Refused as scikit-learn refuses it ("Array passed to ... is full of zeros")."""
-    A = check_factor(F, shape, name)
+    return refuse_all_zeros(check_factor(F, shape, name), name)
+
+
+def refuse_all_zeros(A: np.ndarray, name: str) -> np.ndarray:
+    """``A`` unless it is all zeros (:func:`check_initial_factor`'s rule and message)."""
     if not A.any():
         raise NMFInputError(f"Array passed to {name} is full of zeros: an all-zero starting "
                             "factor is a stationary point (W = H = 0), no method can leave it")

@@ -64,7 +64,7 @@ from sklearn.utils.validation import check_is_fitted, check_non_negative, valida
 
 from . import losses
 from .checks import (NMFInputError, check_choice, check_factor, check_matrix, check_observed,
-                     check_sparse_matrix)
+                     check_sparse_matrix, refuse_all_zeros)
 from .drivers.alternating import alternate_checked
 from .factorize import _has_nan, _masked_updates, factorize_checked, keeps_sparse, make_updates
 from .init import INIT_METHODS, initialize_checked
@@ -116,10 +116,7 @@ def _check_init(A, shape, whom: str) -> np.ndarray:
         if shape[axis] != "auto" and A.shape[axis] != shape[axis]:
             raise NMFInputError(f"Array with wrong {word} dimension passed to {whom}. "
                                 f"Expected {shape[axis]}, but got {A.shape[axis]}.")
-    if not A.any():
-        raise NMFInputError(f"Array passed to {whom} is full of zeros: an all-zero start is "
-                            "a stationary point (W = H = 0) that no method can leave")
-    return A
+    return refuse_all_zeros(A, whom)
 
 
 class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
