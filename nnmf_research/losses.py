@@ -67,6 +67,8 @@ __all__ = [
     "chi_square",
     "chi_square_product",
     "kl_from_support",
+    "dense_split",
+    "kl_of_split",
     "loss",
     "loss_from_sklearn_error",
     "sklearn_error_from_loss",
@@ -160,36 +162,62 @@ def kl_divergence(X: np.ndarray, Y: np.ndarray) -> float:
     """Generalized KL divergence D(X‖Y) = Σ X log(X/Y) − X + Y, with 0 log 0 = 0.
 
     Returns ``inf`` if some ``Y_ij = 0`` while ``X_ij > 0``. A sparse X (with dense Y) is
-    summed over its stored entries plus the mass of Y elsewhere (module docstring).
+    summed over its stored entries plus the mass of Y elsewhere (module docstring); a dense
+    X the same way, over its positive entries plus Σ Y on its zeros (:func:`dense_split`).
     """
     Y = np.asarray(Y, dtype=float)
     if sp.issparse(X):
         rows, cols, x = support(X)
         return _kl_split(x, Y[rows, cols], float(Y.sum()))
-    X = np.asarray(X, dtype=float)
-    if np.any((Y <= 0) & (X > 0)):
-        return float("inf")
-    # x log(x/y) with one logarithm; xlogy is exact 0 where x == 0 (then x/y = 0). Where x/y
-    # leaves the normal range (x = 1e-323 against y = 1: 0, then x log 0 = -inf), the two
-    # logarithms log x − log y are taken instead.
+    return kl_of_split(dense_split(X), Y)
+
+
+def _kl_terms(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """x log(x/y) − x + y entry by entry, for x > 0 and y > 0.
+
+    One logarithm, of x/y (accurate near x = y, where the term is (x − y)²/2x to first
+    order); where x/y leaves float64's normal range (x = 1e-323 against y = 1 gives 0, then
+    x log 0 = −inf) the two logarithms log x − log y are taken instead."""
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
-        ratio = X / np.where(X > 0, Y, 1.0)
-        terms = xlogy(X, ratio)
-        off = (X > 0) & ~((ratio >= _NORMAL.tiny) & (ratio <= _NORMAL.max))
+        ratio = x / y
+        terms = x * np.log(ratio)
+        off = ~((ratio >= _NORMAL.tiny) & (ratio <= _NORMAL.max))
         if off.any():
-            terms[off] = X[off] * (np.log(X[off]) - np.log(Y[off]))
-        terms += Y - X
-    return float(terms.sum())
+            terms[off] = x[off] * (np.log(x[off]) - np.log(y[off]))
+    terms += y - x
+    return terms
+
+
+def dense_split(X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(flat indices of X > 0, flat indices of X = 0, X's positive values): the constant
+    part of D(X‖Y) for a dense X, kept by a driver that evaluates the loss every sweep."""
+    flat = np.asarray(X, dtype=float).ravel()
+    positive = flat > 0
+    where = np.flatnonzero(positive)
+    return where, np.flatnonzero(~positive), flat[where]
+
+
+def kl_of_split(split, Y: np.ndarray) -> float:
+    """D(X‖Y) for a dense X given as :func:`dense_split` ``(positive, zeros, x)``:
+    Σ_{X>0} [x log(x/y) − x + y] + Σ_{X=0} y, each term summed as it is (no cancellation
+    between the two parts)."""
+    positive, zeros, x = split
+    flat = np.asarray(Y, dtype=float).ravel()
+    y = flat.take(positive)
+    if np.any(y <= 0):
+        return float("inf")
+    return float(_kl_terms(x, y).sum()) + float(flat.take(zeros).sum())
 
 
 def _kl_split(x: np.ndarray, y: np.ndarray, total_y: float) -> float:
     """Σ_t [x log(x/y) − x + y]_t + (total_y − Σ_t y_t): KL over stored entries x > 0 plus
-    the mass of Y off them."""
+    the mass of Y off them (a stored zero of x contributes its y)."""
     if np.any((y <= 0) & (x > 0)):
         return float("inf")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        terms = xlogy(x, x) - xlogy(x, np.where(x > 0, y, 1.0)) - x + y
-    return float(terms.sum()) + max(total_y - float(y.sum()), 0.0)
+    positive = x > 0
+    if not positive.all():
+        x, y = x[positive], y[positive]     # a stored zero's y stays in total_y − Σ y
+    return float(_kl_terms(x, y).sum()) + max(total_y - float(y.sum()), 0.0)
 
 
 def kl_from_support(x: np.ndarray, y: np.ndarray, total_y: float) -> float:

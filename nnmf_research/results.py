@@ -43,7 +43,8 @@ class Factorization:
     stop_reason : str
         Why the loop stopped, in words ("tol reached after 212 iterations ...").
     history : tuple of float
-        Loss after each iteration; ``history[0]`` is the loss of the initial factors. With
+        Loss after each evaluated iteration (every one, or every ``check_every``-th:
+        ``history_iterations``); ``history[0]`` is the loss of the initial factors. With
         regularization (``factorize``'s alpha_W, alpha_H) it is the objective the updates
         decrease, loss + penalty (in the loss's scale), while ``loss`` is the data term.
         Frobenius values above 1e-4·‖X‖²_F come from the Gram identity and are accurate
@@ -52,6 +53,10 @@ class Factorization:
         Seconds since the start at which each history entry was recorded.
     relative_error : float
         ‖X − WH‖_F / ‖X‖_F.
+    history_iterations : tuple of int
+        The iteration after which each history entry was taken: 0, 1, 2, … when the loss is
+        evaluated every iteration, 0, c, 2c, …, n_iter with ``check_every = c``; empty when
+        the record does not say (then history[t] is after iteration t).
     """
 
     W: np.ndarray
@@ -64,6 +69,7 @@ class Factorization:
     times: tuple[float, ...] = ()
     relative_error: float = float("nan")
     seconds: float = 0.0
+    history_iterations: tuple[int, ...] = ()
 
     @property
     def k(self) -> int:

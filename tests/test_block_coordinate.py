@@ -219,3 +219,58 @@ def test_alternate_gives_bitwise_the_iterates_of_the_loop_it_replaced(name, requ
     assert new.history == old.history
     assert (new.stop_reason, new.n_iter, new.loss, new.relative_error) == (
         old.stop_reason, old.n_iter, old.loss, old.relative_error)
+
+
+# --- check_every: the loss evaluated every c sweeps (issue 17, part 3) ----------------------
+
+def _geometric(rate, **kw):
+    """x ← (1 − rate)·x with loss x: the relative decrease is exactly ``rate`` per sweep."""
+    return block_coordinate((np.ones(1),), (lambda b: b[0] * (1.0 - rate),),
+                            lambda b: float(b[0][0]), **kw)
+
+
+def test_check_every_tests_tol_on_the_mean_decrease_per_sweep_between_evaluations():
+    rate = 0.01
+    every = _geometric(rate, max_iter=100, tol=rate * 1.001)
+    assert every.n_iter == 1 and every.iterations == (0, 1)
+    # over 5 sweeps the loss falls by 1 − 0.99⁵ = 0.04901: a mean of 0.009801 per sweep
+    fifth = _geometric(rate, max_iter=100, tol=rate * 1.001, check_every=5)
+    assert fifth.n_iter == 5 and fifth.iterations == (0, 5)
+    assert fifth.history[-1] == pytest.approx(0.99**5, rel=1e-15)
+    mean = (1 - 0.99**5) / 5
+    assert _geometric(rate, max_iter=100, tol=mean * 1.0001, check_every=5).n_iter == 5
+    never = _geometric(rate, max_iter=23, tol=mean * 0.9999, check_every=5)
+    assert never.n_iter == 23 and never.iterations == (0, 5, 10, 15, 20, 23)
+    assert "max_iter=23" in str(never.stop_reason)
+
+
+def test_check_every_keeps_the_iterates_and_samples_the_same_history():
+    rng = np.random.default_rng(4)
+    X = rng.random((12, 5)) @ rng.random((5, 9))
+    X[X < 0.6] = 0.0
+    W0, H0 = rng.random((12, 3)) + 0.1, rng.random((3, 9)) + 0.1
+    full = alternate(X, W0, H0, MultiplicativeKL(), max_iter=40, tol=0)
+    sampled = alternate(X, W0, H0, MultiplicativeKL(), max_iter=40, tol=0, check_every=7)
+    np.testing.assert_array_equal(sampled.W, full.W)
+    np.testing.assert_array_equal(sampled.H, full.H)
+    assert sampled.history_iterations == (0, 7, 14, 21, 28, 35, 40)
+    assert full.history_iterations == tuple(range(41))
+    np.testing.assert_allclose(sampled.history, [full.history[t] for t in
+                                                 sampled.history_iterations], rtol=1e-13)
+    assert sampled.loss == full.loss
+
+
+def test_a_time_limit_inside_an_unevaluated_span_still_stops_with_a_loss():
+    def slow(b):
+        time.sleep(0.01)
+        return b[0] * 0.999
+    fit = block_coordinate((np.ones(1),), (slow,), lambda b: float(b[0][0]), max_iter=10**6,
+                           tol=0, time_limit=0.05, check_every=1000)
+    assert "time limit" in str(fit.stop_reason) and fit.n_iter < 1000
+    assert fit.iterations[-1] == fit.n_iter
+    assert fit.history[-1] == pytest.approx(0.999**fit.n_iter, rel=1e-12)
+
+
+def test_check_every_below_one_is_refused_by_name():
+    with pytest.raises(NMFInputError, match="check_every"):
+        _geometric(0.1, check_every=0)

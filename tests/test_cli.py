@@ -50,6 +50,22 @@ def test_factorize_kl_cvxpy_prints_json(data_files, capsys):
     assert summary["shape"] == list(X.shape)
 
 
+def test_check_every_changes_where_the_loss_is_read_not_the_iterates(data_files, tmp_path):
+    _, npy, _ = data_files
+    runs = {}
+    for every in ("1", "3"):
+        out = tmp_path / every
+        assert main(["factorize", str(npy), "-k", "3", "--loss", "kl", "--method", "mu",
+                     "--max-iter", "7", "--tol", "0", "--check-every", every, "--out",
+                     str(out), "--quiet"]) == 0
+        runs[every] = np.load(out / "W.npy")
+        assert json.loads((out / "summary.json").read_text())["n_iter"] == 7
+    np.testing.assert_array_equal(runs["1"], runs["3"])
+    with pytest.raises(SystemExit) as exc:
+        main(["factorize", str(npy), "-k", "3", "--check-every", "0", "--quiet"])
+    assert exc.value.code == 2
+
+
 def test_same_seed_same_result(data_files, tmp_path):
     _, npy, _ = data_files
     outs = []

@@ -102,3 +102,18 @@ def test_threads_limit_blas_for_the_whole_fit_and_nest_as_the_default():
     assert seen == [DEFAULT_THREADS] * 2 + [2] * 4
     with pytest.raises(NMFInputError, match="threads=0"):
         factorize(X, 3, threads=0)
+
+
+def test_the_kl_loss_is_checked_every_tenth_iteration_by_default_and_frobenius_every_one():
+    from nnmf_research.factorize import CHECK_EVERY_COSTLY
+    rng = np.random.default_rng(5)
+    X = rng.random((10, 4)) @ rng.random((4, 8))
+    kl = factorize(X, 3, loss="kl", method="mu", max_iter=25, tol=0, random_state=0)
+    assert kl.history_iterations == (0, 10, 20, 25) and CHECK_EVERY_COSTLY == 10
+    every = factorize(X, 3, loss="kl", method="mu", max_iter=25, tol=0, random_state=0,
+                      check_every=1)
+    np.testing.assert_array_equal(kl.W, every.W)
+    fro = factorize(X, 3, method="hals", max_iter=5, tol=0, random_state=0)
+    assert fro.history_iterations == tuple(range(6))
+    with pytest.raises(NMFInputError, match="check_every"):
+        factorize(X, 3, check_every="sometimes")

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import math
+
+import scipy.sparse as sp
+
 import numpy as np
 import pytest
 
@@ -120,3 +124,16 @@ def test_kl_divergence_stays_finite_where_x_over_y_leaves_the_normal_range():
                 + 0.0 + 1.0
                 + 2.0 * (math.log(2.0) - math.log(1e-300)) - 2.0 + 1e-300)
     assert losses.kl_divergence(X, Y) == pytest.approx(expected, rel=1e-14)
+
+
+def test_kl_divergence_equals_scipys_elementwise_kl_div_summed(rng):
+    from scipy.special import kl_div
+    X = rng.random((30, 20))
+    X[X < 0.4] = 0.0
+    Y = rng.random((30, 20)) + 1e-3
+    expected = math.fsum(kl_div(X, Y).ravel())
+    assert losses.kl_divergence(X, Y) == pytest.approx(expected, rel=1e-13)
+    assert losses.kl_of_split(losses.dense_split(X), Y) == losses.kl_divergence(X, Y)
+    assert losses.kl_divergence(sp.csr_matrix(X), Y) == pytest.approx(expected, rel=1e-13)
+    Y2 = Y.copy(); Y2[np.nonzero(X)[0][0], np.nonzero(X)[1][0]] = 0.0
+    assert losses.kl_divergence(X, Y2) == float("inf")

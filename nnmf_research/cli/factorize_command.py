@@ -106,6 +106,10 @@ def add_parser(sub) -> None:
                    help="--model integer: seeded restarts (default: %(default)s)")
     add_loop_options(p, steps="alternating iterations", step="iteration",
                      seed_of="the initialization")
+    p.add_argument("--check-every", type=_check_every, default="auto", metavar="N",
+                   help="--model nmf: evaluate the loss (history, --tol, progress) every N "
+                        "iterations; the iterates do not depend on N (default: auto, 10 for "
+                        "--loss kl with --method mu or cd, else 1)")
     p.add_argument("--solver", default=None,
                    help="CVXPY solver for --method cvxpy and the LPs, e.g. OSQP, CLARABEL, "
                         "SCS, HIGHS (default: OSQP for frobenius, CLARABEL for kl, HIGHS for "
@@ -116,6 +120,11 @@ def add_parser(sub) -> None:
 
 
 FACTORIZE_OUTPUTS = ("W.npy", "H.npy", "summary.json")
+
+
+def _check_every(text: str):
+    """--check-every: 'auto' or a positive integer."""
+    return text if text == "auto" else count(1)(text)
 
 METHODS = tuple(dict.fromkeys((*FACTORIZE_METHODS, *MODEL_METHODS,
                                *(m for ms in DISCRETE_METHODS.values() for m in ms))))
@@ -216,7 +225,8 @@ def _run_nmf(args) -> int:
                     X, args.k, loss=args.loss, method=args.method, W=W0, H=H0,
                     max_iter=args.max_iter, tol=args.tol, time_limit=args.time_limit,
                     solver=args.solver, callback=lambda *state: _remember(last, *state),
-                    progress=None if args.quiet else 2.0, mask=mask)
+                    progress=None if args.quiet else 2.0, mask=mask,
+                    check_every=args.check_every)
             except SolverFailedError:
                 fit = None
         if fit is None:  # OSQP / CLARABEL catch Ctrl-C themselves and report a failure

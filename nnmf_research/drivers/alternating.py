@@ -96,6 +96,8 @@ class _TwoFactorBlocks:
         beta = losses.beta_of(loss_name)
         self._x_power_sum = (float(np.sum(np.asarray(X) ** beta))
                              if self.dense_product and beta not in (0.0, 1.0) else None)
+        # Dense KL: X's positive entries and zeros, found once (the loss gathers WH on them)
+        self._dense_kl = losses.dense_split(X) if self.dense_product and beta == 1.0 else None
         self.norm_x2 = squared_norm(X)
         self._gram = (None, None)      # (W, WᵀW)
         self._stats_H = (None, None)   # (W, (WᵀX, WᵀW)) read by the last H-step
@@ -135,6 +137,8 @@ class _TwoFactorBlocks:
         if self.dense_product:
             product = W @ H
             self._kl_product = (W, H, product)
+            if self._dense_kl is not None:
+                return losses.kl_of_split(self._dense_kl, product)
             return losses.loss_of_product(self.loss_name, self.X, product, self._x_power_sum)
         if self.sparse_kl:
             rows, cols, x = self._support
@@ -166,6 +170,7 @@ def alternate(
     callback: Callable | None = None,
     progress: float | None = None,
     mask=None,
+    check_every: int = 1,
 ) -> Factorization:
     """Alternate one-factor updates from (W, H) until a stopping rule holds.
 
@@ -186,6 +191,9 @@ def alternate(
     mask : optional 0/1 array of X's shape (1 = observed; NaN in X also marks missing): the
         loss is then taken over the observed entries only, and the updates must be masked
         ones (:mod:`nnmf_research.kernels.masked`, built on the same mask)
+    check_every : evaluate the loss after every ``check_every``-th iteration only (and the
+        last); tol is then tested on the mean decrease per iteration between evaluations
+        (:mod:`~nnmf_research.drivers.block_coordinate`); the iterates are the same
 
     Returns
     -------
@@ -206,12 +214,13 @@ def alternate(
     H = check_factor(H, (k, n), "H")
     return alternate_checked(X, W, H, update_H, update_W, loss=loss, max_iter=max_iter,
                              tol=tol, time_limit=time_limit, callback=callback,
-                             progress=progress, mask=mask)
+                             progress=progress, mask=mask,
+                             check_every=check_positive_int(check_every, "check_every"))
 
 
 def alternate_checked(X, W, H, update_H, update_W="same", *, loss=None, max_iter=200, tol=1e-4,
                       time_limit=None, callback=None, progress=None,
-                      mask=None, penalty=None) -> Factorization:
+                      mask=None, penalty=None, check_every=1) -> Factorization:
     """:func:`alternate` for X, W, H already through :mod:`nnmf_research.checks` (float64,
     finite, non-negative, shapes (m, k), (k, n)): the inner entry of ``factorize`` and the
     estimator, which validated them at their own public entry.
@@ -248,7 +257,7 @@ def alternate_checked(X, W, H, update_H, update_W="same", *, loss=None, max_iter
 
     run = run_sweeps((H, W), pair.updates(), pair.loss, max_iter=max_iter, tol=tol,
                      time_limit=time_limit, callback=face_callback, progress=progress,
-                     loss_scale=pair.norm_x2, loss_name=loss_name)
+                     loss_scale=pair.norm_x2, loss_name=loss_name, check_every=check_every)
     H, W = run.blocks
     if mask is not None:
         final_loss = losses.masked_loss(loss_name, X, W, H, mask)
@@ -265,6 +274,7 @@ def alternate_checked(X, W, H, update_H, update_W="same", *, loss=None, max_iter
         stop_reason=run.stop_reason,
         history=run.history,
         times=run.times,
+        history_iterations=run.iterations,
         relative_error=final_error,
         seconds=time.perf_counter() - start,
     )

@@ -58,6 +58,15 @@ def beta_gamma(beta: float) -> float:
     return 1.0
 
 
+def product_in_layout_of(X: np.ndarray, W: np.ndarray, H: np.ndarray) -> np.ndarray:
+    """W @ H as a new array in X's memory layout: for the W-step the driver passes Xᵀ, a
+    Fortran-ordered view, and X / (WH) over arrays of mixed layouts runs ~20 % slower than
+    over matching ones; (HᵀWᵀ)ᵀ is the same product, Fortran-ordered."""
+    if X.flags.f_contiguous and not X.flags.c_contiguous:
+        return (H.T @ W.T).T
+    return W @ H
+
+
 def _sparse_format(X):
     return X if X.format in ("csr", "csc") else X.tocsr()
 
@@ -98,7 +107,7 @@ class MultiplicativeKL(OneFactorKernel):
         if sp.issparse(X):
             return self._sparse(X, W, H, stats)
         # stats: WH itself, kept by the driver from the loss (not modified)
-        Y = W @ H if stats is None else np.array(stats)
+        Y = product_in_layout_of(X, W, H) if stats is None else np.array(stats)
         np.maximum(Y, self._floor(), out=Y)
         ratio = np.divide(X, Y, out=Y)  # reuse the buffer: Y is not needed after this
         return self._step(H, W.T @ ratio, W)
@@ -172,7 +181,8 @@ class MultiplicativeBeta(OneFactorKernel):
                 np.maximum(Y, low, out=Y)
                 denom[:, s:e] = W.T @ Y ** (beta - 1.0)
         else:
-            Y = W @ H if stats is None else stats   # stats: WH from the driver (read only)
+            # stats: WH from the driver (read only)
+            Y = product_in_layout_of(X, W, H) if stats is None else stats
             P = _power(np.maximum(Y, floor), beta - 2.0)
             numer = W.T @ (X * P)
             # (WH)^(β−1) = (WH)^(β−2)·WH: one power for both (the costly elementwise step)

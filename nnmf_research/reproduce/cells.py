@@ -134,13 +134,14 @@ class MethodOutput:
 def _run_nmf(X, k, W0, H0, rng, *, method="hals", loss="frobenius", max_iter=200, tol=1e-4,
              time_limit=None, l1_H=None, l1_W=None, max_W=None, max_H=None,
              simplex_H=False, solver=None, kernel_options=None, blas_threads=None,
-             memory_iterations=None):
+             memory_iterations=None, check_every=1):
     """``factorize`` from the shared start. The trace's times are taken by a callback from
     the call's start (input checks included, as a peer's clock includes its own). With
     ``blas_threads`` (a benchmark) BLAS threads are fixed for the call, its CPU time and the
     load recorded, and a 1-iteration warm-up runs first, as the peers' cells do.
     ``memory_iterations``: the peak memory of a separate run of that many iterations
-    (:func:`_memory_extra`)."""
+    (:func:`_memory_extra`). ``check_every``: the loss (so the trace) every that many
+    iterations; 1 by default, since the trace metrics read one point per iteration."""
     hooks = {}
     constraints_H = []
     if l1_H is not None:
@@ -156,7 +157,8 @@ def _run_nmf(X, k, W0, H0, rng, *, method="hals", loss="frobenius", max_iter=200
     if constraints_H:
         hooks["constraints_H"] = lambda H: [make(H) for make in constraints_H]
     run = dict(loss=loss, method=method, W=W0, H=H0, tol=tol, time_limit=time_limit,
-               solver=solver, kernel_options=kernel_options, **hooks)
+               solver=solver, kernel_options=kernel_options, check_every=check_every,
+               **hooks)
     stamps = []
 
     def timed(iterations):
@@ -429,7 +431,7 @@ def _run_kl_chi_square(X, k, W0, H0, rng, *, max_iter=200):
         return False
 
     fit = factorize(X, k, loss="kl", method="mu", W=W0, H=H0, max_iter=max_iter, tol=0,
-                    callback=record)
+                    callback=record, check_every=1)   # χ² beside the loss, every iteration
     return MethodOutput(fit.W, fit.H, "kl", fit.seconds, fit.n_iter, np.asarray(fit.history),
                         np.asarray(fit.times), {"stop_reason": fit.stop_reason,
                                                 "trace_chi_square_half": np.asarray(half_chi2)})
@@ -864,7 +866,7 @@ def _run_masked_holdout(X, k, W0, H0, rng, *, method="hals", loss="frobenius", m
     start = X if mask is None else _mean_filled(X_obs, mask)
     W, H = initialize(start, k, method=init, random_state=seed)
     run = dict(method=method, loss=loss, W=W, H=H, max_iter=max_iter, tol=tol,
-               time_limit=time_limit)
+               time_limit=time_limit, check_every=1)
     with _Benchmark(blas_threads) as bench:
         fit = (factorize(start, k, **run) if fill == "mean"
                else factorize(X_obs, k, mask=mask, **run))
