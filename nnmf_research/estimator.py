@@ -300,7 +300,8 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             fit = factorize_checked(
                 Xt, k, loss=loss, method=method, init=init,
                 random_state=_seed(self.random_state), W=W0, H=H0, factors_checked=True,
-                mask=observed, updates=self._updates(), loop=self._loop())
+                mask=observed, updates=self._updates(),
+                loop={**self._loop(), "check_every": "auto"})   # scikit-learn's MU: every 10
         else:
             fit = self._fit_codes(Xt, observed, k, W, H, method, loss, X.dtype, basis_checked)
         if str(fit.stop_reason).startswith("max_iter"):
