@@ -154,9 +154,12 @@ class TensorFactorization:
     stop_reason : str
         Why the loop stopped, in words.
     history, times : tuple of float
-        Loss after each sweep (``history[0]`` at the initial factors) and seconds since start.
+        Loss after each evaluated sweep (``history[0]`` at the initial factors) and seconds
+        since start.
     relative_error : float
         ‖T − [[A₁, …, Aₙ]]‖_F / ‖T‖_F.
+    history_iterations : tuple of int
+        The sweep after which each history entry was taken (0, 1, 2, … unless ``check_every``).
     """
 
     factors: tuple[np.ndarray, ...]
@@ -169,6 +172,7 @@ class TensorFactorization:
     times: tuple[float, ...] = ()
     relative_error: float = float("nan")
     seconds: float = 0.0
+    history_iterations: tuple[int, ...] = ()
 
     @property
     def k(self) -> int:

@@ -87,6 +87,7 @@ from .drivers.block_coordinate import block_coordinate
 from .gram import FrobeniusStats
 from .losses import LOSSES, kl_divergence
 from .results import TensorFactorization
+from .threads import blas_threads
 
 __all__ = [
     "NTF_METHODS",
@@ -689,6 +690,8 @@ def ntf(
     kernel_options: Mapping | None = None,
     line_search: "bool | LineSearch | None" = None,
     balance: bool | None = None,
+    threads: int | None = None,
+    check_every: int = 1,
 ) -> TensorFactorization:
     """Non-negative tensor factorization T ≈ [[A₁, …, Aₙ]] (see the module docstring).
 
@@ -715,6 +718,12 @@ def ntf(
         term's columns rescaled by powers of two) when a term's columns are more than
         2^:data:`BALANCE_SPREAD` apart, so a term with a column at the floor stays well scaled. None (the default) means on for ``hals`` on tensors of order n >= 3
         and off otherwise (``mu`` is not scale-invariant: it stays TensorLy's iteration).
+    threads : BLAS threads for the whole fit, as in :func:`~nnmf_research.factorize.factorize`
+        (None: the current default, 1 unless an enclosing
+        :func:`~nnmf_research.threads.blas_threads` says otherwise)
+    check_every : evaluate the loss after every ``check_every``-th sweep only (and the last),
+        as in :func:`~nnmf_research.factorize.factorize`; the iterates are the same (the
+        line search reads every sweep's loss, so it refuses check_every > 1)
 
     Returns
     -------
@@ -742,16 +751,21 @@ def ntf(
             f"{method!r}, loss={loss!r}")
     if line_search is True:
         line_search = LineSearch()
+    if line_search and check_every != 1:
+        raise NMFInputError("check_every > 1 needs line_search=False: the line search keeps "
+                            "a step by comparing it with the loss of every sweep")
     if balance is None:
         balance = method == "hals" and T.ndim >= 3
     if balance and loss != "frobenius":
         raise NMFInputError(f"balance applies to loss 'frobenius', got loss={loss!r}")
     blocks = _TensorBlocks(T, mode_updates, loss, kl_update, line_search or None,
                            bool(balance))
-    run = block_coordinate(
-        factors, [blocks.update(r) for r in range(T.ndim)], blocks.loss,
-        max_iter=max_iter, tol=tol, time_limit=time_limit, callback=callback,
-        progress=progress, loss_scale=blocks.norm_t2, loss_name=loss)
+    with blas_threads(threads):
+        run = block_coordinate(
+            factors, [blocks.update(r) for r in range(T.ndim)], blocks.loss,
+            max_iter=max_iter, tol=tol, time_limit=time_limit, callback=callback,
+            progress=progress, loss_scale=blocks.norm_t2, loss_name=loss,
+            check_every=check_every)
     final = tuple(run.blocks)
     residual = tensor_loss("frobenius", T, final)
     norm_t = np.sqrt(blocks.norm_t2)
@@ -764,6 +778,7 @@ def ntf(
         stop_reason=run.stop_reason,
         history=run.history,
         times=run.times,
+        history_iterations=run.iterations,
         relative_error=float(np.sqrt(residual) / norm_t) if norm_t > 0 else 0.0,
         seconds=time.perf_counter() - start,
     )

@@ -282,7 +282,7 @@ def test_two_way_ntf_makes_the_matrix_nmf_iterates_from_the_same_start(method, l
     fit = ntf(T, 3, method=method, loss=loss, factors=(A1, A2), max_iter=60, tol=0,
               callback=_collect(ours))
     ref = factorize(T.T, 3, method=method, loss=loss, W=A2, H=A1.T, max_iter=60, tol=0,
-                    callback=_collect_matrix(matrix))
+                    callback=_collect_matrix(matrix), check_every=1)   # every iterate
     assert len(ours) == len(matrix) == 60
     for (a1, a2), (W, H) in zip(ours, matrix):
         assert np.max(np.abs(a1 - H.T)) <= 1e-12 * np.max(H)
@@ -574,3 +574,18 @@ def test_at_matched_parameters_ntf_rank_one_images_are_sparser_than_nmf_bases():
     assert value["n_terms"] == [4, 33]
     for name in ("hoyer_basis", "sparsity_basis_columns"):
         assert value[name][1] > value[name][0] + 0.1, (name, value[name])
+
+
+def test_check_every_keeps_the_kl_iterates_and_threads_is_accepted():
+    rng = np.random.default_rng(11)
+    A = [rng.random((n, 3)) + 0.1 for n in (6, 5, 4)]
+    T = np.einsum("ir,jr,kr->ijk", *A)
+    full = ntf(T, 3, method="mu", loss="kl", random_state=0, max_iter=12, tol=0)
+    sparse = ntf(T, 3, method="mu", loss="kl", random_state=0, max_iter=12, tol=0,
+                 check_every=5, threads=1)
+    for a, b in zip(full.factors, sparse.factors):
+        np.testing.assert_array_equal(a, b)
+    assert sparse.history_iterations == (0, 5, 10, 12)
+    assert full.history_iterations == tuple(range(13))
+    with pytest.raises(NMFInputError, match="check_every"):
+        ntf(T, 3, method="hals", random_state=0, check_every=5)
