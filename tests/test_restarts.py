@@ -89,7 +89,7 @@ def test_a_constrained_search_is_not_answered_from_the_unconstrained_cache(tmp_p
     assert free.W.max() > 0.5
     models = (frobenius_model(3, 5), frobenius_model(3, 6, constraints=lambda Wt: [Wt <= 0.5]))
     with pytest.warns(CheckpointWarning, match="checkpoint disabled"):
-        bound = exact_nmf(X, 3, heuristic="multistart", attempts=3, time_limit=4,
+        bound = exact_nmf(X, 3, heuristic="multistart", attempts=3, time_limit=2,
                           update=models, checkpoint_dir=tmp_path)
     assert bound.W.max() <= 0.5 + 1e-7
     assert "checkpoint disabled" in bound.notes

@@ -14,6 +14,7 @@ is read only through WᵀX (a sparse-dense product): memory O(nnz + (m + n)k).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -58,18 +59,22 @@ class HALS(OneFactorKernel):
     def max_inner_sweeps(self, m: int, n: int, k: int) -> int:
         """floor(1 + alpha·rho), rho = 1 + (cost of WᵀX and WᵀW) / (cost of one sweep)."""
         rho = 1.0 + (m * n * k + m * k * k) / (n * k * (k + 1) + self.row_cost * k)
-        return max(1, int(np.floor(1.0 + self.alpha * rho)))
+        return max(1, math.floor(1.0 + self.alpha * rho))
 
     def __call__(self, X, W, H, stats=None):
-        cross, gram = regularized_stats(_stats(X, W, stats), self.l1, self.l2)
+        cross, gram = _stats(X, W, stats)
+        if self.l1 or self.l2:
+            cross, gram = regularized_stats((cross, gram), self.l1, self.l2)
         cross = np.asarray(cross)
         k, n = H.shape
-        diag = np.maximum(np.diag(gram), _TINY)[:, None]
+        diag = np.maximum(gram.diagonal(), _TINY)[:, None]
         # Scale row j by 1/gram_jj and drop the diagonal: the exact minimiser over row j is
-        # then max(eps, C_j − G_j @ H), three NumPy calls per row.
+        # then max(eps, C_j − G_j @ H), three NumPy calls per row. (Small problems, such as
+        # the exact-NMF searches' restarts, spend most of a call in NumPy's per-call
+        # overhead, so the set-up avoids the slower helpers np.diag and np.fill_diagonal.)
         C = cross / diag
         G = gram / diag
-        np.fill_diagonal(G, 0.0)
+        G.flat[::k + 1] = 0.0
         H = H.copy()
         sweeps = self.max_inner_sweeps(X.shape[0], n, k)
         first_change = None
