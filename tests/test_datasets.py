@@ -114,3 +114,15 @@ def test_sparse_random_is_sparse_seeded_and_has_its_density():
     assert (a.X != b.X).nnz == 0
     # 10000 draws from 10⁶ positions: E[duplicates] = 10000²/(2·10⁶) ≈ 50
     assert 9800 <= a.X.nnz <= 10000 and a.X.data.min() > 0 and a.X.data.max() <= 1
+
+
+def test_sparse_random_counts_are_integers_on_the_same_positions():
+    from nnmf_research.datasets import sparse_random
+
+    real, counts = sparse_random(300, 200, 0.02, seed=1), sparse_random(300, 200, 0.02, seed=1,
+                                                                       counts=5)
+    np.testing.assert_array_equal(real.X.indptr, counts.X.indptr)
+    np.testing.assert_array_equal(real.X.indices, counts.X.indices)
+    values = counts.X.data
+    assert set(np.unique(values)) == {1.0, 2.0, 3.0, 4.0, 5.0}
+    assert "integer counts" in counts.source

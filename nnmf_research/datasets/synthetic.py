@@ -24,11 +24,13 @@ def random(m: int = 1000, n: int = 500, seed: int = 0) -> Dataset:
 
 
 def sparse_random(m: int = 100000, n: int = 20000, density: float = 0.001,
-                  seed: int = 0) -> Dataset:
+                  seed: int = 0, counts: int = 0) -> Dataset:
     """A scipy.sparse (CSR) m×n matrix with about density·m·n stored entries, uniform on
     (0, 1], at distinct positions drawn uniformly from ``default_rng(seed)`` (duplicates of
     the draw are dropped, so nnz is a little below density·m·n). Built in O(nnz) memory:
-    the dense matrix is never formed (100000 × 20000 would be 16 GB)."""
+    the dense matrix is never formed (100000 × 20000 would be 16 GB). ``counts = c > 0``
+    makes the stored values integers uniform on {1, …, c} instead (a word-count matrix, for
+    PLSI), from the same positions."""
     import scipy.sparse as sp
 
     m = check_positive_int(m, "m")
@@ -38,10 +40,16 @@ def sparse_random(m: int = 100000, n: int = 20000, density: float = 0.001,
         raise NMFInputError(f"density must be in [0, 1], got {density!r}")
     gen = np.random.default_rng(seed)
     flat = np.unique(gen.integers(0, m * n, size=int(round(density * m * n)), dtype=np.int64))
-    values = 1.0 - gen.random(flat.size)                       # (0, 1]: no stored zero
+    counts = check_positive_int(counts, "counts", low=0)
+    if counts:
+        values = gen.integers(1, counts + 1, size=flat.size).astype(float)
+        kind = f"integer counts uniform on 1..{counts}"
+    else:
+        values = 1.0 - gen.random(flat.size)                   # (0, 1]: no stored zero
+        kind = "uniform (0, 1] entries"
     X = sp.csr_matrix((values, (flat // n, flat % n)), shape=(m, n))
     return Dataset(f"sparse_random{m}x{n}", X,
-                   f"{X.nnz} uniform (0, 1] entries at distinct positions drawn by numpy "
+                   f"{X.nnz} {kind} at distinct positions drawn by numpy "
                    f"default_rng({seed}) (density {X.nnz / (m * n):.3g})")
 
 

@@ -377,19 +377,28 @@ def _run_exact_nmf(X, k, W0, H0, rng, *, heuristic="hybrid", time_limit=60.0, to
                         extra={"success": float(result.found), "status": result.status})
 
 
-def _run_plsi(X, k, W0, H0, rng, *, max_iter=500, tol=1e-7):
+def _run_plsi(X, k, W0, H0, rng, *, max_iter=500, tol=1e-7, blas_threads=None,
+              memory_iterations=None):
+    """PLSI by EM from the shared start; the trace is its I-divergence (the identity of
+    :mod:`nnmf_research.plsi`). ``blas_threads`` and ``memory_iterations`` as for the ``nmf``
+    kind (:func:`_benchmarked`, :func:`_memory_extra`)."""
     import scipy.sparse as sp
     from scipy.special import xlogy
 
     from ..plsi import plsi, plsi_to_nmf
 
-    model = plsi(X, k, init=(W0, H0), max_iter=max_iter, tol=tol)
+    model, extra = _benchmarked(
+        blas_threads, lambda iterations: plsi(X, k, init=(W0, H0), max_iter=iterations,
+                                              tol=tol), max_iter)
+    if memory_iterations:
+        extra.update(_memory_extra(lambda: plsi(X, k, init=(W0, H0),
+                                                max_iter=memory_iterations, tol=tol)))
     data = X.tocsr().data if sp.issparse(X) else X[X > 0]
     constant = float(np.sum(xlogy(data, data / model.total)))
     W, H = plsi_to_nmf(model)
     return MethodOutput(W, H, "kl", model.seconds, model.n_iter,
                         constant - np.asarray(model.history), np.asarray(model.times),
-                        {"stop_reason": model.stop_reason})
+                        {**extra, "stop_reason": model.stop_reason})
 
 
 def _matched_factor_distance(A, B) -> float:
