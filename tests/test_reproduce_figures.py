@@ -37,6 +37,11 @@ def test_figure_specs_are_checked():
     with pytest.raises(NMFInputError, match="unknown dataset 'cbcl'; valid: faces"):
         check_figure({"name": "a", "kind": "rank_curves", "method": "nmf",
                       "datasets": ["faces", "cbcl"]}, methods, datasets, "x.toml")
+    # a loss_curves x axis other than iteration / seconds was drawn silently against iteration
+    with pytest.raises(NMFInputError, match="x = 'time'; a loss_curves figure's x is one of "
+                                            "iteration, seconds"):
+        check_figure({"name": "a", "kind": "loss_curves", "x": "time"}, methods, datasets,
+                     "x.toml")
 
 
 def test_importing_the_experiment_modules_and_drawing_keep_the_users_backend(tmp_path):

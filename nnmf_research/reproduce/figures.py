@@ -85,6 +85,10 @@ FIGURE_KINDS = {
 _COMMON = ("name", "kind", "caption")
 
 
+LOSS_CURVE_AXES = ("iteration", "seconds")
+"""What a ``loss_curves`` figure can put on its x axis."""
+
+
 def check_figure(fig: dict, methods: dict, datasets: dict, where: str) -> None:
     """Refuse unknown keys, methods or data sets in a figure spec, naming the valid ones."""
     kind = fig.get("kind")
@@ -106,6 +110,9 @@ def check_figure(fig: dict, methods: dict, datasets: dict, where: str) -> None:
         if d not in datasets:
             raise NMFInputError(f"{where}: figure {fig['name']!r}: unknown dataset "
                                 f"{d!r}; valid: {', '.join(datasets)}")
+    if kind == "loss_curves" and fig.get("x", "iteration") not in LOSS_CURVE_AXES:
+        raise NMFInputError(f"{where}: figure {fig['name']!r}: x = {fig['x']!r}; a loss_curves "
+                            f"figure's x is one of {', '.join(LOSS_CURVE_AXES)}")
 
 
 def montage(W: np.ndarray, image_shape, n_cols: int | None = None) -> np.ndarray:
