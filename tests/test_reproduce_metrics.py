@@ -87,3 +87,17 @@ def test_time_to_the_peers_final_loss_is_none_when_never_reached_or_no_peer_ran(
     out = MethodOutput(trace_loss=np.array([4.0, 3.0]), trace_time=np.array([0.0, 1.0]))
     for name in ("ratio_to_peer_final_loss", "final_loss_ratio_to_peer"):
         assert METRICS[name]({"X": None, "W": None, "H": None, "out": out}) is None
+
+
+def test_seconds_per_iteration_divides_by_the_iterations_between_trace_points():
+    """A cell run with check_every = 5 has trace points 5 iterations apart: the metric read
+    them as one iteration each (10x too slow in bench_beta_mu) until it read the count."""
+    from nnmf_research.reproduce.cells import MethodOutput
+    from nnmf_research.reproduce.metrics import METRICS
+
+    times = np.array([0.0, 0.5, 1.0, 1.2])
+    every = MethodOutput(trace_loss=np.ones(4), trace_time=times)
+    assert METRICS["seconds_per_iteration"]({"out": every}) == pytest.approx(0.35)
+    sampled = MethodOutput(trace_loss=np.ones(4), trace_time=times,
+                           extra={"trace_iterations": np.array([0.0, 5.0, 10.0, 12.0])})
+    assert METRICS["seconds_per_iteration"]({"out": sampled}) == pytest.approx(0.1)

@@ -176,6 +176,8 @@ def _run_nmf(X, k, W0, H0, rng, *, method="hals", loss="frobenius", max_iter=200
         raise RuntimeError(f"method {method!r} called back {len(stamps)} times for "
                            f"{len(fit.history) - 1} iterations; the time trace would be wrong")
     times = [0.0] + [t - start for t in stamps]
+    if check_every > 1:   # the trace's points are this many iterations apart
+        extra["trace_iterations"] = np.asarray(fit.history_iterations, dtype=float)
     return MethodOutput(fit.W, fit.H, loss, seconds, fit.n_iter, np.asarray(fit.history),
                         np.asarray(times), extra)
 

@@ -155,10 +155,16 @@ def _time_to_relative_error(ctx, target):
 
 
 def _per_iteration(out):
-    """Median seconds between consecutive trace points (one iteration each)."""
+    """Median seconds per iteration between consecutive trace points after the first (one
+    iteration apart, or as many as ``extra["trace_iterations"]`` says: a cell run with
+    ``check_every`` > 1)."""
     if out.trace_time is None or len(out.trace_time) < 3:
         return None
-    return float(np.median(np.diff(np.asarray(out.trace_time)[1:])))
+    seconds = np.diff(np.asarray(out.trace_time)[1:])
+    iterations = out.extra.get("trace_iterations")
+    if iterations is not None:
+        seconds = seconds / np.diff(np.asarray(iterations, dtype=float)[1:])
+    return float(np.median(seconds))
 
 
 
