@@ -379,7 +379,10 @@ def _masked_updates(method, loss, shape, k, mask, updates: Mapping):
         raise NMFInputError("alpha_W/alpha_H regularization is not served with missing "
                             "entries (the masked updates have no penalty)")
     hooks = {k_: v for k_, v in updates.items() if v is not None}
+    kernel_options = dict(hooks.pop("kernel_options", None) or {})
     if method == "cvxpy":
+        if kernel_options:
+            raise NMFInputError("kernel_options apply to the NumPy methods, not method='cvxpy'")
         if loss != "frobenius":
             raise NMFInputError("missing entries with method='cvxpy' need loss 'frobenius' "
                                 "(use method='mu' for the KL divergence)")
@@ -396,9 +399,13 @@ def _masked_updates(method, loss, shape, k, mask, updates: Mapping):
         raise NMFInputError(f"with missing entries, method {method!r} does not serve loss "
                             f"{loss!r}; use one of: {', '.join(serving)}")
     if hooks:
-        raise NMFInputError("constraints, penalties, solver= and kernel_options apply to "
-                            f"method='cvxpy' only, got method={method!r} with missing entries")
-    update_H = MASKED_KERNELS[(method, loss)](mask=mask)
+        raise NMFInputError("constraints, penalties and solver= apply to method='cvxpy' "
+                            f"only, got method={method!r} with missing entries")
+    try:
+        update_H = MASKED_KERNELS[(method, loss)](mask=mask, **kernel_options)
+    except TypeError as exc:
+        raise NMFInputError(f"bad kernel_options for method {method!r} with missing entries: "
+                            f"{exc}") from None
     return update_H, update_H.transposed()
 
 

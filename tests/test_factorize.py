@@ -102,3 +102,24 @@ def test_threads_limit_blas_for_the_whole_fit_and_nest_as_the_default():
     assert seen == [DEFAULT_THREADS] * 2 + [2] * 4
     with pytest.raises(NMFInputError, match="threads=0"):
         factorize(X, 3, threads=0)
+
+
+def test_kernel_options_reach_the_masked_kernel():
+    from nnmf_research import alternate
+    from nnmf_research.kernels.masked import MaskedHALS
+
+    X, hide = _planted(3)
+    mask = (~hide).astype(float)
+    rng = np.random.default_rng(33)              # not the planted factors' seed
+    W, H = rng.random((40, 5)) + 0.1, rng.random((5, 30)) + 0.1
+    plain = MaskedHALS(mask=mask, alpha=0.0)
+    want = alternate(X * mask, W, H, plain, plain.transposed(), max_iter=10, tol=0, mask=mask)
+    got = factorize(X * mask, 5, method="hals", W=W, H=H, max_iter=10, tol=0, mask=mask,
+                    kernel_options={"alpha": 0})
+    assert np.array_equal(got.W, want.W) and np.array_equal(got.H, want.H)
+    default = factorize(X * mask, 5, method="hals", W=W, H=H, max_iter=10, tol=0, mask=mask)
+    assert default.loss < got.loss            # the inner sweeps: further in 10 updates
+    with pytest.raises(NMFInputError, match="bad kernel_options .* missing entries"):
+        factorize(X * mask, 5, method="hals", mask=mask, kernel_options={"beta": 1})
+    with pytest.raises(NMFInputError, match="not method='cvxpy'"):
+        factorize(X * mask, 5, method="cvxpy", mask=mask, kernel_options={"alpha": 0})

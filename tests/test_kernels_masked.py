@@ -10,9 +10,14 @@ from nnmf_research.kernels.masked import (MaskedANLS, MaskedHALS, MaskedMultipli
                                           MaskedMultiplicativeKL)
 from nnmf_research.losses import masked_loss
 
+def _plain_masked_hals(**kw):
+    return MaskedHALS(alpha=0.0, **kw)
+
+
 PAIRS = [(MaskedMultiplicativeFrobenius, MultiplicativeFrobenius(), "frobenius"),
          (MaskedMultiplicativeKL, MultiplicativeKL(), "kl"),
-         (MaskedHALS, HALS(alpha=0.0), "frobenius"),
+         (_plain_masked_hals, HALS(alpha=0.0), "frobenius"),   # one sweep per update
+         (MaskedHALS, HALS(), "frobenius"),                    # Gillis–Glineur inner sweeps
          (MaskedANLS, ANLS(), "frobenius")]
 
 

@@ -39,7 +39,7 @@ MaskedANLS
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import ClassVar
 
 import numpy as np
@@ -47,6 +47,7 @@ from scipy.optimize import nnls
 
 from .anls import nnls_block_pivoting
 from .base import _TINY, EPS, OneFactorKernel, multiplicative_step
+from .hals import HALS
 
 __all__ = ["MaskedMultiplicativeFrobenius", "MaskedMultiplicativeKL", "MaskedHALS",
            "MaskedANLS", "MASKED_KERNELS"]
@@ -59,7 +60,7 @@ class _Masked(OneFactorKernel):
 
     def transposed(self):
         """The same update for the transposed problem (the W-step): the mask transposed."""
-        return type(self)(mask=self.mask.T, eps=self.eps)
+        return replace(self, mask=self.mask.T)
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,21 @@ class MaskedMultiplicativeKL(_Masked):
 
 @dataclass(frozen=True)
 class MaskedHALS(_Masked):
+    """Masked HALS with the inner sweeps of Gillis & Glineur (2012), as :class:`.HALS`.
+
+    ``alpha``, ``delta``: at most ``HALS(alpha=alpha).max_inner_sweeps(m, n, k)`` sweeps over
+    the rows of H per update on the same Grams, stopping once a sweep changes H by less than
+    ``delta²`` times the first (``alpha=0``: one sweep, plain masked HALS). With every entry
+    observed this is :class:`.HALS` with the same ``alpha`` and ``delta``, sweep for sweep.
+    The sweep count follows HALS's cost model even though the masked Grams cost about k/2
+    times more than WᵀW (which would allow more sweeps): the same count is what makes the
+    M ≡ 1 case the unmasked iterates. When the columns are split into blocks (more than
+    ``gram_entries`` Gram numbers), the stopping rule is applied per block: the columns of H
+    are independent subproblems for fixed W.
+    """
+
+    alpha: float = 0.5
+    delta: float = 0.1
     loss: ClassVar[str] = "frobenius"
     gram_entries: ClassVar[int] = 2**22
 
@@ -93,23 +109,49 @@ class MaskedHALS(_Masked):
         H = H.copy()
         B = W.T @ (M * X)                                   # b = Wᵀ(M ∘ X), k × n
         floor = 1e-12 * np.maximum((W * W).sum(axis=0), _TINY)
+        sweeps = HALS(alpha=self.alpha, delta=self.delta).max_inner_sweeps(X.shape[0], n, k)
+        upper, lower = np.triu_indices(k)
+        # column q of P is w_r ∘ w_s for the pair (r, s) = (upper[q], lower[q]), r ≤ s
+        P = W[:, upper] * W[:, lower]
         step = max(1, self.gram_entries // (k * k))
         for lo in range(0, n, step):
             cols = slice(lo, min(n, lo + step))
-            Mc = M[:, cols]
-            # G[j, l, c] = Σ_i M_ic w_ij w_il: the Gram matrix of W on column c's observed rows
-            G = np.stack([(W * W[:, j:j + 1]).T @ Mc for j in range(k)])
-            Hc = H[:, cols]
+            # G[r, s, c] = Σ_i M_ic w_ir w_is: the Gram matrix of W on column c's observed
+            # rows, all pairs r ≤ s in one product Pᵀ M (k(k+1)/2 rows), mirrored
+            pairs = P.T @ M[:, cols]
+            G = np.empty((k, k, pairs.shape[1]))
+            G[upper, lower] = pairs
+            G[lower, upper] = pairs
+            H[:, cols] = self._sweeps(G, B[:, cols], H[:, cols], floor, sweeps)
+        return H
+
+    def _sweeps(self, G, B, H, floor, sweeps):
+        """Up to ``sweeps`` coordinate sweeps over the rows of H (k × c) for the per-column
+        Grams G (k × k × c) and b = B, with Gillis & Glineur's stopping rule."""
+        k = H.shape[0]
+        denom = [G[j, j] for j in range(k)]
+        # Where w_j is (nearly) zero on the observed rows of a column, the exact 1-D
+        # minimiser is a huge, meaningless step on a flat objective: keep that entry.
+        flat = [denom[j] <= floor[j] for j in range(k)]
+        inverse = [1.0 / np.maximum(denom[j], _TINY) for j in range(k)]
+        first_change = None
+        for _ in range(sweeps):
+            before = H.copy() if sweeps > 1 else None
             for j in range(k):
-                denom = G[j, j]
-                # Where w_j is (nearly) zero on the observed rows of a column, the exact 1-D
-                # minimiser is a huge, meaningless step on a flat objective: keep that entry.
-                flat = denom <= floor[j]
-                grad = B[j, cols] - np.einsum("lc,lc->c", G[j], Hc)
-                new = np.maximum(Hc[j] + grad / np.maximum(denom, _TINY), self.eps)
-                new[flat] = Hc[j, flat]
-                Hc[j] = new
-            H[:, cols] = Hc
+                grad = B[j] - np.einsum("lc,lc->c", G[j], H)
+                new = np.maximum(H[j] + grad * inverse[j], self.eps)
+                new[flat[j]] = H[j, flat[j]]
+                H[j] = new
+            if before is None:
+                break
+            before -= H
+            change = float(np.vdot(before, before))
+            if first_change is None:
+                first_change = change
+                if change == 0.0:
+                    break
+            elif change <= self.delta**2 * first_change:
+                break
         return H
 
 

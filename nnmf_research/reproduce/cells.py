@@ -80,7 +80,8 @@ masked_holdout  hides a ``missing`` fraction of the entries of the full X (seede
                 mean (the naive baseline); both from ``initialize`` (init) of that mean-filled
                 matrix, never from the full X. Reports heldout_relative_error
                 ‖(X − WH)_hidden‖ / ‖X_hidden‖ (none at missing = 0), observed_relative_error
-                and missing_fraction; benchmark options time_limit, blas_threads
+                and missing_fraction; kernel_options go to the masked kernel (e.g.
+                {alpha = 0} for plain masked HALS); benchmark options time_limit, blas_threads
                 (threadpoolctl; load and CPU seconds are reported)
 rank_select     ``select_rank`` at the cell's k alone (criterion cv | consensus | both,
                 n_folds, n_restarts, nmf_method, max_iter, tol), seeded per repetition, so
@@ -845,7 +846,7 @@ def _run_separable(X, k, W0, H0, rng, *, method="spa", noise="planted", rho=1.0,
 
 def _run_masked_holdout(X, k, W0, H0, rng, *, method="hals", loss="frobenius", missing=0.3,
                         fill="none", init="random", max_iter=500, tol=1e-6, time_limit=None,
-                        blas_threads=None):
+                        kernel_options=None, blas_threads=None):
     """Hide, fit the rest, score the hidden entries (see the module table). The runner's
     shared start (W0, H0) is not used: it was drawn from the full X, hidden entries too."""
     import scipy.sparse as sp
@@ -864,7 +865,7 @@ def _run_masked_holdout(X, k, W0, H0, rng, *, method="hals", loss="frobenius", m
     start = X if mask is None else _mean_filled(X_obs, mask)
     W, H = initialize(start, k, method=init, random_state=seed)
     run = dict(method=method, loss=loss, W=W, H=H, max_iter=max_iter, tol=tol,
-               time_limit=time_limit)
+               time_limit=time_limit, kernel_options=kernel_options)
     with _Benchmark(blas_threads) as bench:
         fit = (factorize(start, k, **run) if fill == "mean"
                else factorize(X_obs, k, mask=mask, **run))
