@@ -83,9 +83,10 @@ masked_holdout  hides a ``missing`` fraction of the entries of the full X (seede
                 and missing_fraction; kernel_options go to the masked kernel (e.g.
                 {alpha = 0} for plain masked HALS); benchmark options time_limit, blas_threads
                 (threadpoolctl; load and CPU seconds are reported)
-rank_select     ``select_rank`` at the cell's k alone (criterion cv | consensus | both,
+rank_select     ``select_rank`` at the cell's k alone (criterion cv | bcv | consensus | both,
                 n_folds, n_restarts, nmf_method, max_iter, tol), seeded per repetition, so
-                the folds are the same for every k of a data set; reports cv_mean, cv_sd,
+                the folds are the same for every k of a data set; reports cv_mean, cv_sd
+                (bcv_mean, bcv_sd),
                 cophenetic, dispersion, and the consensus matrix as ``trace_consensus``
                 (float32; ``save_consensus = false`` leaves it out). The k each criterion picks
                 is read across the cells of a data set (figure kind ``rank_choice``)
@@ -919,7 +920,7 @@ def _run_minibatch(X, k, W0, H0, rng, *, peer=False, loss="frobenius", batch_siz
                         dict(bench.extra, n_steps=float(model.n_steps_)))
 
 
-def _run_rank_select(X, k, W0, H0, rng, *, criterion="both", n_folds=5, n_restarts=10,
+def _run_rank_select(X, k, W0, H0, rng, *, criterion="both", n_folds=None, n_restarts=10,
                      nmf_method="hals", max_iter=500, tol=1e-6, save_consensus=True):
     """``select_rank`` at this cell's k (see the module table)."""
     from ..rank_selection import select_rank
@@ -928,8 +929,8 @@ def _run_rank_select(X, k, W0, H0, rng, *, criterion="both", n_folds=5, n_restar
     report = select_rank(X, [k], method=criterion, n_folds=n_folds, n_restarts=n_restarts,
                          nmf_method=nmf_method, max_iter=max_iter, tol=tol, random_state=seed)
     row = report.table[0]
-    extra = {name: row[name] for name in ("cv_mean", "cv_sd", "cophenetic", "dispersion")
-             if name in row}
+    extra = {name: row[name] for name in ("cv_mean", "cv_sd", "bcv_mean", "bcv_sd",
+                                          "cophenetic", "dispersion") if name in row}
     if save_consensus and k in report.consensus:
         extra["trace_consensus"] = report.consensus[k].astype(np.float32)
     return MethodOutput(None, None, "frobenius", report.seconds, None, extra=extra)
