@@ -28,6 +28,7 @@ __all__ = [
     "ModelNotDPPError",
     "check_matrix",
     "check_observed",
+    "check_observed_sparse",
     "check_sparse_structure",
     "check_sparse_matrix",
     "check_rank",
@@ -237,6 +238,70 @@ def check_observed(X, mask=None, name: str = "X") -> tuple[np.ndarray, np.ndarra
                 f"{name} {what} {empty[0]} has no observed entry ({empty.size} such "
                 f"{what}s): nothing can be fitted there; drop it or observe one of its entries")
     return filled, (~missing).astype(float)
+
+
+def check_observed_sparse(X, mask, name: str = "X") -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    """A scipy.sparse X with a scipy.sparse ``mask``, kept sparse: returns (X_Ω, M), both
+    canonical CSR on the observed set Ω (the stored non-zeros of ``mask``, minus the entries
+    X stores as NaN): M holds 1 on Ω, X_Ω holds X's values there, its observed zeros stored
+    explicitly. Memory O(|Ω| + nnz(X)); nothing of size m×n is formed.
+
+    The checks are :func:`check_observed`'s — a mask of X's shape holding 0/1 only, observed
+    entries finite and non-negative (only Ω is read), every row and column with an observed
+    entry — with the same messages."""
+    check_sparse_structure(X, name)
+    check_sparse_structure(mask, "mask")
+    if X.dtype.kind == "c":
+        raise NMFInputError(f"{name} has complex entries; NMF needs real non-negative data")
+    if X.ndim != 2 or 0 in X.shape:
+        raise NMFInputError(f"{name} is empty (shape {X.shape})")
+    if mask.shape != X.shape:
+        raise NMFInputError(f"mask has shape {mask.shape}, expected {X.shape} (the shape of "
+                            f"{name})")
+    m, n = X.shape
+    M = sp.csr_matrix(mask, dtype=np.float64, copy=True)
+    M.sum_duplicates()
+    M.sort_indices()
+    bad = ~np.isin(M.data, (0, 1))
+    if bad.any():
+        t = int(np.argmax(bad))
+        row = int(np.searchsorted(M.indptr, t, side="right") - 1)
+        raise NMFInputError(f"mask entry {(row, int(M.indices[t]))} is {float(M.data[t])!r}; "
+                            "a mask holds 1 (observed) and 0 (missing) only")
+    M.eliminate_zeros()
+    rows = np.repeat(np.arange(m), np.diff(M.indptr))
+    cols = M.indices
+    from .sparse_support import values_at
+
+    A = sp.csr_matrix(X, dtype=np.float64, copy=True)
+    A.sum_duplicates()
+    values = values_at(A, rows, cols)
+    keep = ~np.isnan(values)                          # a stored NaN is missing too
+    rows, cols, values = rows[keep], cols[keep], values[keep]
+    bad = ~np.isfinite(values) | (values < 0)
+    if bad.any():
+        t = int(np.argmax(bad))
+        idx, value = (int(rows[t]), int(cols[t])), values[t]
+        if not np.isfinite(value):
+            raise NMFInputError(f"{name} entry {idx} is not finite: {value}")
+        raise NMFInputError(f"{name} entry {idx} is negative: {value:.6g} "
+                            f"({int((values < 0).sum())} negative entries in all). "
+                            f"{_NEGATIVE} {name} are refused")
+    for counts, what in ((np.bincount(rows, minlength=m), "row"),
+                         (np.bincount(cols, minlength=n), "column")):
+        empty = np.flatnonzero(counts == 0)
+        if empty.size:
+            raise NMFInputError(
+                f"{name} {what} {empty[0]} has no observed entry ({empty.size} such "
+                f"{what}s): nothing can be fitted there; drop it or observe one of its entries")
+    with np.errstate(over="ignore"):
+        if not np.isfinite(np.dot(values, values)):
+            raise NMFInputError(
+                f"{name} overflows float64: its squared norm is not finite (largest entry "
+                f"{values.max():.3g}); rescale it, e.g. divide by its largest entry")
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=m))])
+    M = sp.csr_matrix((np.ones(rows.size), cols, indptr), shape=(m, n))
+    return sp.csr_matrix((values, cols.copy(), indptr.copy()), shape=(m, n)), M
 
 
 def check_sparse_structure(S, name: str = "X") -> None:

@@ -59,7 +59,7 @@ import scipy.sparse as sp
 
 from . import kernels
 from .checks import (NMFInputError, check_choice, check_initial_factor, check_matrix,
-                     check_observed, check_positive_int,
+                     check_observed, check_observed_sparse, check_positive_int,
                      check_sparse_matrix)
 from .drivers.alternating import alternate_checked
 from .gram import FrobeniusStats
@@ -304,6 +304,10 @@ def factorize(
         :mod:`nnmf_research.kernels.masked` (``cvxpy``: :mod:`nnmf_research.models.masked`,
         Frobenius). The initialization reads X with missing entries set to their column's
         observed mean; ``loss`` and ``relative_error`` are over the observed entries.
+        A scipy.sparse X with a scipy.sparse mask (its stored 1s the observed set Ω) is
+        never densified: mu, hals and anls work on Ω only, O(|Ω| k) memory
+        (:func:`~nnmf_research.checks.check_observed_sparse`; the start is read from X_Ω
+        with column c scaled by m/|Ω_c|: :func:`_mean_filled`); cvxpy refuses it.
     threads : BLAS threads for the whole fit (None: the current default, 1 unless an
         enclosing :func:`~nnmf_research.threads.blas_threads` says otherwise; module
         :mod:`nnmf_research.threads` gives the measurement behind it)
@@ -331,6 +335,8 @@ def factorize(
         observed = None
         X = (check_sparse_matrix(X, finite_norm=True) if keep_sparse
              else check_matrix(X, finite_norm=True))
+    elif sp.issparse(X) and sp.issparse(mask):     # kept sparse: the observed set only
+        X, observed = check_observed_sparse(X, mask)
     else:
         X, observed = check_observed(X, mask)
     with blas_threads(threads):
@@ -405,7 +411,14 @@ def _masked_updates(method, loss, shape, k, mask, updates: Mapping):
         raise NMFInputError("alpha_W/alpha_H regularization is not served with missing "
                             "entries (the masked updates have no penalty)")
     hooks = {k_: v for k_, v in updates.items() if v is not None}
+    kernel_options = dict(hooks.pop("kernel_options", None) or {})
     if method == "cvxpy":
+        if sp.issparse(mask):
+            raise NMFInputError("method='cvxpy' cannot fit a sparse X on a sparse mask without "
+                                "densifying (its model holds a dense k×k Parameter per "
+                                "column); use mu, hals or anls, or pass X and mask dense")
+        if kernel_options:
+            raise NMFInputError("kernel_options apply to the NumPy methods, not method='cvxpy'")
         if loss != "frobenius":
             raise NMFInputError("missing entries with method='cvxpy' need loss 'frobenius' "
                                 "(use method='mu' for the KL divergence)")
@@ -422,14 +435,27 @@ def _masked_updates(method, loss, shape, k, mask, updates: Mapping):
         raise NMFInputError(f"with missing entries, method {method!r} does not serve loss "
                             f"{loss!r}; use one of: {', '.join(serving)}")
     if hooks:
-        raise NMFInputError("constraints, penalties, solver= and kernel_options apply to "
-                            f"method='cvxpy' only, got method={method!r} with missing entries")
-    update_H = MASKED_KERNELS[(method, loss)](mask=mask)
+        raise NMFInputError("constraints, penalties and solver= apply to method='cvxpy' "
+                            f"only, got method={method!r} with missing entries")
+    try:
+        update_H = MASKED_KERNELS[(method, loss)](mask=mask, **kernel_options)
+    except TypeError as exc:
+        raise NMFInputError(f"bad kernel_options for method {method!r} with missing entries: "
+                            f"{exc}") from None
     return update_H, update_H.transposed()
 
 
 def _mean_filled(X, mask):
-    """X with each missing entry replaced by its column's observed mean (for the start)."""
+    """X with each missing entry replaced by its column's observed mean (for the start).
+
+    With a sparse mask (X_Ω sparse on the observed set Ω) that matrix is dense, so the start
+    is read from the sparse X_Ω with column c scaled by m/|Ω_c| instead: the same column sums
+    (so "random" draws the very start the dense form gets, from the same mean), and for the
+    SVD starts the inverse-sampling-rate spectral estimate of matrix completion (Keshavan,
+    Montanari & Oh, IEEE Trans. Inf. Theory 56(6), 2010), with a rate per column."""
+    if sp.issparse(mask):
+        counts = np.asarray(mask.sum(axis=0)).ravel()
+        return sp.csr_matrix(X @ sp.diags(X.shape[0] / np.maximum(counts, 1)))
     counts = mask.sum(axis=0)
     means = (X * mask).sum(axis=0) / np.maximum(counts, 1)
     return np.where(mask > 0, X, means[None, :])
@@ -458,7 +484,7 @@ def factorize_checked(X: np.ndarray, k, *, loss, method, init, random_state, W, 
         if sp.issparse(X) and method == "cvxpy":
             updates = {**updates, "support": X}
         update_H, update_W = make_updates(method, loss, X.shape, k, **updates)
-    if (X.nnz == 0) if sp.issparse(X) else not X.any():
+    if (X.count_nonzero() == 0) if sp.issparse(X) else not X.any():
         return zero_factorization(X.shape, k, loss)
     if beta_of(loss) <= 0 and _has_zero(X):
         raise NMFInputError(f"When beta_loss <= 0 and X contains zeros, the solver may "

@@ -53,7 +53,8 @@ import scipy.sparse as sp
 from scipy.special import xlogy
 
 from .checks import check_choice
-from .sparse_support import product_on_support, product_total, squared_norm, support
+from .sparse_support import (product_on_support, product_total, squared_norm, support,
+                             values_at)
 
 __all__ = [
     "LOSSES",
@@ -390,6 +391,12 @@ def masked_loss(name: str, X: np.ndarray, W: np.ndarray, H: np.ndarray,
     """The named loss over the observed entries only (``mask`` 1 = observed):
     ‖M ∘ (X − WH)‖²_F, or Σ_{M_ij = 1} X_ij log(X_ij/(WH)_ij) − X_ij + (WH)_ij."""
     check_choice(name, "loss", LOSSES)
+    if sp.issparse(mask):                   # the observed set Ω only: O(|Ω| k), never m×n
+        x, y = _on_observed(X, W, H, mask)
+        if name == "kl":
+            return kl_divergence(x, y)
+        r = x - y
+        return float(r @ r)
     observed = np.asarray(mask, dtype=bool)
     Y = W @ H
     if name == "kl":
@@ -398,11 +405,20 @@ def masked_loss(name: str, X: np.ndarray, W: np.ndarray, H: np.ndarray,
     return float(R @ R)
 
 
+def _on_observed(X, W, H, mask):
+    """(x, y): X and WH on the stored entries of a sparse mask (CSR or CSC)."""
+    rows, cols, _ = support(mask)
+    return values_at(X, rows, cols, like=mask), product_on_support(W, H, rows, cols)
+
+
 def masked_relative_error(X: np.ndarray, W: np.ndarray, H: np.ndarray,
                           mask: np.ndarray) -> float:
     """‖M ∘ (X − WH)‖_F / ‖M ∘ X‖_F, the relative error on the observed entries."""
-    observed = np.asarray(mask, dtype=bool)
-    norm_x = float(np.linalg.norm(X[observed]))
+    if sp.issparse(mask):
+        x = _on_observed(X, W, H, mask)[0]
+    else:
+        x = X[np.asarray(mask, dtype=bool)]
+    norm_x = float(np.linalg.norm(x))
     err = float(np.sqrt(masked_loss("frobenius", X, W, H, mask)))
     if norm_x == 0.0:
         return 0.0 if err == 0.0 else float("inf")

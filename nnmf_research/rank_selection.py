@@ -12,6 +12,26 @@ KL term over them. A fold that would leave a row or column of the training part 
 observed entry is refused with a named error. ``best_k["cv"]`` minimises the mean held-out
 error.
 
+Bi-cross-validation (Owen & Perry, "Bi-cross-validation of the SVD and the nonnegative matrix
+factorization", Ann. Appl. Stat. 3(2), 2009, §5 for NMF; ``method="bcv"``). The rows are
+split at random into ``n_folds`` groups and the columns likewise (the same split for every
+k); each of the n_folds² pairs (I, J) holds out the block A = X[I, J] of
+
+    X = [A  B]      B = X[I, −J],  C = X[−I, J],  D = X[−I, −J]  (rows/columns permuted),
+        [C  D]
+
+fits NMF to D ≈ W_D H_D (rank k, nothing of A, B or C seen), folds the held-out rows and
+columns in by non-negative least squares with the D-factors fixed,
+
+    W_I = argmin_{W ≥ 0} ‖B − W H_D‖²_F,     H_J = argmin_{H ≥ 0} ‖C − W_D H‖²_F,
+
+(exact NNLS, :class:`~nnmf_research.kernels.ANLS`; over the observed entries only,
+:class:`~nnmf_research.kernels.masked.MaskedANLS`, when X has missing ones) and scores the
+prediction Â = W_I H_J by the mean squared error over A's observed entries. Owen & Perry
+recommend holding out half the rows and half the columns: ``n_folds = 2`` (the default of
+"bcv"; "cv" keeps 5). ``best_k["bcv"]`` minimises the mean over the n_folds² blocks.
+Frobenius only (the fold-ins are least squares); D needs at least k rows and columns.
+
 Consensus clustering (Brunet, Tamayo, Golub & Mesirov, "Metagenes and molecular pattern
 discovery using matrix factorization", PNAS 101(12), 2004). ``n_restarts`` fits from random
 starts; each assigns sample (column) j to cluster argmax_l ‖w_l‖₂ H_lj (the largest
@@ -45,9 +65,10 @@ from .checks import (NMFInputError, check_choice, check_observed, check_positive
 from .drivers.restarts import checkpoint_for, restart_seed, run_restarts
 
 __all__ = ["select_rank", "RankSelection", "consensus_matrix", "cophenetic_correlation",
-           "dispersion", "held_out_folds", "choose_k", "cluster_labels"]
+           "dispersion", "held_out_folds", "bcv_groups", "bcv_block_error", "choose_k",
+           "cluster_labels"]
 
-CRITERIA = ("cv", "consensus", "both")
+CRITERIA = ("cv", "bcv", "consensus", "both")
 
 
 def held_out_folds(mask: np.ndarray, n_folds: int, random_state=0) -> np.ndarray:
@@ -69,6 +90,55 @@ def held_out_folds(mask: np.ndarray, n_folds: int, random_state=0) -> np.ndarray
                     f"which leaves it without training data; use fewer folds (n_folds) or a "
                     f"larger matrix")
     return folds
+
+
+def bcv_groups(shape: tuple[int, int], n_folds: int, random_state=0) -> tuple[np.ndarray,
+                                                                              np.ndarray]:
+    """Group (0..n_folds−1) of every row and of every column for bi-cross-validation: a
+    seeded random split into groups of sizes differing by at most one."""
+    n_folds = check_positive_int(n_folds, "n_folds", low=2)
+    rng = np.random.default_rng(random_state)
+    m, n = shape
+    if n_folds > min(m, n):
+        raise NMFInputError(f"n_folds = {n_folds} row and column groups need at least that many "
+                            f"rows and columns, X is {m}×{n}; use fewer folds")
+    return rng.permutation(np.arange(m) % n_folds), rng.permutation(np.arange(n) % n_folds)
+
+
+def bcv_block_error(X, mask, rows_out, cols_out, k, fit_D) -> float:
+    """Owen & Perry's NMF bi-cross-validation error of one held-out block A = X[I, J]
+    (boolean row and column selectors ``rows_out``, ``cols_out``; module docstring): fit D
+    by ``fit_D(D, mask_D) -> (W_D, H_D)``, fold B and C in by NNLS, return the mean squared
+    error of Â = W_I H_J over A's observed entries (``mask`` None: all observed)."""
+    from .kernels import ANLS
+    from .kernels.masked import MaskedANLS
+
+    I, J = np.asarray(rows_out, bool), np.asarray(cols_out, bool)
+    keep_r, keep_c = ~I, ~J
+    def block(A, r, c):
+        return None if A is None else A[np.ix_(r, c)]
+
+    W_D, H_D = fit_D(block(X, keep_r, keep_c), block(mask, keep_r, keep_c))
+    B, C = block(X, I, keep_c), block(X, keep_r, J)
+
+    def nnls(Y, Mk, F, k_rows):                     # argmin_{G ≥ 0} ‖Mk ∘ (Y − F G)‖, G k × ·
+        start = np.zeros((k, Y.shape[1]))
+        if Mk is None:
+            return ANLS()(Y, F, start)
+        if not (Mk.any(axis=0).all()):
+            raise NMFInputError(f"bi-cross-validation: a held-out {k_rows} has no observed entry "
+                                "outside the held-out block, so it cannot be folded in; use "
+                                "fewer folds (n_folds) or method='cv'")
+        return MaskedANLS(mask=Mk)(Y * Mk, F, start)
+
+    W_I = nnls(B.T, block(mask, I, keep_c).T if mask is not None else None, H_D.T, "row").T
+    H_J = nnls(C, block(mask, keep_r, J), W_D, "column")
+    A = block(X, I, J)
+    observed = np.ones(A.shape, bool) if mask is None else block(mask, I, J) > 0
+    if not observed.any():
+        return float("nan")
+    R = (A - W_I @ H_J)[observed]
+    return float(R @ R / R.size)
 
 
 def cluster_labels(W: np.ndarray, H: np.ndarray) -> np.ndarray:
@@ -120,16 +190,19 @@ class RankSelection:
         from .io import atomic_write_bytes
 
         rows = self.table
-        panels = [c for c in ("cv_mean", "cophenetic") if rows[0].get(c) is not None]
+        panels = [c for c in ("cv_mean", "bcv_mean", "cophenetic")
+                  if rows[0].get(c) is not None]
         fig = Figure(figsize=(4.2 * len(panels), 3.4), layout="constrained")
         axes = fig.subplots(1, len(panels), squeeze=False)[0]
         ks = [r["k"] for r in rows]
         for ax, column in zip(axes, panels):
-            if column == "cv_mean":
-                ax.errorbar(ks, [r["cv_mean"] for r in rows], yerr=[r["cv_sd"] for r in rows],
+            if column in ("cv_mean", "bcv_mean"):
+                name = column[:-5]
+                ax.errorbar(ks, [r[column] for r in rows], yerr=[r[f"{name}_sd"] for r in rows],
                             marker="o", capsize=3)
-                ax.set_ylabel("held-out error (mean over folds)")
-                ax.axvline(self.best_k["cv"], color="grey", ls="--", lw=1)
+                ax.set_ylabel("held-out error (mean over folds)" if name == "cv" else
+                              "bi-cross-validation error (mean over blocks)")
+                ax.axvline(self.best_k[name], color="grey", ls="--", lw=1)
             else:
                 ax.plot(ks, [r["cophenetic"] for r in rows], marker="o", label="cophenetic")
                 ax.plot(ks, [r["dispersion"] for r in rows], marker="s", label="dispersion")
@@ -175,31 +248,41 @@ def _brunet_choice(ks, values, drop):
 
 def choose_k(rows, drop: float = 0.02) -> dict:
     """The k each criterion picks from per-k rows (dicts with "k" and "cv_mean" and/or
-    "cophenetic", as in :attr:`RankSelection.table`): "cv" the k of least mean held-out error
-    (the smaller k on a tie), "consensus" Brunet et al.'s rule (the k just before the
-    cophenetic coefficient first falls by more than ``drop``, else its argmax). A criterion
+    "cophenetic", as in :attr:`RankSelection.table`): "cv" (and "bcv", from "bcv_mean") the k
+    of least mean held-out error (the smaller k on a tie), "consensus" Brunet et al.'s rule
+    (the k just before the cophenetic coefficient first falls by more than ``drop``, else its
+    argmax). A criterion
     that no row has is left out. The experiment runner's cells, one per k, are read the same
     way."""
     rows = sorted(rows, key=lambda r: r["k"])
     best = {}
     if rows and all(r.get("cv_mean") is not None for r in rows):
         best["cv"] = min(rows, key=lambda r: (r["cv_mean"], r["k"]))["k"]
+    if rows and all(r.get("bcv_mean") is not None for r in rows):
+        best["bcv"] = min(rows, key=lambda r: (r["bcv_mean"], r["k"]))["k"]
     if rows and all(r.get("cophenetic") is not None for r in rows):
         best["consensus"] = _brunet_choice([r["k"] for r in rows],
                                            [r["cophenetic"] for r in rows], drop)
     return best
 
 
-def select_rank(X, ks=range(2, 11), *, method: str = "cv", n_folds: int = 5,
+def select_rank(X, ks=range(2, 11), *, method: str = "cv", n_folds: int | None = None,
                 n_restarts: int = 10, nmf_method: str = "hals", loss: str = "frobenius",
                 max_iter: int = 1000, tol: float = 1e-8, drop: float = 0.02, mask=None,
                 random_state: int = 0, n_jobs: int = 1, checkpoint_dir=None,
                 progress=None) -> RankSelection:
     """Score each k in ``ks`` by held-out cross-validation and/or consensus clustering (see
-    the module docstring). ``X`` may have missing entries (NaN or ``mask``); they are never
-    held out or scored. ``progress(k, criterion)`` is called after each k."""
+    the module docstring; ``method="bcv"``: Owen & Perry's bi-cross-validation). ``X`` may
+    have missing entries (NaN or ``mask``); they are never held out or scored. ``n_folds``:
+    entry folds for "cv" (default 5), row and column groups for "bcv" (default 2).
+    ``progress(k, criterion)`` is called after each k."""
     start = time.perf_counter()
     check_choice(method, "method", CRITERIA)
+    if n_folds is None:
+        n_folds = 2 if method == "bcv" else 5
+    if method == "bcv" and loss != "frobenius":
+        raise NMFInputError(f"method='bcv' folds rows and columns in by least squares: it "
+                            f"needs loss 'frobenius', got {loss!r} (use method='cv')")
     X, observed = check_observed(X, mask)
     mask = np.ones_like(X) if observed is None else observed
     ks = tuple(sorted({check_rank(k, X.shape) for k in ks}))
@@ -210,8 +293,39 @@ def select_rank(X, ks=range(2, 11), *, method: str = "cv", n_folds: int = 5,
     options = {"nmf_method": nmf_method, "loss": loss, "max_iter": max_iter, "tol": tol}
     rows, consensus = [], {}
     folds = held_out_folds(mask, n_folds, seed) if method in ("cv", "both") else None
+    groups = bcv_groups(X.shape, n_folds, seed) if method == "bcv" else None
+    if groups is not None:
+        smallest = min(int((groups[0] != g).sum()) for g in range(n_folds)), min(
+            int((groups[1] != g).sum()) for g in range(n_folds))
+        if max(ks) > min(smallest):
+            raise NMFInputError(f"method='bcv' fits rank k to the retained block D, at most "
+                                f"{smallest[0]}×{smallest[1]} here: k = {max(ks)} is out of "
+                                f"range; use fewer folds or smaller ks")
     for k in ks:
         row = {"k": k}
+        if groups is not None:
+            def bcv_run(b, k=k):
+                fold_seed = int(restart_seed((seed, k, 3), b).generate_state(1)[0])
+
+                def fit_D(D, mask_D):
+                    fit = _fit(D, k, mask_D, nmf_method, loss, fold_seed, max_iter, tol,
+                               "random")
+                    return fit.W, fit.H
+
+                rows_out, cols_out = groups[0] == b // n_folds, groups[1] == b % n_folds
+                return {"error": np.float64(bcv_block_error(
+                    X, None if observed is None else mask, rows_out, cols_out, k, fit_D))}
+
+            checkpoint, _ = checkpoint_for(checkpoint_dir, ("error",), X=X, mask=mask, k=k,
+                                           groups=np.concatenate(groups), kind="bcv",
+                                           **options)
+            records = run_restarts(bcv_run, n_folds * n_folds, n_jobs=n_jobs,
+                                   checkpoint=checkpoint, stop=lambda r: False)
+            errors = np.array([float(r["error"]) for r in records])
+            row.update(bcv_mean=float(np.nanmean(errors)),
+                       bcv_sd=float(np.nanstd(errors, ddof=1)), bcv_folds=errors.tolist())
+            if progress is not None:
+                progress(k, "bcv")
         if folds is not None:
             def cv_run(f, k=k):
                 train = (mask > 0) & (folds != f)

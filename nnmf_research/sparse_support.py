@@ -25,7 +25,7 @@ import numpy as np
 import scipy.sparse as sp
 
 __all__ = ["CHUNK", "support", "product_on_support", "product_total", "with_values",
-           "squared_norm", "total"]
+           "values_at", "squared_norm", "total"]
 
 CHUNK = 2048
 """Entries per chunk of :func:`product_on_support`: 2048·k floats of scratch stay in cache
@@ -69,6 +69,22 @@ def with_values(X, values: np.ndarray):
     """A sparse matrix with X's structure (CSR or CSC) and new stored values."""
     cls = sp.csr_matrix if X.format == "csr" else sp.csc_matrix
     return cls((values, X.indices, X.indptr), shape=X.shape)
+
+
+def values_at(X, rows: np.ndarray, cols: np.ndarray, like=None) -> np.ndarray:
+    """X_{rows_t, cols_t} for every t, 0 where a sparse X stores nothing; a sparse X is read
+    through its index structure, never densified. ``like``: a sparse matrix whose
+    :func:`support` is (rows, cols); when X has exactly its structure, X's stored values are
+    those entries (no search)."""
+    if sp.issparse(X):
+        if (like is not None and X.format == like.format and X.format in ("csr", "csc")
+                and X.nnz == like.nnz and np.array_equal(X.indptr, like.indptr)
+                and np.array_equal(X.indices, like.indices)):
+            return np.asarray(X.data, dtype=float)
+        if rows.size == 0:
+            return np.zeros(0)
+        return np.asarray(X.tocsr()[rows, cols], dtype=float).ravel()
+    return np.asarray(X, dtype=float)[rows, cols]
 
 
 def squared_norm(X) -> float:

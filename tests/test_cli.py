@@ -444,6 +444,18 @@ def test_rank_select_writes_a_table_a_figure_and_resumes(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)["table"] == summary["table"]
 
 
+def test_rank_select_by_bi_cross_validation(tmp_path, capsys):
+    rng = np.random.default_rng(1)
+    W = rng.random((40, 3)) * (rng.random((40, 3)) < 0.5)
+    H = rng.random((3, 30)) * (rng.random((3, 30)) < 0.5)
+    path = tmp_path / "x.npy"
+    np.save(path, W @ H + 1e-3 * rng.random((40, 30)))
+    assert main(["rank-select", str(path), "--ks", "2:4", "--criterion", "bcv",
+                 "--max-iter", "300", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "k=3, bi-cross-validation" in out and out.strip().endswith("best k: bcv 3")
+
+
 @pytest.mark.parametrize("ks,message", [("0:3", "--ks"), ("2:40", "k = 21 is out of range")])
 def test_rank_select_refuses_bad_ks(tmp_path, capsys, ks, message):
     path = tmp_path / "x.npy"

@@ -117,3 +117,85 @@ def test_the_kl_loss_is_checked_every_tenth_iteration_by_default_and_frobenius_e
     assert fro.history_iterations == tuple(range(6))
     with pytest.raises(NMFInputError, match="check_every"):
         factorize(X, 3, check_every="sometimes")
+
+
+def test_kernel_options_reach_the_masked_kernel():
+    from nnmf_research import alternate
+    from nnmf_research.kernels.masked import MaskedHALS
+
+    X, hide = _planted(3)
+    mask = (~hide).astype(float)
+    rng = np.random.default_rng(33)              # not the planted factors' seed
+    W, H = rng.random((40, 5)) + 0.1, rng.random((5, 30)) + 0.1
+    plain = MaskedHALS(mask=mask, alpha=0.0)
+    want = alternate(X * mask, W, H, plain, plain.transposed(), max_iter=10, tol=0, mask=mask)
+    got = factorize(X * mask, 5, method="hals", W=W, H=H, max_iter=10, tol=0, mask=mask,
+                    kernel_options={"alpha": 0})
+    assert np.array_equal(got.W, want.W) and np.array_equal(got.H, want.H)
+    default = factorize(X * mask, 5, method="hals", W=W, H=H, max_iter=10, tol=0, mask=mask)
+    assert default.loss < got.loss            # the inner sweeps: further in 10 updates
+    with pytest.raises(NMFInputError, match="bad kernel_options .* missing entries"):
+        factorize(X * mask, 5, method="hals", mask=mask, kernel_options={"beta": 1})
+    with pytest.raises(NMFInputError, match="not method='cvxpy'"):
+        factorize(X * mask, 5, method="cvxpy", mask=mask, kernel_options={"alpha": 0})
+
+
+# --- a sparse X with a sparse mask: fitted on the observed set, never densified -------------
+
+@pytest.mark.parametrize("method,loss", [("mu", "frobenius"), ("mu", "kl"), ("hals", "frobenius"),
+                                         ("anls", "frobenius")])
+def test_a_sparse_x_with_a_sparse_mask_gives_the_dense_fit(method, loss):
+    import scipy.sparse as sp
+
+    X, hide = _planted(5, hidden=0.6)
+    X[np.random.default_rng(5).random(X.shape) < 0.1] = 0.0      # observed zeros too
+    mask = (~hide).astype(float)
+    dense = factorize(X * mask, 5, method=method, loss=loss, mask=mask, max_iter=15, tol=0,
+                      init="random", random_state=1)
+    fit = factorize(sp.csr_matrix(X * mask), 5, method=method, loss=loss, max_iter=15,
+                    tol=0, mask=sp.csr_matrix(mask), init="random", random_state=1)
+    np.testing.assert_allclose(fit.W, dense.W, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(fit.H, dense.H, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(fit.history, dense.history, rtol=1e-9)
+    assert fit.relative_error == pytest.approx(dense.relative_error, rel=1e-9)
+
+
+@pytest.mark.parametrize("method,loss", [("mu", "frobenius"), ("mu", "kl"), ("hals", "frobenius")])
+def test_a_sparse_mask_on_a_huge_matrix_is_never_densified(method, loss):
+    # 10⁵ × 10⁵ (80 GB dense) with 4·10⁵ observed entries of a planted rank-2 product
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(0)
+    m = n = 100_000
+    W0, H0 = rng.random((m, 2)) + 0.5, rng.random((2, n)) + 0.5
+    rows = np.concatenate([np.arange(m), rng.integers(0, m, 300_000)])
+    cols = np.concatenate([rng.permutation(n), rng.integers(0, n, 300_000)])
+    mask = sp.csr_matrix((np.ones(rows.size), (rows, cols)), shape=(m, n))
+    mask.data[:] = 1.0                                           # repeated pairs: still 1
+    r, c = mask.nonzero()
+    X = sp.csr_matrix((np.einsum("ij,ji->i", W0[r], H0[:, c]), (r, c)), shape=(m, n))
+    fit = factorize(X, 2, method=method, loss=loss, mask=mask, init="random", max_iter=5,
+                    tol=0, random_state=0)
+    assert fit.W.shape == (m, 2) and fit.H.shape == (2, n)
+    assert np.all(np.diff(fit.history) <= 1e-12 * fit.history[0])   # monotone
+
+
+def test_sparse_mask_errors_are_named():
+    import scipy.sparse as sp
+
+    X = sp.csr_matrix(np.ones((3, 3)))
+    with pytest.raises(NMFInputError, match="mask has shape"):
+        factorize(X, 1, mask=sp.csr_matrix(np.ones((3, 2))))
+    with pytest.raises(NMFInputError, match=r"mask entry \(0, 1\) is 2.0"):
+        factorize(X, 1, mask=sp.csr_matrix(np.array([[1, 2, 0], [1, 1, 1], [1, 1, 1.0]])))
+    with pytest.raises(NMFInputError, match="column 2 has no observed entry"):
+        factorize(X, 1, mask=sp.csr_matrix(np.array([[1, 1, 0], [1, 1, 0], [1, 1, 0.0]])))
+    bad = sp.csr_matrix(np.array([[1, -1.0, 5], [1, 1, 1], [1, 1, 1]]))
+    with pytest.raises(NMFInputError, match=r"entry \(0, 1\) is negative"):
+        factorize(bad, 1, mask=sp.csr_matrix(np.ones((3, 3))))
+    # an unobserved negative entry is never read
+    fit = factorize(bad, 1, mask=sp.csr_matrix(np.array([[1, 0, 1], [1, 1, 1], [1, 1, 1.0]])),
+                    max_iter=5)
+    assert np.isfinite(fit.loss)
+    with pytest.raises(NMFInputError, match="cvxpy.*sparse mask"):
+        factorize(X, 1, method="cvxpy", mask=sp.csr_matrix(np.ones((3, 3))))

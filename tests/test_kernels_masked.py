@@ -10,9 +10,14 @@ from nnmf_research.kernels.masked import (MaskedANLS, MaskedHALS, MaskedMultipli
                                           MaskedMultiplicativeKL)
 from nnmf_research.losses import masked_loss
 
+def _plain_masked_hals(**kw):
+    return MaskedHALS(alpha=0.0, **kw)
+
+
 PAIRS = [(MaskedMultiplicativeFrobenius, MultiplicativeFrobenius(), "frobenius"),
          (MaskedMultiplicativeKL, MultiplicativeKL(), "kl"),
-         (MaskedHALS, HALS(alpha=0.0), "frobenius"),
+         (_plain_masked_hals, HALS(alpha=0.0), "frobenius"),   # one sweep per update
+         (MaskedHALS, HALS(), "frobenius"),                    # Gillis–Glineur inner sweeps
          (MaskedANLS, ANLS(), "frobenius")]
 
 
@@ -65,3 +70,39 @@ def test_an_update_never_reads_a_missing_entry():
     for cls, _, _ in PAIRS:
         update = cls(mask=mask)
         assert np.array_equal(update(X * mask, W, H), update(garbage, W, H))
+
+
+# --- a scipy.sparse mask: the observed set only, never an m×n array -------------------------
+
+SPARSE_CASES = [(MaskedMultiplicativeFrobenius, {}), (MaskedMultiplicativeKL, {}),
+                (MaskedHALS, {"alpha": 0.0}), (MaskedHALS, {}), (MaskedANLS, {})]
+
+
+def _sparse_problem(seed=4, m=30, n=25, k=4, observed=0.35):
+    import scipy.sparse as sp
+
+    X, W, H = _problem(seed, m, n, k)
+    rng = np.random.default_rng(seed)
+    mask = (rng.random(X.shape) < observed).astype(float)
+    mask[:, 0] = mask[0, :] = 1.0
+    X[rng.random(X.shape) < 0.2] = 0.0            # observed zeros, stored explicitly
+    return X * mask, mask, sp.csr_matrix(mask), W, H
+
+
+@pytest.mark.parametrize("cls,options", SPARSE_CASES,
+                         ids=["mu", "mu-kl", "hals-one-sweep", "hals", "anls"])
+def test_a_sparse_mask_gives_the_dense_masks_update(cls, options):
+    import scipy.sparse as sp
+
+    X, mask, sparse_mask, W, H = _sparse_problem()
+    dense, sparse = cls(mask=mask, **options), cls(mask=sparse_mask, **options)
+    Xs = sp.csr_matrix(X)
+    want = dense(X, W, H)
+    for got in (sparse(Xs, W, H), sparse(X, W, H)):      # sparse or dense X
+        np.testing.assert_allclose(got, want, rtol=1e-11, atol=1e-14)
+    # the W-step: transposed mask (CSC) on the transposed X
+    np.testing.assert_allclose(sparse.transposed()(Xs.T, H.T, W.T),
+                               dense.transposed()(X.T, H.T, W.T), rtol=1e-11, atol=1e-14)
+    # what a sparse X stores outside the mask is never read
+    garbage = sp.csr_matrix(np.where(mask > 0, X, 7.0))
+    np.testing.assert_array_equal(sparse(garbage, W, H), sparse(Xs, W, H))

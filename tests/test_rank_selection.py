@@ -93,3 +93,59 @@ def test_bad_input_is_named():
         select_rank(np.ones((4, 4)), [2], method="aic")
     with pytest.raises(NMFInputError, match="k"):
         select_rank(np.ones((4, 4)), [9])
+
+
+def _sparse_planted(k0, seed, m=100, n=80, noise=0.01):
+    """X = W₀H₀ + noise with half the entries of each factor zero (an essentially unique
+    NMF, so the D-factors' cone holds the held-out rows and columns)."""
+    rng = np.random.default_rng(seed)
+    W = rng.random((m, k0)) * (rng.random((m, k0)) < 0.5)
+    H = rng.random((k0, n)) * (rng.random((k0, n)) < 0.5)
+    X = W @ H
+    return np.maximum(X + noise * X.mean() * rng.standard_normal(X.shape), 0.0)
+
+
+@pytest.mark.parametrize("k0,seed", [(4, 1), pytest.param(6, 2, marks=pytest.mark.slow),
+                                     pytest.param(8, 3, marks=pytest.mark.slow)])
+def test_bi_cross_validation_picks_the_planted_k(k0, seed):
+    report = select_rank(_sparse_planted(k0, seed), range(k0 - 2, k0 + 3), method="bcv")
+    assert report.best_k == {"bcv": k0}
+    assert all(len(r["bcv_folds"]) == 4 for r in report.table)     # 2 × 2 blocks
+    errors = [r["bcv_mean"] for r in report.table]
+    assert errors[2] < 1e-2 * errors[0]            # an order below k0 − 2, not a flat curve
+
+
+def test_a_bcv_block_is_predicted_exactly_from_an_exact_product():
+    # X = W₀H₀ exactly with a separable-like W₀: the D-fit and both fold-ins are exact, so
+    # A = W_I H_J to rounding (Owen & Perry's self-consistency, in the NMF case)
+    from nnmf_research.rank_selection import bcv_block_error
+
+    rng = np.random.default_rng(0)
+    W0 = np.vstack([np.eye(3), rng.random((17, 3))])
+    H0 = np.hstack([np.eye(3), rng.random((3, 13))])
+    X = W0 @ H0
+    rows = np.zeros(20, bool)
+    rows[[5, 9, 12, 17]] = True
+    cols = np.zeros(16, bool)
+    cols[[4, 8, 15]] = True
+    keep_r, keep_c = ~rows, ~cols
+
+    def fit_D(D, mask_D):                          # the exact factors of D
+        return W0[keep_r], H0[:, keep_c]
+
+    assert bcv_block_error(X, None, rows, cols, 3, fit_D) < 1e-24
+    # a rank-2 D-fit cannot predict A
+    assert bcv_block_error(X, None, rows, cols, 2,
+                           lambda D, M: (W0[keep_r][:, :2], H0[:2, keep_c])) > 1e-3
+
+
+def test_bcv_with_missing_entries_and_its_errors():
+    X = _sparse_planted(3, 4, m=40, n=30)
+    Xn = X.copy()
+    Xn[np.random.default_rng(4).random(X.shape) < 0.1] = np.nan
+    report = select_rank(Xn, [2, 3, 4], method="bcv", random_state=0, max_iter=300)
+    assert report.best_k == {"bcv": 3}
+    with pytest.raises(NMFInputError, match="loss 'frobenius'"):
+        select_rank(X, [2], method="bcv", loss="kl")
+    with pytest.raises(NMFInputError, match="out of range"):
+        select_rank(X, [16], method="bcv")          # D is 20 × 15 with 2 folds

@@ -49,9 +49,12 @@ def add_parser(sub) -> None:
     p.add_argument("file", metavar="FILE", help="matrix file (.npy .npz .csv .txt .mtx)")
     p.add_argument("--ks", type=_ks, default=list(range(2, 11)),
                    help="candidate k: LOW:HIGH (inclusive) or a comma list (default: 2:10)")
-    p.add_argument("--criterion", choices=("cv", "consensus", "both"), default="cv",
-                   help="what to compute (default: %(default)s)")
-    p.add_argument("--folds", type=count(2), default=5, help="CV folds (default: %(default)s)")
+    p.add_argument("--criterion", choices=("cv", "bcv", "consensus", "both"), default="cv",
+                   help="what to compute: held-out entries (cv), Owen & Perry's "
+                        "bi-cross-validation (bcv), consensus clustering, or cv and consensus "
+                        "(both) (default: %(default)s)")
+    p.add_argument("--folds", type=count(2), default=None,
+                   help="CV folds (default: 5), or bcv's row and column groups (default: 2)")
     p.add_argument("--restarts", type=count(1), default=10,
                    help="consensus restarts per k (default: %(default)s)")
     p.add_argument("--method", choices=("hals", "mu", "anls"), default="hals",
@@ -107,6 +110,9 @@ def run(args) -> int:
             cells = [f"k={row['k']}"]
             if "cv_mean" in row:
                 cells.append(f"held-out {row['cv_mean']:.4g} ± {row['cv_sd']:.2g}")
+            if "bcv_mean" in row:
+                cells.append(f"bi-cross-validation {row['bcv_mean']:.4g} ± "
+                             f"{row['bcv_sd']:.2g}")
             if "cophenetic" in row:
                 cells.append(f"cophenetic {row['cophenetic']:.3f}, dispersion "
                              f"{row['dispersion']:.3f}")

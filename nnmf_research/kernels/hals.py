@@ -22,7 +22,7 @@ import numpy as np
 
 from .base import _TINY, EPS, OneFactorKernel, _stats, regularized_stats
 
-__all__ = ["HALS"]
+__all__ = ["HALS", "inner_sweeps"]
 
 
 @dataclass(frozen=True)
@@ -75,24 +75,34 @@ class HALS(OneFactorKernel):
         C = cross / diag
         G = gram / diag
         G.flat[::k + 1] = 0.0
-        H = H.copy()
-        sweeps = self.max_inner_sweeps(X.shape[0], n, k)
-        first_change = None
         row = np.empty(n)
-        for _ in range(sweeps):
-            before = H.copy() if sweeps > 1 else None
+
+        def sweep(H):
             for j in range(k):
                 np.dot(G[j], H, out=row)
                 np.subtract(C[j], row, out=row)
                 np.maximum(row, self.eps, out=H[j])
-            if before is None:
+
+        return inner_sweeps(sweep, H.copy(), self.max_inner_sweeps(X.shape[0], n, k),
+                            self.delta)
+
+
+def inner_sweeps(sweep, H: np.ndarray, sweeps: int, delta: float) -> np.ndarray:
+    """Gillis & Glineur's (2012) inner loop: ``sweep(H)`` (one pass over the rows of H, in
+    place) at most ``sweeps`` times, stopping once a pass changes H by at most ``delta²``
+    times the first pass's change (squared Frobenius norms); returns H."""
+    first_change = None
+    for _ in range(sweeps):
+        before = H.copy() if sweeps > 1 else None
+        sweep(H)
+        if before is None:
+            break
+        before -= H
+        change = float(np.vdot(before, before))
+        if first_change is None:
+            first_change = change
+            if change == 0.0:
                 break
-            before -= H
-            change = float(np.vdot(before, before))
-            if first_change is None:
-                first_change = change
-                if change == 0.0:
-                    break
-            elif change <= self.delta**2 * first_change:
-                break
-        return H
+        elif change <= delta**2 * first_change:
+            break
+    return H

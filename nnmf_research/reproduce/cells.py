@@ -80,11 +80,13 @@ masked_holdout  hides a ``missing`` fraction of the entries of the full X (seede
                 mean (the naive baseline); both from ``initialize`` (init) of that mean-filled
                 matrix, never from the full X. Reports heldout_relative_error
                 ‖(X − WH)_hidden‖ / ‖X_hidden‖ (none at missing = 0), observed_relative_error
-                and missing_fraction; benchmark options time_limit, blas_threads
+                and missing_fraction; kernel_options go to the masked kernel (e.g.
+                {alpha = 0} for plain masked HALS); benchmark options time_limit, blas_threads
                 (threadpoolctl; load and CPU seconds are reported)
-rank_select     ``select_rank`` at the cell's k alone (criterion cv | consensus | both,
+rank_select     ``select_rank`` at the cell's k alone (criterion cv | bcv | consensus | both,
                 n_folds, n_restarts, nmf_method, max_iter, tol), seeded per repetition, so
-                the folds are the same for every k of a data set; reports cv_mean, cv_sd,
+                the folds are the same for every k of a data set; reports cv_mean, cv_sd
+                (bcv_mean, bcv_sd),
                 cophenetic, dispersion, and the consensus matrix as ``trace_consensus``
                 (float32; ``save_consensus = false`` leaves it out). The k each criterion picks
                 is read across the cells of a data set (figure kind ``rank_choice``)
@@ -858,7 +860,7 @@ def _run_separable(X, k, W0, H0, rng, *, method="spa", noise="planted", rho=1.0,
 
 def _run_masked_holdout(X, k, W0, H0, rng, *, method="hals", loss="frobenius", missing=0.3,
                         fill="none", init="random", max_iter=500, tol=1e-6, time_limit=None,
-                        blas_threads=None):
+                        kernel_options=None, blas_threads=None):
     """Hide, fit the rest, score the hidden entries (see the module table). The runner's
     shared start (W0, H0) is not used: it was drawn from the full X, hidden entries too."""
     import scipy.sparse as sp
@@ -877,7 +879,7 @@ def _run_masked_holdout(X, k, W0, H0, rng, *, method="hals", loss="frobenius", m
     start = X if mask is None else _mean_filled(X_obs, mask)
     W, H = initialize(start, k, method=init, random_state=seed)
     run = dict(method=method, loss=loss, W=W, H=H, max_iter=max_iter, tol=tol,
-               time_limit=time_limit, check_every=1)
+               time_limit=time_limit, kernel_options=kernel_options, check_every=1)
     with _Benchmark(blas_threads) as bench:
         fit = (factorize(start, k, **run) if fill == "mean"
                else factorize(X_obs, k, mask=mask, **run))
@@ -931,7 +933,7 @@ def _run_minibatch(X, k, W0, H0, rng, *, peer=False, loss="frobenius", batch_siz
                         dict(bench.extra, n_steps=float(model.n_steps_)))
 
 
-def _run_rank_select(X, k, W0, H0, rng, *, criterion="both", n_folds=5, n_restarts=10,
+def _run_rank_select(X, k, W0, H0, rng, *, criterion="both", n_folds=None, n_restarts=10,
                      nmf_method="hals", max_iter=500, tol=1e-6, save_consensus=True):
     """``select_rank`` at this cell's k (see the module table)."""
     from ..rank_selection import select_rank
@@ -940,8 +942,8 @@ def _run_rank_select(X, k, W0, H0, rng, *, criterion="both", n_folds=5, n_restar
     report = select_rank(X, [k], method=criterion, n_folds=n_folds, n_restarts=n_restarts,
                          nmf_method=nmf_method, max_iter=max_iter, tol=tol, random_state=seed)
     row = report.table[0]
-    extra = {name: row[name] for name in ("cv_mean", "cv_sd", "cophenetic", "dispersion")
-             if name in row}
+    extra = {name: row[name] for name in ("cv_mean", "cv_sd", "bcv_mean", "bcv_sd",
+                                          "cophenetic", "dispersion") if name in row}
     if save_consensus and k in report.consensus:
         extra["trace_consensus"] = report.consensus[k].astype(np.float32)
     return MethodOutput(None, None, "frobenius", report.seconds, None, extra=extra)

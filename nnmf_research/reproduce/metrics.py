@@ -36,7 +36,8 @@
   ‖(X − WH)_hidden‖_F / ‖X_hidden‖_F over the entries hidden from the fit,
   ``observed_relative_error`` the same over the fitted ones, ``missing_fraction`` the fraction
   hidden. Choosing k (the ``rank_select`` kind, at one k): ``cv_mean`` / ``cv_sd`` the mean /
-  sd over folds of the held-out mean squared error (Kanagal & Sindhwani 2010), ``cophenetic``
+  sd over folds of the held-out mean squared error (Kanagal & Sindhwani 2010), ``bcv_mean`` /
+  ``bcv_sd`` the same over the bi-cross-validation blocks (Owen & Perry 2009), ``cophenetic``
   the consensus matrix's cophenetic correlation (Brunet et al. 2004), ``dispersion`` (Kim &
   Park 2007). These are reported by the kind when the cell runs (not recomputed from saved
   arrays).
@@ -233,7 +234,8 @@ FACTOR_FREE_METRICS = ("seconds", "n_iter", "build_s", "first_solve_s", "resolve
                        "integrality_gap", "nmf_alone", "plsi_alone", "optima_gap",
                        "factor_distance", "improvements", "hybrid_not_worse",
                        "heldout_relative_error", "observed_relative_error",
-                       "missing_fraction", "cv_mean", "cv_sd", "cophenetic", "dispersion")
+                       "missing_fraction", "cv_mean", "cv_sd", "bcv_mean", "bcv_sd",
+                       "cophenetic", "dispersion")
 """Metrics a method reports itself (no W, H needed)."""
 
 
