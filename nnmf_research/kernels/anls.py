@@ -138,15 +138,15 @@ def _principal_solves(A, rhs, mask, sizes, which=None):
     idx = np.tile(np.arange(k, 2 * k), (c, 1))
     col, member = np.nonzero(mask.T)
     idx[col, np.arange(col.size) - (np.cumsum(sizes) - sizes)[col]] = member
-    order = np.argsort(sizes, kind="stable")
+    order = np.argsort(sizes.astype(np.uint8 if k < 256 else np.intp), kind="stable")  # radix
     starts = np.concatenate([[0], np.cumsum(counts)])
     for P, low in classes:
         sel = order[starts[low]:starts[P + 1]]
         I = idx[sel, :P]
-        flat = I[:, :, None] * (2 * k) + I[:, None, :]
+        rows = I * (2 * k)
         if t > 1:
-            flat += (which[sel] * (4 * k * k))[:, None, None]
-        M = np.take(A_ext, flat)
+            rows += (which[sel] * (4 * k * k))[:, None]
+        M = np.take(A_ext, rows[:, :, None] + I[:, None, :])
         out[I, sel[:, None]] = np.linalg.solve(M, rhs_ext[I, sel[:, None]][:, :, None])[:, :, 0]
     return out[:k]
 
