@@ -9,7 +9,8 @@ import scipy.sparse as sp
 pytest.importorskip("pysat")
 pytest.importorskip("dratify")
 
-from nnmf_research.bounds.cover_proofs import check_cover_proof, prove_no_cover  # noqa: E402
+from nnmf_research.bounds.cover_proofs import (check_cover_proof, prove_no_cover,  # noqa: E402
+                                               prove_optimum)
 from nnmf_research.bounds.rectangle_cover import rectangle_cover_bound  # noqa: E402
 from nnmf_research.bounds.refined_rectangle_cover import refined_rectangle_cover_bound  # noqa: E402
 from nnmf_research.datasets import ngon_slack  # noqa: E402
@@ -78,9 +79,76 @@ def test_the_refined_cover_of_the_heptagon_comes_with_a_checked_proof():
     assert p.k == 5 and p.status == "unsat"
 
 
+def _nine_gon_refined_system():
+    """The 9-gon's RRCB system: "6 rectangles" takes CaDiCaL 90-120 s to refute here."""
+    import time
+
+    from nnmf_research.bounds.rectangle_cover import cover_system
+    from nnmf_research.bounds.refined_rectangle_cover import nonsingular_blocks, refined_system
+    X = ngon_slack(9).X
+    rects, A, _ = cover_system(X, "refined_rectangle_cover", None, time.perf_counter())
+    return refined_system(X, rects, A, nonsingular_blocks(X).blocks)
+
+
+def _proof_children() -> list[int]:
+    """Pids of this process's children that run the proof child script."""
+    import os
+
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = f.read()
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == os.getpid() and b"_proof_child.py" in cmd:
+            found.append(int(pid))
+    return found
+
+
+def test_a_sat_solve_that_cannot_finish_stops_at_its_time_limit_and_claims_nothing():
+    # CaDiCaL cannot be interrupted through PySAT (a 900 s limit once ran 1 060 s); the
+    # solver now runs in a child process killed at the deadline
+    import time
+
+    M, rhs = _nine_gon_refined_system()
+    t0 = time.perf_counter()
+    proof = prove_no_cover(M, rhs, 2, 6, time_limit=2.0)
+    elapsed = time.perf_counter() - t0
+    assert proof.status == "unknown" and proof.drup == "" and 2.0 <= elapsed < 3.5
+    ok, why, _ = prove_optimum(M, rhs, 2, 7, time_limit=1.0)
+    assert ok is False and why.startswith("time limit") and "nothing claimed" in why
+    assert _proof_children() == []
+
+
+def test_a_proof_check_is_stopped_at_its_time_limit_and_certifies_nothing():
+    M = sp.csr_matrix(np.vstack([np.eye(4), np.ones((1, 4))]))
+    proof = prove_no_cover(M, [1, 1, 1, 1, 2], 2, 3)
+    assert check_cover_proof(M, [1, 1, 1, 1, 2], 2, 3, proof, time_limit=60)[0]
+    ok, why = check_cover_proof(M, [1, 1, 1, 1, 2], 2, 3, proof, time_limit=0.001)
+    assert not ok and why.startswith("time limit") and _proof_children() == []
+
+
+def test_ctrl_c_during_a_proof_stops_it_and_its_child():
+    import os
+    import signal
+    import threading
+    import time
+
+    M, rhs = _nine_gon_refined_system()
+    threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT)).start()
+    t0 = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt):
+        prove_no_cover(M, rhs, 2, 6)
+    assert time.perf_counter() - t0 < 3.0 and _proof_children() == []
+
+
 def test_an_interrupted_proof_claims_nothing():
     b = refined_rectangle_cover_bound(ngon_slack(8).X, time_limit=3, proof=True)
     assert b.bound is None or b.bound <= 6
+    assert b.seconds < 3 + 1.5                     # the limit binds the proof too
     if b.bound is not None and not b.certified:
         # cut short while solving, or solved with no time left to check the proof
         assert any(why in b.status for why in ("interrupted", "time limit", "not checked"))

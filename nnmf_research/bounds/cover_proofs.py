@@ -33,8 +33,13 @@ regular 7-, 8-, 9-gons (rc = 6, "5 cannot cover") 1, 3, 10 s with proofs of 479,
 cannot do", VGG 2017's 7) is refuted by CaDiCaL in 87 s with a proof of 491 660 lines, which
 dratify's native engine (``pip install cdclkit-native``; importing ``cdclkit`` registers it
 with dratify) checks in ≈ 440 s — 676 s in all, so the 9-gon's RRCB of 7 is certified — and
-the pure-Python engine would need hours. Proofs that would not be checked within the time
-left are reported, not checked, and certify nothing.
+the pure-Python engine would need hours.
+
+Time limits are hard. CaDiCaL cannot be interrupted through PySAT (``interrupt`` raises
+NotImplementedError in the caller's timer thread, so a 900 s cell once ran 1 060 s), and
+dratify's checker has no deadline; so both run in a child process (``_proof_child.py``,
+:func:`_in_child`) that is killed when the time left runs out. A solve cut short has status
+"unknown", a check cut short certifies nothing, and the message begins "time limit".
 
 Example
 -------
@@ -47,7 +52,8 @@ Example
 
 from __future__ import annotations
 
-import threading
+import math
+import os
 import time
 from dataclasses import dataclass
 
@@ -58,7 +64,7 @@ __all__ = ["CoverProof", "proof_tools_available", "covering_cnf", "prove_no_cove
            "check_cover_proof", "prove_optimum", "checker_engine", "SAT_SOLVER"]
 
 SAT_SOLVER = "cadical153"
-CHECK_LINES_PER_SECOND = {"python": 100, "native": 1500}   # cautious rates, 2 shared cores
+TIME_LIMIT = "time limit"      # how a message stating that a deadline stopped the work begins
 
 
 def proof_tools_available() -> str | None:
@@ -134,7 +140,8 @@ def covering_cnf(M: sp.spmatrix, rhs, upper: int, k: int, leaders=()):
 @dataclass(frozen=True)
 class CoverProof:
     """``status``: "unsat" (refuted; ``drup`` holds the proof), "sat" (a cover with ≤ k
-    exists), "unknown" (interrupted by the time limit); ``cnf`` the DIMACS text."""
+    exists), "unknown" (the solver was stopped at the time limit); ``cnf`` the DIMACS
+    text."""
 
     status: str
     k: int
@@ -153,33 +160,27 @@ class CoverProof:
 def prove_no_cover(M: sp.spmatrix, rhs, upper: int, k: int,
                    time_limit: float | None = None, solver: str = SAT_SOLVER,
                    leaders=()) -> CoverProof:
-    """Refute "a cover with ≤ k" by SAT with a DRUP proof (module doc). A ``time_limit``
-    interrupts the solver (status "unknown": nothing is claimed)."""
-    from pysat.solvers import Solver
-
+    """Refute "a cover with ≤ k" by SAT with a DRUP proof (module doc). The solver runs in
+    a child process (:func:`_in_child`), killed when ``time_limit`` (seconds, for the whole
+    call) runs out: status "unknown", nothing is claimed."""
     t0 = time.perf_counter()
-    cnf = covering_cnf(M, rhs, upper, k, leaders)
-    with Solver(name=solver, bootstrap_with=cnf.clauses, with_proof=True) as s:
-        timer = None
-        if time_limit is not None:
-            timer = threading.Timer(max(time_limit, 0.0), s.interrupt)
-            timer.start()
-        try:
-            result = s.solve_limited(expect_interrupt=time_limit is not None)
-        finally:
-            if timer is not None:
-                timer.cancel()
-        proof = s.get_proof() if result is False else None
-    status = {True: "sat", False: "unsat", None: "unknown"}[result]
-    drup = "\n".join(proof) + "\n" if proof else ""
-    return CoverProof(status, int(k), cnf.to_dimacs() + "\n", drup, time.perf_counter() - t0,
-                      solver, bool(leaders))
+    cnf = covering_cnf(M, rhs, upper, k, leaders).to_dimacs() + "\n"
+    left = None if time_limit is None else time_limit - (time.perf_counter() - t0)
+    answer = _in_child("solve", [cnf, solver], left)
+    if answer is None:
+        status, drup = "unknown", ""
+    else:
+        status, _, drup = answer.partition("\n")
+    return CoverProof(status, int(k), cnf, drup, time.perf_counter() - t0, solver,
+                      bool(leaders))
 
 
 def check_cover_proof(M: sp.spmatrix, rhs, upper: int, k: int,
-                      proof: CoverProof, leaders=()) -> tuple[bool, str]:
+                      proof: CoverProof, leaders=(),
+                      time_limit: float | None = None) -> tuple[bool, str]:
     """Rebuild the CNF from (M, rhs, upper, k), compare it with the one the proof is about,
-    and replay the DRUP proof with ``dratify``. Names the first failure."""
+    and replay the DRUP proof with ``dratify`` (in a child process killed when
+    ``time_limit`` runs out: then nothing is certified). Names the first failure."""
     import dratify
 
     if proof.status != "unsat":
@@ -190,10 +191,15 @@ def check_cover_proof(M: sp.spmatrix, rhs, upper: int, k: int,
     if expected != proof.cnf:
         return False, "the formula is not the encoding of this covering system"
     engine = checker_engine()
-    result = dratify.check_proof(dratify.parse_dimacs(proof.cnf), proof.drup, engine=engine)
-    if not result.ok:
-        return False, f"the DRUP proof does not check: {result}"
-    return True, (f"no solution with {k}: DRUP proof of {proof.drup.count(chr(10))} lines "
+    lines = proof.drup.count("\n")
+    answer = _in_child("check", [proof.cnf, proof.drup, engine], time_limit)
+    if answer is None:
+        return False, (f"{TIME_LIMIT}: the check of the DRUP proof of {lines} lines did not "
+                       f"finish in {time_limit:.0f} s")
+    verdict, _, detail = answer.partition("\n")
+    if verdict != "ok":
+        return False, f"the DRUP proof does not check: {detail}"
+    return True, (f"no solution with {k}: DRUP proof of {lines} lines "
                   f"checked by dratify {getattr(dratify, '__version__', '')} ({engine} engine)")
 
 
@@ -207,6 +213,56 @@ def checker_engine() -> str:
     except ImportError:
         pass
     return "native" if dratify.native_available() else "python"
+
+
+_CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_proof_child.py")
+
+
+def _in_child(task: str, inputs: list[str], time_limit: float | None) -> str | None:
+    """Run ``_proof_child.py`` (``task`` "solve" or "check" on the ``inputs`` texts; it
+    imports only pysat or dratify) in a fresh Python process and return its answer, or None
+    when ``time_limit`` seconds passed first.
+
+    Why a process: neither CaDiCaL through PySAT (its ``interrupt`` raises
+    NotImplementedError, so a 900 s limit once ran 1 060 s) nor dratify's checker can be
+    stopped from inside; a process can, at the deadline, with SIGKILL to its session. It
+    runs in its own session, so Ctrl-C reaches only this process, whose KeyboardInterrupt
+    kills the child on the way out; an orphan (this process killed) stops at its CPU limit
+    of ``time_limit`` + 10 s. A child that fails raises RuntimeError with its stderr."""
+    import signal
+    import subprocess
+    import sys
+    import tempfile
+
+    if time_limit is not None and time_limit <= 0:
+        return None
+    with tempfile.TemporaryDirectory(prefix="nnmf-proof-") as folder:
+        paths = []
+        for i, text in enumerate(inputs):
+            paths.append(os.path.join(folder, f"in{i}"))
+            with open(paths[-1], "w") as f:
+                f.write(text)
+        out, err = os.path.join(folder, "out"), os.path.join(folder, "err")
+        cpu = "none" if time_limit is None else str(math.ceil(time_limit) + 10)
+        with open(err, "w") as stderr:
+            proc = subprocess.Popen([sys.executable, "-P", _CHILD, task, cpu, out, *paths],
+                                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                    stderr=stderr, start_new_session=True)
+        try:
+            proc.wait(timeout=time_limit)
+        except subprocess.TimeoutExpired:
+            return None
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        if proc.returncode != 0 or not os.path.exists(out):
+            with open(err) as f:
+                tail = f.read()[-2000:]
+            raise RuntimeError(f"the proof {task} process failed (exit {proc.returncode}): "
+                               f"{tail.strip() or 'no message'}")
+        with open(out) as f:
+            return f.read()
 
 
 def prove_optimum(M: sp.spmatrix, rhs, upper: int, value: int,
@@ -228,12 +284,11 @@ def prove_optimum(M: sp.spmatrix, rhs, upper: int, value: int,
     if proof.status == "sat":
         return None, f"a SAT solution with {value - 1} contradicts the MILP optimum", proof
     if proof.status == "unknown":
-        return False, f"SAT proof interrupted after {proof.seconds:.0f} s", proof
-    lines = proof.drup.count("\n")
-    if time_limit is not None and lines > CHECK_LINES_PER_SECOND[checker_engine()] * (
-            time_limit - (time.perf_counter() - t0)):
-        return False, (f"a DRUP proof of {lines} lines was found but not checked: it would "
-                       "not fit in the time left"), proof
-    ok, why = check_cover_proof(M, rhs, upper, value - 1, proof, leaders)
+        return False, (f"{TIME_LIMIT}: the SAT solver was stopped at {proof.seconds:.0f} s "
+                       "(nothing claimed)"), proof
+    left = None if time_limit is None else time_limit - (time.perf_counter() - t0)
+    ok, why = check_cover_proof(M, rhs, upper, value - 1, proof, leaders, left)
     seconds = time.perf_counter() - t0
-    return ok, (f"{why} ({seconds:.1f} s)" if ok else f"proof rejected: {why}"), proof
+    if ok:
+        return True, f"{why} ({seconds:.1f} s)", proof
+    return False, (why if why.startswith(TIME_LIMIT) else f"proof rejected: {why}"), proof
