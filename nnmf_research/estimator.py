@@ -75,6 +75,7 @@ from .losses import (beta_divergence, check_loss, regularization, relative_error
 from .results import Factorization, fitted_attributes
 from .sparse_support import product_on_support, squared_norm, support, with_values
 from .status import Kind, Status
+from .threads import blas_threads
 
 __all__ = ["NMF", "MiniBatchNMF", "non_negative_factorization", "SOLVERS"]
 
@@ -156,7 +157,9 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     named it, now it is the algorithm as in scikit-learn), and the hooks
     ``constraints_codes``, ``penalty_codes`` (on the Variable of the encodings, k ×
     n_samples) and ``constraints_components``, ``penalty_components`` (on the Variable of
-    ``components_``, k × n_features).
+    ``components_``, k × n_features), and ``threads``: BLAS threads for fit and transform
+    (None: the current default, 1 unless an enclosing
+    :func:`~nnmf_research.threads.blas_threads` says otherwise; README, "Threads").
 
     Attributes: ``components_``, ``n_components_``, ``n_features_in_``, ``feature_names_in_``,
     ``n_iter_``, ``reconstruction_err_`` (√(2·D_β), scikit-learn's), and the toolkit's
@@ -185,6 +188,7 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         penalty_codes=None,
         constraints_components=None,
         penalty_components=None,
+        threads=None,
     ):
         self.n_components = n_components
         self.init = init
@@ -204,6 +208,7 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         self.penalty_codes = penalty_codes
         self.constraints_components = constraints_components
         self.penalty_components = penalty_components
+        self.threads = threads
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -292,7 +297,12 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     def _fit(self, X, W=None, H=None, update_H=True, basis_checked=False):
         """(W_sk, H_sk, Factorization) for a validated X; with ``update_H=False`` only W_sk is
         fitted, H_sk = H held fixed (transform, non_negative_factorization; ``basis_checked``:
-        H is the fitted ``components_``, validated when it was made)."""
+        H is the fitted ``components_``, validated when it was made). BLAS runs on
+        ``threads`` threads throughout."""
+        with blas_threads(self.threads):
+            return self._fit_unthreaded(X, W, H, update_H, basis_checked)
+
+    def _fit_unthreaded(self, X, W, H, update_H, basis_checked):
         beta, loss, method, k, X, H, Xt, observed = self._prepare(X, W, H, update_H)
         if update_H:
             init, W0, H0 = self._start(Xt, k, W, H, X.dtype)

@@ -473,3 +473,21 @@ def test_minibatch_check_estimator_passes_with_sklearns_test_parameters():
         results = check_estimator(MiniBatchNMF(n_components=2, batch_size=10, max_iter=20,
                                                fresh_restarts=True), on_fail=None)
     assert [r["check_name"] for r in results if r["status"] == "failed"] == []
+
+
+def test_threads_limits_blas_inside_fit_and_is_a_parameter(monkeypatch):
+    from threadpoolctl import threadpool_info
+
+    import nnmf_research.estimator as estimator_module
+    seen = []
+    original = estimator_module.NMF._fit_unthreaded
+
+    def spy(self, *args):
+        seen.append({p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"})
+        return original(self, *args)
+
+    monkeypatch.setattr(estimator_module.NMF, "_fit_unthreaded", spy)
+    X = np.random.default_rng(0).random((20, 8))
+    model = NMF(n_components=3, threads=2, random_state=0, max_iter=5).fit(X)
+    assert model.get_params()["threads"] == 2
+    assert seen == [{2}]          # the toolkit's default would be 1
