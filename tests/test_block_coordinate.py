@@ -244,10 +244,14 @@ def test_check_every_tests_tol_on_the_mean_decrease_per_sweep_between_evaluation
     assert "max_iter=23" in str(never.stop_reason)
 
 
-def test_check_every_keeps_the_iterates_and_samples_the_same_history():
+@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "sparse"])
+def test_check_every_keeps_the_iterates_and_samples_the_same_history(sparse):
+    import scipy.sparse as sp
+
     rng = np.random.default_rng(4)
     X = rng.random((12, 5)) @ rng.random((5, 9))
     X[X < 0.6] = 0.0
+    X = sp.csr_matrix(X) if sparse else X
     W0, H0 = rng.random((12, 3)) + 0.1, rng.random((3, 9)) + 0.1
     full = alternate(X, W0, H0, MultiplicativeKL(), max_iter=40, tol=0)
     sampled = alternate(X, W0, H0, MultiplicativeKL(), max_iter=40, tol=0, check_every=7)
