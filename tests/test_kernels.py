@@ -224,3 +224,12 @@ def test_anls_by_block_pivoting_keeps_the_lawson_hanson_iterates(random_matrix):
                           loss="frobenius")
     assert np.abs(ours.W - reference.W).max() <= 1e-10 * np.abs(reference.W).max()
     assert np.abs(ours.H - reference.H).max() <= 1e-10 * np.abs(reference.H).max()
+
+
+def test_hals_max_sweeps_caps_the_inner_sweeps():
+    rng = np.random.default_rng(2)
+    X, W, H = rng.random((300, 20)), rng.random((300, 4)), rng.random((4, 20))
+    assert HALS().max_inner_sweeps(300, 20, 4) > 2        # a wide W-step-like shape
+    assert HALS(max_sweeps=2).max_inner_sweeps(300, 20, 4) == 2
+    np.testing.assert_array_equal(HALS(max_sweeps=1)(X, W, H), HALS(alpha=0.0)(X, W, H))
+    assert not np.array_equal(HALS(max_sweeps=2)(X, W, H), HALS(alpha=0.0)(X, W, H))

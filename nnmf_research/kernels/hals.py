@@ -45,6 +45,9 @@ class HALS(OneFactorKernel):
         digits, faces) it gave no consistent gain, so the default stays 0.
     l1, l2 : float
         The penalty l1‖H‖₁ + ½ l2‖H‖²_F (module docstring; the data term is ½‖X − WH‖²_F).
+    max_sweeps : int or None
+        A cap on the inner sweeps (None: Gillis & Glineur's floor(1 + alpha·rho) alone). For
+        a wide factor the W-step's rho is large (digits' W-step allows 54 sweeps).
     """
 
     alpha: float = 0.5
@@ -53,13 +56,15 @@ class HALS(OneFactorKernel):
     row_cost: float = 0.0
     l1: float = 0.0
     l2: float = 0.0
+    max_sweeps: int | None = None
     loss: ClassVar[str] = "frobenius"
     sparse: ClassVar[bool] = True
 
     def max_inner_sweeps(self, m: int, n: int, k: int) -> int:
         """floor(1 + alpha·rho), rho = 1 + (cost of WᵀX and WᵀW) / (cost of one sweep)."""
         rho = 1.0 + (m * n * k + m * k * k) / (n * k * (k + 1) + self.row_cost * k)
-        return max(1, math.floor(1.0 + self.alpha * rho))
+        sweeps = max(1, math.floor(1.0 + self.alpha * rho))
+        return sweeps if self.max_sweeps is None else min(sweeps, max(1, self.max_sweeps))
 
     def __call__(self, X, W, H, stats=None):
         cross, gram = _stats(X, W, stats)
