@@ -71,7 +71,6 @@ True
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from math import prod
 from typing import Callable, Mapping, Sequence
 
@@ -102,7 +101,6 @@ __all__ = [
     "tensor_loss",
     "TensorMU",
     "TensorHALS",
-    "CappedHALS",
     "HALS_MAX_SWEEPS",
     "TensorMultiplicativeKL",
     "LineSearch",
@@ -364,18 +362,6 @@ class TensorMU(_MatrixKernelOnStats):
         super().__init__(kernels.MultiplicativeFrobenius(eps=eps))
 
 
-@dataclass(frozen=True)
-class CappedHALS(kernels.HALS):
-    """The toolkit's accelerated HALS with at most ``max_sweeps`` inner sweeps per update
-    (None: Gillis & Glineur's floor(1 + alpha·rho) alone)."""
-
-    max_sweeps: int | None = None
-
-    def max_inner_sweeps(self, m: int, n: int, k: int) -> int:
-        sweeps = super().max_inner_sweeps(m, n, k)
-        return sweeps if self.max_sweeps is None else min(sweeps, self.max_sweeps)
-
-
 class TensorHALS(_MatrixKernelOnStats):
     """Accelerated HALS on the mode subproblem min_{A ≥ 0} −2⟨M, A⟩ + ⟨V, AᵀA⟩, at most
     ``max_sweeps`` inner sweeps (None or 0: no cap; ``ntf`` caps at :data:`HALS_MAX_SWEEPS`
@@ -384,7 +370,7 @@ class TensorHALS(_MatrixKernelOnStats):
     def __init__(self, max_sweeps: int | None = None, **options):
         if max_sweeps:
             max_sweeps = check_positive_int(max_sweeps, "max_sweeps")
-        super().__init__(CappedHALS(max_sweeps=max_sweeps or None, **options))
+        super().__init__(kernels.HALS(max_sweeps=max_sweeps or None, **options))
 
 
 class TensorMultiplicativeKL:

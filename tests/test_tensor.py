@@ -182,7 +182,8 @@ def test_a_refused_step_leaves_the_plain_iterates():
 def test_the_inner_sweep_cap_bounds_hals_sweeps():
     """A cap of 1 inner sweep is plain HALS (alpha = 0: one sweep, no cap needed); the
     default cap (5) is what ntf uses for n >= 3; 0 lifts it."""
-    from nnmf_research.tensor import HALS_MAX_SWEEPS, CappedHALS
+    from nnmf_research.kernels import HALS
+    from nnmf_research.tensor import HALS_MAX_SWEEPS
 
     T = noisy((8, 7, 6), 2, seed=3)
     one = ntf(T, 2, max_iter=10, tol=0, random_state=2, kernel_options={"max_sweeps": 1})
@@ -190,8 +191,8 @@ def test_the_inner_sweep_cap_bounds_hals_sweeps():
                 kernel_options={"alpha": 0, "max_sweeps": 0})
     for a, b in zip(one.factors, plain.factors):
         np.testing.assert_allclose(a, b, rtol=1e-13)
-    assert CappedHALS(max_sweeps=5).max_inner_sweeps(10**4, 100, 10) == 5
-    assert CappedHALS().max_inner_sweeps(10**4, 100, 10) == 501    # floor(1 + 0.5 * 1001)
+    assert HALS(max_sweeps=5).max_inner_sweeps(10**4, 100, 10) == 5
+    assert HALS().max_inner_sweeps(10**4, 100, 10) == 501    # floor(1 + 0.5 * 1001)
     default = ntf(T, 2, max_iter=10, tol=0, random_state=2)
     capped = ntf(T, 2, max_iter=10, tol=0, random_state=2,
                  kernel_options={"max_sweeps": HALS_MAX_SWEEPS})
