@@ -46,7 +46,7 @@ class HALS(OneFactorKernel):
     l1, l2 : float
         The penalty l1‖H‖₁ + ½ l2‖H‖²_F (module docstring; the data term is ½‖X − WH‖²_F).
     max_sweeps : int or None
-        A cap on the inner sweeps (None: Gillis & Glineur's floor(1 + alpha·rho) alone). For
+        A cap on the inner sweeps (None or 0: Gillis & Glineur's floor(1 + alpha·rho) alone). For
         a wide factor the W-step's rho is large (digits' W-step allows 54 sweeps).
     """
 
@@ -64,7 +64,7 @@ class HALS(OneFactorKernel):
         """floor(1 + alpha·rho), rho = 1 + (cost of WᵀX and WᵀW) / (cost of one sweep)."""
         rho = 1.0 + (m * n * k + m * k * k) / (n * k * (k + 1) + self.row_cost * k)
         sweeps = max(1, math.floor(1.0 + self.alpha * rho))
-        return sweeps if self.max_sweeps is None else min(sweeps, max(1, self.max_sweeps))
+        return min(sweeps, self.max_sweeps) if self.max_sweeps else sweeps
 
     def __call__(self, X, W, H, stats=None):
         cross, gram = _stats(X, W, stats)
