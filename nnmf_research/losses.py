@@ -71,6 +71,7 @@ __all__ = [
     "loss_from_sklearn_error",
     "sklearn_error_from_loss",
     "BETA_LOSSES",
+    "SKLEARN_BETA_LOSSES",
     "beta_divergence",
     "beta_of",
     "check_loss",
@@ -87,6 +88,10 @@ BETA_LOSSES = {"frobenius": 2.0, "kl": 1.0, "itakura-saito": 0.0}
 alias of ``"kl"``)."""
 
 _ALIASES = {"kullback-leibler": "kl"}
+
+SKLEARN_BETA_LOSSES = {next((alias for alias, canonical in _ALIASES.items() if canonical == name),
+                            name): beta for name, beta in BETA_LOSSES.items()}
+""":data:`BETA_LOSSES` under scikit-learn's own names (``"kullback-leibler"`` for "kl")."""
 
 
 def check_loss(loss) -> str:
