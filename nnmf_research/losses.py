@@ -141,7 +141,7 @@ def frobenius(X: np.ndarray, W: np.ndarray, H: np.ndarray) -> float:
         rest = float(np.vdot(W.T @ W, H @ H.T)) - float(np.dot(y, y))
         return float(np.dot(x - y, x - y)) + max(rest, 0.0)
     R = X - W @ H
-    return float(np.einsum("ij,ij->", R, R))
+    return float(np.einsum("ij,ij->", R, R, dtype=np.float64))   # float32: summed in float64
 
 
 def half_frobenius(X: np.ndarray, W: np.ndarray, H: np.ndarray) -> float:

@@ -64,7 +64,9 @@ class HALS(OneFactorKernel):
         cross, gram = regularized_stats(_stats(X, W, stats), self.l1, self.l2)
         cross = np.asarray(cross)
         k, n = H.shape
-        diag = np.maximum(np.diag(gram), _TINY)[:, None]
+        # floors in the factors' precision, so float32 input stays float32 throughout
+        diag = np.maximum(np.diag(gram), np.finfo(H.dtype).tiny if H.dtype == np.float32
+                          else _TINY)[:, None]
         # Scale row j by 1/gram_jj and drop the diagonal: the exact minimiser over row j is
         # then max(eps, C_j − G_j @ H), three NumPy calls per row.
         C = cross / diag
@@ -73,7 +75,7 @@ class HALS(OneFactorKernel):
         H = H.copy()
         sweeps = self.max_inner_sweeps(X.shape[0], n, k)
         first_change = None
-        row = np.empty(n)
+        row = np.empty(n, dtype=H.dtype)
         for _ in range(sweeps):
             before = H.copy() if sweeps > 1 else None
             for j in range(k):
