@@ -69,11 +69,11 @@ from .drivers.alternating import alternate_checked
 from .factorize import _has_nan, _masked_updates, factorize_checked, keeps_sparse, make_updates
 from .init import INIT_METHODS, initialize_checked
 from .kernels.base import EPS
-from .kernels.multiplicative import _product_floor, beta_gamma
+from .kernels.multiplicative import MultiplicativeBeta, beta_gamma
 from .losses import (beta_divergence, check_loss, regularization, relative_error,
                      sklearn_error_from_loss)
 from .results import Factorization, fitted_attributes
-from .sparse_support import product_on_support, squared_norm, support, with_values
+from .sparse_support import squared_norm
 from .status import Kind, Status
 from .threads import blas_threads
 
@@ -85,8 +85,9 @@ scikit-learn's coordinate descent for the Frobenius loss, whose sweep over one f
 exactly a HALS update (each component's row is the closed-form minimizer with the others
 fixed); ``"kl-cd"`` is the KL coordinate descent of Hsieh & Dhillon (2011)."""
 
-BETA_LOSS_NAMES = {"frobenius": 2.0, "kullback-leibler": 1.0, "itakura-saito": 0.0}
-"""scikit-learn's names for β (``beta_loss``)."""
+BETA_LOSS_NAMES = losses.SKLEARN_BETA_LOSSES
+"""scikit-learn's names for β (``beta_loss``): :data:`nnmf_research.losses.BETA_LOSSES` under
+scikit-learn's spelling."""
 
 
 def _beta(beta_loss) -> float:
@@ -455,32 +456,6 @@ def non_negative_factorization(X, W=None, H=None, n_components="auto", *, init=N
     return W_sk, (H_sk if update_H else np.asarray(H)), fit.n_iter
 
 
-def _beta_terms(X, W, H, beta: float):
-    """(numerator, denominator) of the β-MU of H for X ≈ WH (Févotte & Idier 2011):
-    Wᵀ(X ∘ (WH)^(β−2)) and Wᵀ(WH)^(β−1), with :class:`~nnmf_research.kernels.
-    MultiplicativeBeta`'s floors of WH; a sparse X is read on its non-zeros."""
-    if beta == 2.0:                       # WᵀX and WᵀW·H: no product WH formed
-        return np.asarray((X.T @ W).T if sp.issparse(X) else W.T @ X), (W.T @ W) @ H
-    floor = _product_floor(beta)
-    if beta == 1.0:                       # Wᵀ(X / WH) and Wᵀ1
-        if sp.issparse(X):
-            rows, cols, x = support(X)
-            y = np.maximum(product_on_support(W, H, rows, cols), floor)
-            numer = np.asarray(with_values(X, x / y).T @ W).T
-        else:
-            numer = W.T @ (X / np.maximum(W @ H, floor))
-        return numer, np.broadcast_to(W.sum(axis=0)[:, None], numer.shape)
-    if sp.issparse(X):
-        rows, cols, x = support(X)
-        y = np.maximum(product_on_support(W, H, rows, cols), floor)
-        numer = np.asarray(with_values(X, x * y ** (beta - 2.0)).T @ W).T
-    else:
-        Y = W @ H
-        numer = W.T @ (X * np.maximum(Y, floor) ** (beta - 2.0))
-    Y = np.maximum(W @ H, floor if beta < 1.0 else 0.0)
-    return numer, W.T @ Y ** (beta - 1.0)
-
-
 class MiniBatchNMF(NMF):
     """Online NMF on mini-batches of samples, scikit-learn's ``MiniBatchNMF``.
 
@@ -608,7 +583,8 @@ class MiniBatchNMF(NMF):
         if update_basis:
             # the basis is the H-factor of Xbᵀ ≈ Hbᵀ Wtᵀ
             basis = Wt.T
-            numer, denom = _beta_terms(Xb.T, Hb.T, basis, self._beta)
+            numer, denom = MultiplicativeBeta(beta=self._beta).terms(
+                Xb.T, Hb.T, basis, closed_forms=True)
             l1, l2 = reg.for_W()
             denom = denom + l1 + l2 * basis
             numer *= basis ** (1.0 / self._gamma) if self._gamma != 1.0 else basis

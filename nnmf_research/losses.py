@@ -74,6 +74,7 @@ __all__ = [
     "loss_from_sklearn_error",
     "sklearn_error_from_loss",
     "BETA_LOSSES",
+    "SKLEARN_BETA_LOSSES",
     "beta_divergence",
     "beta_of",
     "check_loss",
@@ -90,6 +91,10 @@ BETA_LOSSES = {"frobenius": 2.0, "kl": 1.0, "itakura-saito": 0.0}
 alias of ``"kl"``)."""
 
 _ALIASES = {"kullback-leibler": "kl"}
+
+SKLEARN_BETA_LOSSES = {next((alias for alias, canonical in _ALIASES.items() if canonical == name),
+                            name): beta for name, beta in BETA_LOSSES.items()}
+""":data:`BETA_LOSSES` under scikit-learn's own names (``"kullback-leibler"`` for "kl")."""
 
 
 def check_loss(loss) -> str:
@@ -139,7 +144,7 @@ def frobenius(X: np.ndarray, W: np.ndarray, H: np.ndarray) -> float:
         rest = float(np.vdot(W.T @ W, H @ H.T)) - float(np.dot(y, y))
         return float(np.dot(x - y, x - y)) + max(rest, 0.0)
     R = X - W @ H
-    return float(np.einsum("ij,ij->", R, R))
+    return float(np.einsum("ij,ij->", R, R, dtype=np.float64))   # float32: summed in float64
 
 
 def half_frobenius(X: np.ndarray, W: np.ndarray, H: np.ndarray) -> float:

@@ -502,3 +502,46 @@ def test_every_command_takes_threads_and_refuses_zero(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["factorize", str(path), "-k", "2", "--threads", "0"])
     assert exc.value.code == 2 and "must be >= 1" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("given, beta", [("0.5", 0.5), ("itakura-saito", 0.0), ("3", 3.0),
+                                         ("-0.5", -0.5)])
+def test_factorize_fits_any_beta_divergence(given, beta, tmp_path, capsys):
+    """--loss B (a real β, or itakura-saito) fits the β-divergence by --method mu: the
+    summary's loss is losses.beta_divergence of the factors it wrote, and it decreased from
+    the start (so it is the β-loss being minimized, not another one)."""
+    rng = np.random.default_rng(3)
+    X = rng.random((25, 3)) @ rng.random((3, 18)) + 0.1      # no zeros: β ≤ 0 allowed
+    path = tmp_path / "X.npy"
+    np.save(path, X)
+    out = tmp_path / "run"
+    code = main(["factorize", str(path), "-k", "3", "--loss", given, "--method", "mu",
+                 "--max-iter", "40", "--tol", "0", "--seed", "0", "--out", str(out),
+                 "--json", "--quiet"])
+    assert code == 0
+    summary = json.loads(capsys.readouterr().out)
+    W, H = np.load(out / "W.npy"), np.load(out / "H.npy")
+    assert summary["loss"] == pytest.approx(losses.beta_divergence(X, W, H, beta), rel=1e-12)
+    assert summary["loss_name"] == losses.check_loss(beta)
+    from nnmf_research.init import initialize
+
+    W0, H0 = initialize(X, 3, method="nndsvda", random_state=0)
+    assert summary["loss"] < 0.5 * losses.beta_divergence(X, W0, H0, beta)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--loss", "0.5", "--method", "hals"], "method 'hals' supports loss 'frobenius' only"),
+    (["--loss", "l1"], "--model nmf has no loss 'l1'"),
+])
+def test_factorize_a_beta_the_method_cannot_fit_is_named(argv, message, data_files, capsys):
+    _, npy, _ = data_files
+    assert main(["factorize", str(npy), "-k", "3", *argv, "--quiet"]) == 2
+    assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("text", ["hinge", "nan", "inf"])
+def test_factorize_an_unknown_loss_is_refused_by_the_parser(text, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["factorize", "X", "-k", "2", "--loss", text])
+    assert info.value.code == 2
+    assert "--loss" in capsys.readouterr().err

@@ -233,3 +233,33 @@ def test_hals_max_sweeps_caps_the_inner_sweeps():
     assert HALS(max_sweeps=2).max_inner_sweeps(300, 20, 4) == 2
     np.testing.assert_array_equal(HALS(max_sweeps=1)(X, W, H), HALS(alpha=0.0)(X, W, H))
     assert not np.array_equal(HALS(max_sweeps=2)(X, W, H), HALS(alpha=0.0)(X, W, H))
+
+
+@pytest.mark.parametrize("beta", [0.0, 0.5, 1.0, 1.5, 2.0, 3.0])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_beta_mu_terms_are_the_update_and_their_two_forms_agree(beta, sparse):
+    """MultiplicativeBeta.terms is what the update uses (H·(N/D)^γ, Févotte & Idier 2011),
+    its two forms (shared power; closed forms for MiniBatchNMF) agree to rounding, and they
+    equal the definitions Wᵀ(X∘(WH)^(β−2)), Wᵀ(WH)^(β−1) computed directly."""
+    import scipy.sparse as sp
+
+    from nnmf_research.kernels import MultiplicativeBeta
+    from nnmf_research.kernels.base import multiplicative_step
+    from nnmf_research.kernels.multiplicative import beta_gamma
+
+    rng = np.random.default_rng(1)
+    X = rng.random((30, 25))
+    if sparse:
+        X[X < 0.5] = 0
+    W, H = rng.random((30, 4)) + 0.1, rng.random((4, 25)) + 0.1
+    Xi = sp.csr_matrix(X) if sparse and beta > 0 else X
+    kernel = MultiplicativeBeta(beta=beta, eps=0.0)
+    Y = W @ H
+    want = (W.T @ (X * Y ** (beta - 2.0)), W.T @ Y ** (beta - 1.0))
+    for closed in (False, True):
+        numer, denom = kernel.terms(Xi, W, H, closed_forms=closed)
+        np.testing.assert_allclose(numer, want[0], rtol=1e-12)
+        np.testing.assert_allclose(denom, want[1], rtol=1e-12)
+    numer, denom = kernel.terms(Xi, W, H)
+    np.testing.assert_array_equal(kernel(Xi, W, H), multiplicative_step(
+        H, numer, denom, 0.0, gamma=beta_gamma(beta)))

@@ -71,3 +71,31 @@ def test_plots_do_not_import_the_runner():
     tree = ast.parse(Path(plots.__file__).read_text())
     imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     assert "runner" not in imported
+
+
+@pytest.mark.parametrize("name, dataset_ranks", [("bench_sparse_nmf", True),
+                                                 ("ding_li_peng_2006", True),
+                                                 ("bench_beta_mu", False)])
+def test_metric_bars_draw_the_ks_the_grid_ran(name, dataset_ranks, tmp_path, monkeypatch):
+    """A metric_bars figure has one bar series per k the grid ran, a data set's own ``ranks``
+    included (it once drew only the top-level k, default 1: an empty series, no bars),
+    and every bar of a method with ok cells is its mean."""
+    import nnmf_research.reproduce.figures as figures
+    from nnmf_research.reproduce.config import list_experiments, load_experiment
+
+    exp = load_experiment(list_experiments()[name])
+    fig = next(f for f in exp.figures if f["kind"] == "metric_bars")
+    ks = exp.all_ranks()
+    assert ks == tuple(dict.fromkeys(k for d in exp.datasets for k in exp.ranks(d)))
+    assert bool({"ranks"} & {key for d in exp.datasets.values() for key in d}) == dataset_ranks
+    rows = [{"method": m, "k": k, "status": "ok", fig["metric"]: 1.0 + i + 0.5 * j}
+            for i, m in enumerate(fig["methods"]) for j, k in enumerate(ks)]
+    drawn = []
+    monkeypatch.setattr(figures, "_save", lambda figure, path: drawn.append(figure))
+    figures.draw_figure(fig, exp, rows, None, tmp_path / "f.png")
+    (ax,) = drawn[0].axes
+    heights = [[bar.get_height() for bar in container] for container in ax.containers
+               if hasattr(container, "patches")]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [f"k = {k}" for k in ks]
+    assert heights == [[1.0 + i + 0.5 * j for i in range(len(fig["methods"]))]
+                       for j in range(len(ks))]

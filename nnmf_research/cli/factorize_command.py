@@ -19,12 +19,12 @@ import scipy.sparse as sp
 from .. import __version__, losses
 from ..checks import (NMFInputError, SolverFailedError, check_choice, check_observed,
                       check_rank, check_solver)
-from ..factorize import (FACTORIZE_METHODS, SPARSE_METHODS, _has_nan, _mean_filled, factorize,
+from ..factorize import (FACTORIZE_METHODS, _has_nan, _mean_filled, factorize, keeps_sparse,
                          make_updates, zero_factorization)
 from ..init import INIT_METHODS, initialize
 from ..interrupts import InterruptGuard, mentions_interrupt
 from ..io import check_output_dir, load_matrix, read_matrix
-from ..losses import LOSSES
+from ..losses import BETA_LOSSES, LOSSES
 from ..results import Factorization
 from .discrete import MODEL_METHODS as DISCRETE_METHODS, run_discrete
 from .models import MODEL_METHODS, MODELS as OTHER_MODELS, resolve_options, run_model
@@ -43,7 +43,8 @@ fits the observed entries only (loss and relative error over them); the other mo
 NaN.
 
 outputs (with --out DIR): DIR/W.npy (m x k), DIR/H.npy (k x n), DIR/summary.json with the
-loss (frobenius: ||X - WH||_F^2, no 1/2; kl: sum X log(X/WH) - X + WH), relative error
+loss (frobenius: ||X - WH||_F^2, no 1/2; kl: sum X log(X/WH) - X + WH; a beta B: the
+beta-divergence sum d_B(X|WH), scikit-learn's _beta_divergence), relative error
 ||X - WH||_F / ||X||_F, iterations, stop reason and timing. Other models write
   semi: F.npy (m x k), G.npy (n x k); convex: F.npy, G.npy, W.npy (n x k, F = XW);
   kernel-convex: G.npy, W.npy; separable: W.npy = X[:, anchors], H.npy, anchors.npy;
@@ -53,6 +54,7 @@ examples:
   nnmf factorize data.npy -k 10 --loss frobenius --method hals --seed 0 --out run/
   nnmf factorize data.csv -k 10 --loss kl --method mu --json
   nnmf factorize counts.mtx -k 20 --loss kl --method cd --out run/
+  nnmf factorize spectra.npy -k 8 --loss 0.5 --method mu --out run/   (beta = 0.5)
   (--loss kl with --method mu, cd or cvxpy keeps a sparse .mtx/.npz sparse: the updates
   read X on its non-zeros; --loss kl --method cvxpy solves one exponential cone per stored
   entry: small matrices only)
@@ -78,12 +80,16 @@ def add_parser(sub) -> None:
     p.add_argument("--model", choices=tuple(MODELS), default="nmf",
                    help="; ".join(f"{name} = {help}" for name, help in MODEL_HELP.items())
                         + " (default: %(default)s)")
-    p.add_argument("--loss", choices=LOSSES + ("l1",), default=None,
+    p.add_argument("--loss", type=loss_name, default=None, metavar="LOSS",
                    help="objective: frobenius = ||X - WH||_F^2, kl = generalized KL "
-                        "divergence D(X||WH) (--model nmf), l1 = sum |X - WH| (--model "
-                        "integer only) (default: frobenius)")
+                        "divergence D(X||WH), itakura-saito, or a real number B = the "
+                        "beta-divergence d_B(X|WH) of Fevotte & Idier 2011 (2 = frobenius, "
+                        "1 = kl, 0 = itakura-saito; B other than 1 and 2 with --method mu) "
+                        "(--model nmf); l1 = sum |X - WH| (--model integer only) "
+                        "(default: frobenius)")
     p.add_argument("--method", choices=METHODS, default=None,
-                   help="--model nmf: mu = Lee-Seung multiplicative updates (frobenius, kl); "
+                   help="--model nmf: mu = Lee-Seung multiplicative updates (frobenius, kl; "
+                        "Fevotte-Idier for any other beta); "
                         "hals = accelerated HALS (frobenius, the default); anls = exact NNLS "
                         "(frobenius); cd = Hsieh-Dhillon coordinate descent (kl); cvxpy = the "
                         "CVXPY models (frobenius, kl). semi/convex/kernel-convex: mu = the "
@@ -129,6 +135,21 @@ def _check_every(text: str):
 METHODS = tuple(dict.fromkeys((*FACTORIZE_METHODS, *MODEL_METHODS,
                                *(m for ms in DISCRETE_METHODS.values() for m in ms))))
 INITS = tuple(dict.fromkeys((*INIT_METHODS, "kmeans")))
+
+
+def loss_name(text: str) -> str:
+    """argparse type of ``--loss``: a loss name or a real β, as its canonical name
+    (:func:`~nnmf_research.losses.check_loss`: ``"0.5"`` -> ``"beta=0.5"``, ``"1"`` -> "kl")."""
+    if text == "l1":
+        return text
+    try:
+        value = float(text)
+    except ValueError:
+        value = text
+    try:
+        return losses.check_loss(value)
+    except NMFInputError as exc:
+        raise argparse.ArgumentTypeError(f"{exc} (or l1 for --model integer)") from None
 
 
 def _remember(last: dict, it, W, H, loss) -> bool:
@@ -182,7 +203,7 @@ def _load_observed(args):
     :func:`~nnmf_research.checks.check_observed`); mask None when every entry is observed."""
     A = read_matrix(args.file)
     if not _has_nan(A):
-        return load_matrix(args.file, keep_sparse=(args.method, args.loss) in SPARSE_METHODS), None
+        return load_matrix(args.file, keep_sparse=keeps_sparse(args.method, args.loss)), None
     try:
         return check_observed(A)
     except NMFInputError as exc:
@@ -200,10 +221,13 @@ def _run_nmf(args) -> int:
     check_choice(args.init, "--init for --model nmf", INIT_METHODS)
     if args.out is not None:
         check_output_dir(args.out, owned=FACTORIZE_OUTPUTS)
-    if args.loss not in LOSSES:
-        raise NMFInputError(f"--model nmf has no loss {args.loss!r}; valid choices: "
-                            f"{', '.join(LOSSES)}")
+    if args.loss == "l1":
+        raise NMFInputError("--model nmf has no loss 'l1'; valid choices: "
+                            f"{', '.join(BETA_LOSSES)}, or a real beta")
     X, mask = _load_observed(args)
+    if mask is not None and args.loss not in LOSSES:
+        raise NMFInputError(f"{args.file}: missing (NaN) entries are fitted with --loss "
+                            f"{' or '.join(LOSSES)} only, not {args.loss!r}")
     check_rank(args.k, X.shape)
     start = time.perf_counter()
     interrupted = False

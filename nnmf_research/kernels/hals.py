@@ -72,7 +72,9 @@ class HALS(OneFactorKernel):
             cross, gram = regularized_stats((cross, gram), self.l1, self.l2)
         cross = np.asarray(cross)
         k, n = H.shape
-        diag = np.maximum(gram.diagonal(), _TINY)[:, None]
+        # floors in the factors' precision, so float32 input stays float32 throughout
+        diag = np.maximum(gram.diagonal(), np.finfo(H.dtype).tiny if H.dtype == np.float32
+                          else _TINY)[:, None]
         # Scale row j by 1/gram_jj and drop the diagonal: the exact minimiser over row j is
         # then max(eps, C_j − G_j @ H), three NumPy calls per row. (Small problems, such as
         # the exact-NMF searches' restarts, spend most of a call in NumPy's per-call
@@ -80,7 +82,7 @@ class HALS(OneFactorKernel):
         C = cross / diag
         G = gram / diag
         G.flat[::k + 1] = 0.0
-        row = np.empty(n)
+        row = np.empty(n, dtype=H.dtype)
 
         def sweep(H):
             for j in range(k):

@@ -197,11 +197,40 @@ class MultiplicativeBeta(OneFactorKernel):
         return check_loss(float(self.beta))
 
     def __call__(self, X, W, H, stats=None):
+        numer, denom = self.terms(X, W, H, stats)
+        beta = float(self.beta)
+        gamma = beta_gamma(beta) if self.gamma is None else float(self.gamma)
+        return multiplicative_step(H, numer, denom, self.eps, l1=self.l1, l2=self.l2,
+                                   gamma=gamma, zero_below=self.zero_below)
+
+    def terms(self, X, W, H, stats=None, *, closed_forms: bool = False):
+        """(numerator, denominator) of the β-MU of H for X ≈ WH (Févotte & Idier 2011,
+        eq. 4.3, without the penalty): N = Wᵀ(X ∘ (WH)^(β−2)), D = Wᵀ(WH)^(β−1), with WH
+        clipped at the floor (``product_floor``, else :func:`_product_floor`) where it is
+        raised to a negative power; a sparse X is read on its non-zeros, the denominator's
+        WH formed in column blocks. ``stats``: WH of a dense X (read only).
+
+        ``closed_forms=True`` is the form the online estimator (``MiniBatchNMF``) uses:
+        β = 2 as (WᵀX, WᵀW·H) and β = 1 as (Wᵀ(X / WH), Wᵀ1), no product WH where none is
+        needed, for other β one power of WH per term and a sparse batch's WH formed at once
+        (a mini-batch is small); the default shares one power
+        between the two terms ((WH)^(β−1) = (WH)^(β−2)·WH), the cheaper form of the
+        update. Both are the same numbers up to rounding."""
         beta = float(self.beta)
         floor = _product_floor(beta) if self.product_floor is None else self.product_floor
         if beta >= 2.0:
             floor = 0.0                             # no negative power: nothing to clip
         low = floor if beta < 1.0 else 0.0          # the denominator's power is negative
+        if closed_forms and beta == 2.0:            # WᵀX and WᵀW·H
+            return np.asarray((X.T @ W).T if sp.issparse(X) else W.T @ X), (W.T @ W) @ H
+        if closed_forms and beta == 1.0:            # Wᵀ(X / WH) and Wᵀ1
+            if sp.issparse(X):
+                rows, cols, x = support(X)
+                y = np.maximum(product_on_support(W, H, rows, cols), floor)
+                numer = np.asarray(with_values(X, x / y).T @ W).T
+            else:
+                numer = W.T @ (X / np.maximum(W @ H if stats is None else stats, floor))
+            return numer, np.broadcast_to(W.sum(axis=0)[:, None], numer.shape)
         if sp.issparse(X):
             X = _sparse_format(X)
             rows, cols, x = support(X)
@@ -209,12 +238,15 @@ class MultiplicativeBeta(OneFactorKernel):
             np.maximum(y, floor, out=y)
             numer = np.asarray(with_values(X, x * y ** (beta - 2.0)).T @ W).T
             denom = np.empty_like(H)
-            for s, e in column_blocks(W.shape[0], H.shape[1]):
+            blocks = ([(0, H.shape[1])] if closed_forms     # a mini-batch: WH at once
+                      else column_blocks(W.shape[0], H.shape[1]))
+            for s, e in blocks:
                 Y = W @ H[:, s:e]
                 np.maximum(Y, low, out=Y)
                 denom[:, s:e] = W.T @ Y ** (beta - 1.0)
-        else:
-            numer, denom = _dense_beta_terms(X, W, H, stats, beta, floor, low)
-        gamma = beta_gamma(beta) if self.gamma is None else float(self.gamma)
-        return multiplicative_step(H, numer, denom, self.eps, l1=self.l1, l2=self.l2,
-                                   gamma=gamma, zero_below=self.zero_below)
+            return numer, denom
+        if closed_forms:
+            Y = W @ H if stats is None else stats   # stats: WH from the driver (read only)
+            numer = W.T @ (X * np.maximum(Y, floor) ** (beta - 2.0))
+            return numer, W.T @ np.maximum(Y, low) ** (beta - 1.0)
+        return _dense_beta_terms(X, W, H, stats, beta, floor, low)

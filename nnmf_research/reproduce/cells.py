@@ -136,8 +136,9 @@ class MethodOutput:
 def _run_nmf(X, k, W0, H0, rng, *, method="hals", loss="frobenius", max_iter=200, tol=1e-4,
              time_limit=None, l1_H=None, l1_W=None, max_W=None, max_H=None,
              simplex_H=False, solver=None, kernel_options=None, blas_threads=None,
-             memory_iterations=None, check_every=1):
-    """``factorize`` from the shared start. The trace's times are taken by a callback from
+             memory_iterations=None, check_every=1, dtype=None):
+    """``factorize`` from the shared start (``dtype``: its precision, e.g. "float32"). The
+    trace's times are taken by a callback from
     the call's start (input checks included, as a peer's clock includes its own). With
     ``blas_threads`` (a benchmark) BLAS threads are fixed for the call, its CPU time and the
     load recorded, and a 1-iteration warm-up runs first, as the peers' cells do.
@@ -160,7 +161,7 @@ def _run_nmf(X, k, W0, H0, rng, *, method="hals", loss="frobenius", max_iter=200
         hooks["constraints_H"] = lambda H: [make(H) for make in constraints_H]
     run = dict(loss=loss, method=method, W=W0, H=H0, tol=tol, time_limit=time_limit,
                solver=solver, kernel_options=kernel_options, check_every=check_every,
-               **hooks)
+               dtype=dtype, **hooks)
     stamps = []
 
     def timed(iterations):

@@ -74,6 +74,14 @@ class Experiment:
     def label(self, method: str) -> str:
         return self.methods[method].get("label", method)
 
+    def ranks(self, dataset: str) -> tuple[int, ...]:
+        """The ks the grid runs on ``dataset``: its own ``ranks``, else the top-level ``k``."""
+        return tuple(self.datasets[dataset].get("ranks", self.ks))
+
+    def all_ranks(self) -> tuple[int, ...]:
+        """Every k the grid runs on some data set, in order of first appearance."""
+        return tuple(dict.fromkeys(k for d in self.datasets for k in self.ranks(d)))
+
 
 def _merge(base: dict, override: dict) -> dict:
     out = copy.deepcopy(base)

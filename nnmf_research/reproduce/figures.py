@@ -131,7 +131,7 @@ def montage(W: np.ndarray, image_shape, n_cols: int | None = None) -> np.ndarray
 
 def _select(rows, fig, exp):
     dataset = fig.get("dataset", next(iter(exp.datasets)))
-    k = fig.get("k", exp.datasets[dataset].get("ranks", exp.ks)[0])
+    k = fig.get("k", exp.ranks(dataset)[0])
     rep = fig.get("rep", 0)
     chosen = {}
     for row in rows:
@@ -259,10 +259,11 @@ def _chi_square_vs_kl(fig, exp, rows, store, path):
 def _metric_bars(fig, exp, rows, store, path):
     metric = fig["metric"]
     methods = fig.get("methods", list(exp.methods))
-    figure, ax = _subplots(figsize=(1.2 + 1.1 * len(methods) * len(exp.ks), 4.2),
+    ks = exp.all_ranks()     # a data set's own ranks, not only the top-level k
+    figure, ax = _subplots(figsize=(1.2 + 1.1 * len(methods) * len(ks), 4.2),
                               layout="constrained")
-    width = 0.8 / len(exp.ks)
-    for i, k in enumerate(exp.ks):
+    width = 0.8 / len(ks)
+    for i, k in enumerate(ks):
         means, lo, hi = [], [], []
         for m in methods:
             vals = [r[metric] for r in rows if r["method"] == m and r["k"] == k
@@ -271,7 +272,7 @@ def _metric_bars(fig, exp, rows, store, path):
             means.append(mean)
             lo.append(mean - min(vals) if vals else 0)
             hi.append(max(vals) - mean if vals else 0)
-        pos = np.arange(len(methods)) + (i - (len(exp.ks) - 1) / 2) * width
+        pos = np.arange(len(methods)) + (i - (len(ks) - 1) / 2) * width
         ax.bar(pos, means, width, yerr=[lo, hi], capsize=3, label=f"k = {k}")
     ax.set_xticks(np.arange(len(methods)), [exp.label(m) for m in methods], fontsize=8,
                   rotation=15)

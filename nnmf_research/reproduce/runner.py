@@ -90,7 +90,7 @@ def experiment_cells(exp: Experiment) -> list[Cell]:
     cells = []
     for dname, dspec in exp.datasets.items():
         data = {"name": dname, "loader": dspec["loader"], "params": dspec["params"]}
-        for k in dspec.get("ranks", exp.ks):
+        for k in exp.ranks(dname):
             for rep in range(exp.repetitions):
                 for mname, mspec in exp.methods.items():
                     method = {"name": mname,
