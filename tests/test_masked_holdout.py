@@ -19,7 +19,7 @@ def _cell(X, k, seed=0, **params):
                       params)
 
 
-@pytest.mark.parametrize("method,max_iter", [("hals", 3000), ("anls", 300)])
+@pytest.mark.parametrize("method,max_iter", [("hals", 3000), ("anls", 300), ("cvxpy", 50)])
 def test_masked_fits_recover_the_hidden_entries_and_mean_fill_does_not(planted, method,
                                                                          max_iter):
     # the criterion: exact planted product, 30 % hidden, relative error < 1e-4
