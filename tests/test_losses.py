@@ -67,8 +67,6 @@ def test_sklearn_reconstruction_error_converts_to_our_losses(rng):
 
 # --- sparse X and the chi-square link (Ding, Li & Peng 2008) ---
 
-import scipy.sparse as sp  # noqa: E402
-
 
 def _sparse_problem(seed=0):
     rng = np.random.default_rng(seed)
