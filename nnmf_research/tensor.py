@@ -370,7 +370,7 @@ class TensorHALS(_MatrixKernelOnStats):
     def __init__(self, max_sweeps: int | None = None, **options):
         if max_sweeps:
             max_sweeps = check_positive_int(max_sweeps, "max_sweeps")
-        super().__init__(kernels.HALS(max_sweeps=max_sweeps or None, **options))
+        super().__init__(kernels.HALS(max_sweeps=max_sweeps, **options))   # 0/None: no cap
 
 
 class TensorMultiplicativeKL:

@@ -114,8 +114,8 @@ def add_parser(sub) -> None:
                      seed_of="the initialization")
     p.add_argument("--check-every", type=_check_every, default="auto", metavar="N",
                    help="--model nmf: evaluate the loss (history, --tol, progress) every N "
-                        "iterations; the iterates do not depend on N (default: auto, 10 for "
-                        "--loss kl with --method mu or cd, else 1)")
+                        "iterations; the iterates do not depend on N (default: auto, 10 for a "
+                        "loss other than frobenius with --method mu or cd, else 1)")
     p.add_argument("--solver", default=None,
                    help="CVXPY solver for --method cvxpy and the LPs, e.g. OSQP, CLARABEL, "
                         "SCS, HIGHS (default: OSQP for frobenius, CLARABEL for kl, HIGHS for "
