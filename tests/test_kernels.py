@@ -233,6 +233,8 @@ def test_hals_max_sweeps_caps_the_inner_sweeps():
     assert HALS(max_sweeps=2).max_inner_sweeps(300, 20, 4) == 2
     np.testing.assert_array_equal(HALS(max_sweeps=1)(X, W, H), HALS(alpha=0.0)(X, W, H))
     assert not np.array_equal(HALS(max_sweeps=2)(X, W, H), HALS(alpha=0.0)(X, W, H))
+    with pytest.raises(NMFInputError, match="max_sweeps"):
+        HALS(max_sweeps=-1)
 
 
 @pytest.mark.parametrize("beta", [0.0, 0.5, 1.0, 1.5, 2.0, 3.0])

@@ -20,6 +20,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from ..checks import check_positive_int
 from .base import _TINY, EPS, OneFactorKernel, _stats, regularized_stats
 
 __all__ = ["HALS", "inner_sweeps"]
@@ -59,6 +60,10 @@ class HALS(OneFactorKernel):
     max_sweeps: int | None = None
     loss: ClassVar[str] = "frobenius"
     sparse: ClassVar[bool] = True
+
+    def __post_init__(self):
+        if self.max_sweeps is not None:
+            check_positive_int(self.max_sweeps, "max_sweeps", low=0)
 
     def max_inner_sweeps(self, m: int, n: int, k: int) -> int:
         """floor(1 + alpha·rho), rho = 1 + (cost of WᵀX and WᵀW) / (cost of one sweep)."""
